@@ -1,0 +1,177 @@
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.http import JsonResponse
+from django.urls import path
+from django.utils.html import format_html
+from taggit.managers import TaggableManager
+from taggit.models import Tag
+
+from .forms import ArticleAdminForm, ImageUploadField, TagSuggestWidget
+from .models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+from .services import image_build_renditions
+
+
+def thumbnail(image: Image | None, width: int = 120):
+    if image is None:
+        return "—"
+    renditions = image.renditions(image.fallback_extension)
+    if not renditions:
+        return "—"
+    return format_html(
+        '<img src="{}" alt="{}" width="{}" height="{}" style="height:auto;max-width:{}px">',
+        renditions[0].url,
+        image.alt_text,
+        renditions[0].width,
+        renditions[0].height,
+        width,
+    )
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    list_editable = ["order"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "job_title", "user"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "job_title"]
+    autocomplete_fields = ["photo", "user"]
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ["preview", "alt_text", "credit", "dimensions", "uploaded_by", "uploaded_at"]
+    list_display_links = ["preview", "alt_text"]
+    search_fields = ["alt_text", "caption", "credit"]
+    list_filter = ["uploaded_at"]
+    readonly_fields = ["preview_large", "dimensions", "uploaded_by", "uploaded_at"]
+    fields = ["file", "preview_large", "alt_text", "caption", "credit", "dimensions", "uploaded_by", "uploaded_at"]
+    formfield_overrides = {models.ImageField: {"form_class": ImageUploadField}}
+
+    @admin.display(description="Preview")
+    def preview(self, obj):
+        return thumbnail(obj, 120)
+
+    @admin.display(description="Preview")
+    def preview_large(self, obj):
+        return thumbnail(obj, 320) if obj.pk else "Shown here once the image is saved."
+
+    @admin.display(description="Size")
+    def dimensions(self, obj):
+        return f"{obj.width}×{obj.height}" if obj.width else "—"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+        transaction.on_commit(lambda: image_build_renditions(image=obj))
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    extra = 1
+    autocomplete_fields = ["author"]
+    verbose_name = "byline"
+    fields = ["author", "order"]
+
+
+class FigureInline(admin.StackedInline):
+    model = Figure
+    extra = 0
+    autocomplete_fields = ["image"]
+    fields = ["image", "preview", "caption", "credit", "position"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="Preview")
+    def preview(self, obj):
+        return thumbnail(obj.image if obj.pk else None)
+
+
+class QuoteInline(admin.StackedInline):
+    model = Quote
+    extra = 0
+    fields = ["text", ("speaker_name", "speaker_role"), "position"]
+
+
+class RelatedArticleInline(admin.TabularInline):
+    model = RelatedArticle
+    fk_name = "from_article"
+    extra = 0
+    autocomplete_fields = ["to_article"]
+    fields = ["to_article", "order"]
+    verbose_name_plural = "related news (editors' picks; the page fills up to four by tags and section)"
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["headline", "preview", "status_label", "section", "byline_names", "published_at", "updated_at"]
+    list_filter = ["status", "section", ("published_at", admin.DateFieldListFilter), "bylines__author"]
+    search_fields = ["headline", "standfirst"]
+    date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["section", "lead_image"]
+    readonly_fields = ["lead_image_preview", "first_published_at", "created_at", "updated_at"]
+    inlines = [BylineInline, FigureInline, QuoteInline, RelatedArticleInline]
+    list_select_related = ["section", "lead_image"]
+    ordering = ["-updated_at"]
+    save_on_top = True
+    formfield_overrides = {TaggableManager: {"widget": TagSuggestWidget}}
+    form = ArticleAdminForm
+
+    class Media:
+        css = {"all": ["articles/admin/article-form.css"]}
+
+    fieldsets = [
+        (None, {"fields": ["kicker", "headline", "slug", "standfirst", "body"]}),
+        ("Placement", {"fields": ["section", "tags"]}),
+        (
+            "Lead image",
+            {"fields": ["lead_image", "lead_image_preview", "lead_image_caption", "lead_image_credit"]},
+        ),
+        ("Publishing", {"fields": ["status", "published_at", "first_published_at", "created_at", "updated_at"]}),
+        ("Search and sharing", {"fields": ["meta_description"], "classes": ["collapse"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("bylines__author")
+
+    def get_urls(self):
+        suggest = self.admin_site.admin_view(self.tag_suggest_view)
+        return [path("tags/suggest/", suggest, name="tag_suggest"), *super().get_urls()]
+
+    def tag_suggest_view(self, request):
+        """Existing tags starting with (then containing) what was typed, for the tags box."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        term = request.GET.get("q", "").strip()[:100]
+        if not term:
+            return JsonResponse({"results": []})
+        starting = list(Tag.objects.filter(name__istartswith=term).order_by("name").values_list("name", flat=True)[:10])
+        containing = Tag.objects.filter(name__icontains=term).exclude(name__in=starting).order_by("name")
+        names = starting + list(containing.values_list("name", flat=True)[: 10 - len(starting)])
+        return JsonResponse({"results": names})
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url() if obj.is_live else None
+
+    @admin.display(description="Image")
+    def preview(self, obj):
+        return thumbnail(obj.lead_image, 80)
+
+    @admin.display(description="Lead image preview")
+    def lead_image_preview(self, obj):
+        return thumbnail(obj.lead_image, 320)
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, obj):
+        return "Scheduled" if obj.is_scheduled else obj.get_status_display()
+
+    @admin.display(description="Bylines")
+    def byline_names(self, obj):
+        return ", ".join(byline.author.name for byline in obj.bylines.all())

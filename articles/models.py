@@ -1,0 +1,376 @@
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django_prose_editor.fields import ProseEditorField
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from . import imaging
+from .sanitize import BODY_EXTENSIONS, sanitize_body
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, help_text="One or two sentences shown on the section page.")
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first in the navigation.")
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class Image(models.Model):
+    """A media-library entry: one uploaded picture, reusable across articles."""
+
+    file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    alt_text = models.CharField(
+        max_length=250,
+        help_text="Describe what the picture shows for readers who cannot see it "
+        "(e.g. 'Two mayors shaking hands outside the town hall').",
+    )
+    caption = models.CharField(max_length=300, blank=True, help_text="Default caption; an article can give its own.")
+    credit = models.CharField(max_length=120, blank=True, help_text="Photographer or agency, e.g. 'Jane Doe/Courier'.")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self):
+        return self.alt_text[:80] or self.file.name
+
+    @cached_property
+    def fallback_extension(self) -> str:
+        return imaging.fallback_extension(self.file.name)
+
+    def renditions(self, extension: str) -> list[imaging.Rendition]:
+        """The resized copies made when the image was saved (no query, no file-system check)."""
+        if not self.file or not self.width or not self.height:
+            return []
+        return [
+            imaging.Rendition(
+                url=default_storage.url(imaging.rendition_name(self.pk, self.file.name, width, extension)),
+                width=width,
+                height=imaging.rendition_size(self.width, self.height, width)[1],
+            )
+            for width in imaging.rendition_widths(self.width)
+        ]
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    job_title = models.CharField(max_length=120, blank=True, help_text="Shown in the byline, e.g. 'Business reporter'.")
+    bio = models.TextField(blank=True, help_text="A short paragraph about the author.")
+    photo = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+        help_text="The staff account of this author, if they have one.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.job_title})" if self.job_title else self.name
+
+
+def published_filter(prefix: str = "") -> Q:
+    """The one definition of what readers may see: published, and its time has come."""
+    return Q(**{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": timezone.now()})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published_filter())
+
+    def in_section(self, section):
+        return self.filter(section=section)
+
+    def newest_first(self):
+        return self.order_by("-published_at", "-id")
+
+    def for_list(self):
+        """What article cards need: section, lead image and bylines."""
+        return self.select_related("section", "lead_image").prefetch_related(
+            models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+        )
+
+    def for_page(self):
+        """Everything the article page renders, in a fixed number of queries."""
+        return self.for_list().prefetch_related(
+            "tags",
+            models.Prefetch("figures", queryset=Figure.objects.select_related("image")),
+            "quotes",
+            models.Prefetch(
+                "related_links",
+                queryset=RelatedArticle.objects.filter(published_filter("to_article__"))
+                .select_related("to_article__section", "to_article__lead_image")
+                .order_by("order", "id"),
+                to_attr="live_related_links",
+            ),
+        )
+
+    def related_to(self, article, *, tag_ids, exclude_ids, limit):
+        """Articles sharing most tags with `article`, then its section, then the newest."""
+        ranked = (
+            self.exclude(pk__in=[article.pk, *exclude_ids])
+            .filter(Q(tagged_items__tag_id__in=tag_ids) | Q(section_id=article.section_id))
+            .annotate(
+                shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids), distinct=True),
+                same_section=Count("pk", filter=Q(section_id=article.section_id), distinct=True),
+            )
+            .select_related("section", "lead_image")
+            .order_by("-shared_tags", "-same_section", "-published_at", "-id")
+        )
+        found = list(ranked[:limit])
+        if len(found) < limit:
+            seen = [article.pk, *exclude_ids, *(a.pk for a in found)]
+            found += list(
+                self.exclude(pk__in=seen).select_related("section", "lead_image").newest_first()[: limit - len(found)]
+            )
+        return found
+
+    def bulk_create(self, objs, *args, **kwargs):
+        for obj in objs:
+            obj.body = sanitize_body(obj.body or "")
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "body" in fields:
+            for obj in objs:
+                obj.body = sanitize_body(obj.body or "")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        if isinstance(kwargs.get("body"), str):
+            kwargs["body"] = sanitize_body(kwargs["body"])
+        return super().update(**kwargs)
+
+
+class TaggedArticle(TaggedItemBase):
+    content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tagged_items")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")]
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+
+    RELATED_LIMIT = 4
+
+    kicker = models.CharField(
+        max_length=60, blank=True, help_text="Optional label above the headline, e.g. 'Exclusive' or 'Analysis'."
+    )
+    headline = models.CharField(max_length=200, help_text="Aim for 60–90 characters; say what happened.")
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The article's web address; filled in from the headline."
+    )
+    standfirst = models.CharField(
+        max_length=400, help_text="The one- or two-sentence summary under the headline (up to 400 characters)."
+    )
+    body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=sanitize_body, blank=True)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
+    tags = TaggableManager(through=TaggedArticle, blank=True)
+    lead_image = models.ForeignKey(Image, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lead_image_caption = models.CharField(
+        max_length=300, blank=True, help_text="Leave empty to use the image's own caption."
+    )
+    lead_image_credit = models.CharField(
+        max_length=120, blank=True, help_text="Leave empty to use the image's own credit."
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When readers can first see it. A future time schedules it; empty means now, on publishing.",
+    )
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    meta_description = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="For search engines and sharing; about 155 characters. Empty means the standfirst.",
+    )
+    related = models.ManyToManyField(
+        "self", through="RelatedArticle", through_fields=("from_article", "to_article"), symmetrical=False, blank=True
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
+            models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_body(self.body or "")
+        if self.status == self.Status.PUBLISHED:
+            if self.published_at is None:
+                self.published_at = timezone.now()
+            if self.first_published_at is None or self.first_published_at > timezone.now():
+                self.first_published_at = self.published_at
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_live(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def is_updated(self) -> bool:
+        """Changed after it went out (more than a minute later: not the publishing save itself)."""
+        return bool(self.published_at and (self.updated_at - self.published_at).total_seconds() > 60)
+
+    @property
+    def lead_caption(self) -> str:
+        return self.lead_image_caption or (self.lead_image.caption if self.lead_image else "")
+
+    @property
+    def lead_credit(self) -> str:
+        return self.lead_image_credit or (self.lead_image.credit if self.lead_image else "")
+
+    @property
+    def description(self) -> str:
+        return self.meta_description or self.standfirst
+
+    def body_parts(self):
+        from .rendering import interleave_body
+
+        return interleave_body(self.body, figures=self.figures.all(), quotes=self.quotes.all())
+
+    def related_news(self) -> list["Article"]:
+        """Editors' picks in their order, filled up to four by the most related stories."""
+        links = getattr(self, "live_related_links", None)
+        if links is None:
+            links = self.related_links.filter(published_filter("to_article__")).select_related("to_article")
+        picks = [link.to_article for link in links][: self.RELATED_LIMIT]
+        if len(picks) < self.RELATED_LIMIT:
+            picks += Article.objects.published().related_to(
+                self,
+                tag_ids=[tag.pk for tag in self.tags.all()],
+                exclude_ids=[a.pk for a in picks],
+                limit=self.RELATED_LIMIT - len(picks),
+            )
+        return picks
+
+
+class Byline(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="bylines")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["article", "author"], name="unique_byline")]
+
+    def __str__(self):
+        return str(self.author)
+
+
+class BodyInsert(models.Model):
+    """Something placed between the body's paragraphs: a figure or a pull quote."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="%(class)ss")
+    position = models.PositiveSmallIntegerField(
+        default=1, help_text="Shown after this paragraph of the body (0 = before the first)."
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+
+class Figure(BodyInsert):
+    """A picture inside the body, after a given paragraph."""
+
+    image = models.ForeignKey(Image, on_delete=models.PROTECT, related_name="figures")
+    caption = models.CharField(max_length=300, blank=True, help_text="Leave empty to use the image's own caption.")
+    credit = models.CharField(max_length=120, blank=True, help_text="Leave empty to use the image's own credit.")
+
+    class Meta(BodyInsert.Meta):
+        pass
+
+    def __str__(self):
+        return f"Figure after paragraph {self.position}"
+
+    @property
+    def display_caption(self) -> str:
+        return self.caption or self.image.caption
+
+    @property
+    def display_credit(self) -> str:
+        return self.credit or self.image.credit
+
+
+class Quote(BodyInsert):
+    """A pull quote: the words, who said them and in what role, and where it stands."""
+
+    text = models.TextField(max_length=600, help_text="The quoted words, without quotation marks.")
+    speaker_name = models.CharField(max_length=120, db_index=True)
+    speaker_role = models.CharField(max_length=160, blank=True, help_text="e.g. 'Mayor of Kingsmere'.")
+
+    class Meta(BodyInsert.Meta):
+        pass
+
+    def __str__(self):
+        return f"“{self.text[:60]}” — {self.speaker_name}"
+
+
+class RelatedArticle(models.Model):
+    from_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    to_article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+", verbose_name="related article")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = "related article"
+        constraints = [
+            models.UniqueConstraint(fields=["from_article", "to_article"], name="unique_related_article"),
+            models.CheckConstraint(condition=~Q(from_article=models.F("to_article")), name="related_not_self"),
+        ]
+
+    def __str__(self):
+        return str(self.to_article)

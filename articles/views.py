@@ -1,0 +1,55 @@
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from django.views.generic import DetailView, ListView, TemplateView
+
+from .models import Article, Section
+
+
+class HomeView(TemplateView):
+    template_name = "articles/home.html"
+    latest_count = 13
+
+    def get_context_data(self, **kwargs):
+        articles = list(Article.objects.published().for_list().newest_first()[: self.latest_count])
+        return super().get_context_data(lead=articles[0] if articles else None, latest=articles[1:], **kwargs)
+
+
+class ArticleDetailView(DetailView):
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return Article.objects.published().for_page()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            body_parts=self.object.body_parts(), related_news=self.object.related_news(), **kwargs
+        )
+
+
+class SectionView(ListView):
+    template_name = "articles/section_detail.html"
+    context_object_name = "articles"
+    paginate_by = 12
+
+    def get_queryset(self):
+        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        return Article.objects.published().in_section(self.section).for_list().newest_first()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """200 when the database answers a trivial query, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -1,0 +1,136 @@
+import pytest
+
+from articles.models import Article
+from tests.admin_forms import inline_management
+from tests.factories import ArticleFactory, AuthorFactory, ImageFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_complete_article_is_written_and_published_in_one_form(admin_client, client):
+    section = SectionFactory(slug="news", name="News")
+    author = AuthorFactory(name="Priya Shah", job_title="Transport correspondent")
+    image = ImageFactory(caption="Library caption", credit="Courier")
+    other = ArticleFactory(headline="Earlier bridge story")
+
+    response = admin_client.post(
+        "/admin/articles/article/add/",
+        {
+            "kicker": "",
+            "headline": "Ferry service returns to the Wend",
+            "slug": "ferry-service-returns",
+            "standfirst": "Boats will run every hour from May.",
+            "body": "<p>One.</p><p>Two.</p>",
+            "section": section.pk,
+            "tags": "river wend, transport",
+            "lead_image": image.pk,
+            "lead_image_caption": "The ferry at its mooring",
+            "status": "published",
+            "published_at_0": "",
+            "published_at_1": "",
+            "meta_description": "",
+            **inline_management(bylines=1, figures=1, quotes=1, related_links=1),
+            "bylines-0-author": author.pk,
+            "bylines-0-order": "0",
+            "figures-0-image": image.pk,
+            "figures-0-caption": "Passengers boarding",
+            "figures-0-credit": "",
+            "figures-0-position": "1",
+            "quotes-0-text": "We have missed the ferry for ten years.",
+            "quotes-0-speaker_name": "Tom Reed",
+            "quotes-0-speaker_role": "Chair of the Ferry Users' Group",
+            "quotes-0-position": "2",
+            "related_links-0-to_article": other.pk,
+            "related_links-0-order": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article = Article.objects.get(slug="ferry-service-returns")
+    assert article.is_live
+    assert sorted(article.tags.names()) == ["river wend", "transport"]
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "The ferry at its mooring" in html
+    assert "Tom Reed" in html and "Chair of the Ferry Users&#x27; Group" in html
+    assert "Earlier bridge story" in html
+    assert "Ferry service returns to the Wend" in client.get("/").content.decode()
+
+
+def test_invalid_article_form_keeps_everything_typed_including_inlines(admin_client):
+    response = admin_client.post(
+        "/admin/articles/article/add/",
+        {
+            "headline": "A headline worth keeping",
+            "slug": "",
+            "standfirst": "",
+            "body": "<p>Three hundred careful words.</p>",
+            "status": "draft",
+            **inline_management(quotes=1),
+            "quotes-0-text": "Words I must not lose",
+            "quotes-0-speaker_name": "",
+            "quotes-0-position": "1",
+        },
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    for typed in ("A headline worth keeping", "Three hundred careful words.", "Words I must not lose"):
+        assert typed in html
+    assert not Article.objects.exists()
+
+
+def test_view_on_site_is_offered_only_for_live_articles(admin_client):
+    live = ArticleFactory()
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+
+    assert live.get_absolute_url() in admin_client.get(f"/admin/articles/article/{live.pk}/change/").content.decode()
+    assert "View on site" not in admin_client.get(f"/admin/articles/article/{draft.pk}/change/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "term"),
+    [("byline", "author", "Priya"), ("figure", "image", "harbour"), ("relatedarticle", "to_article", "Ferry")],
+)
+def test_autocomplete_finds_authors_images_and_articles(admin_client, model, field, term):
+    AuthorFactory(name="Priya Shah")
+    ImageFactory(alt_text="The harbour at dusk", renditions=False)
+    ArticleFactory(headline="Ferry returns")
+
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"term": term, "app_label": "articles", "model_name": model, "field_name": field},
+    )
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+
+
+def test_change_list_shows_scheduled_status_and_filters_by_status(admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    ArticleFactory(headline="Tomorrow's story", published_at=timezone.now() + timedelta(days=1))
+    ArticleFactory(headline="A draft", status=Article.Status.DRAFT, published_at=None)
+
+    html = admin_client.get("/admin/articles/article/").content.decode()
+    assert "Scheduled" in html
+    filtered = admin_client.get("/admin/articles/article/?status__exact=draft").content.decode()
+    assert "A draft" in filtered and "Tomorrow" not in filtered
+
+
+def test_tag_box_suggests_existing_tags(admin_client):
+    ArticleFactory(tags=["river wend", "transport", "wendshire council", "housing"])
+
+    form = admin_client.get("/admin/articles/article/add/").content.decode()
+    response = admin_client.get("/admin/articles/article/tags/suggest/", {"q": "wen"})
+
+    assert 'data-tag-suggest-url="/admin/articles/article/tags/suggest/"' in form
+    assert response.json() == {"results": ["wendshire council", "river wend"]}
+
+
+def test_tag_suggestions_are_for_staff_only(client):
+    response = client.get("/admin/articles/article/tags/suggest/", {"q": "wen"})
+
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

@@ -1,0 +1,161 @@
+import io
+import struct
+import zlib
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image as PILImage
+
+from articles import imaging
+from articles.models import Image
+from articles.services import image_create
+from tests.factories import ImageFactory, image_bytes
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = "/admin/articles/image/add/"
+
+
+def upload(name, content, content_type="image/jpeg"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def bomb_png(width=30000, height=30000) -> bytes:
+    """A tiny file whose header claims an enormous picture."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1000))
+        + chunk(b"IEND", b"")
+    )
+
+
+def jpeg_with_gps_and_rotation() -> bytes:
+    exif = PILImage.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    exif[0x010F] = "CameraMaker"
+    exif[0x8825] = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}  # GPS IFD
+    out = io.BytesIO()
+    PILImage.new("RGB", (400, 200), (10, 120, 200)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name", "kwargs"),
+    [("JPEG", "photo.jpg", {}), ("PNG", "chart.png", {}), ("WEBP", "photo.webp", {}), ("GIF", "anim.gif", {})],
+)
+def test_real_images_in_each_allowed_format_are_accepted(admin_client, fmt, name, kwargs):
+    response = admin_client.post(
+        ADD_URL, {"file": upload(name, image_bytes(fmt, **kwargs)), "alt_text": "A test picture", "caption": ""}
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    image = Image.objects.get()
+    assert (image.width, image.height) == (800, 500)
+    assert image.file.name.endswith(name.rsplit(".", 1)[1])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("notes.jpg", b"These are my interview notes, not a photo.", "not a JPEG, PNG, WebP or GIF"),
+        ("page.png", b"<html><script>alert(1)</script></html>", "not a JPEG, PNG, WebP or GIF"),
+        ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"></svg>', "not a JPEG, PNG, WebP or GIF"),
+        ("scan.tiff", image_bytes("TIFF"), "not a JPEG, PNG, WebP or GIF"),
+        ("cut.jpg", image_bytes("JPEG", size=(1200, 900))[:3000], "damaged or incomplete"),
+        ("bomb.png", bomb_png(), "too many pixels"),
+        ("huge.png", bomb_png(9000, 9000), "9000×9000 pixels; images may have at most 50 megapixels"),
+    ],
+)
+def test_bad_uploads_get_a_clear_error_and_nothing_is_saved(admin_client, name, content, message):
+    response = admin_client.post(
+        ADD_URL, {"file": upload(name, content), "alt_text": "Typed alt text", "caption": "Typed caption"}
+    )
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["file"]
+    assert any(message in error for error in errors), errors
+    assert not Image.objects.exists()
+    assert b"Typed alt text" in response.content and b"Typed caption" in response.content
+
+
+def test_upload_over_the_size_limit_is_refused(admin_client, settings):
+    settings.IMAGE_MAX_UPLOAD_MB = 1
+    big = image_bytes("PNG", size=(1200, 1200), colour=(1, 2, 3))
+    noisy = PILImage.frombytes("RGB", (1000, 1000), bytes(range(256)) * 11718 + b"\0" * 192)
+    out = io.BytesIO()
+    noisy.save(out, "PNG")
+    assert len(out.getvalue()) > 1024 * 1024 or len(big) < 1024 * 1024
+
+    response = admin_client.post(
+        ADD_URL, {"file": upload("big.png", out.getvalue() + b"\0" * 1024 * 1024), "alt_text": "x"}
+    )
+
+    assert "at most 1 MB" in response.context["adminform"].form.errors["file"][0]
+    assert not Image.objects.exists()
+
+
+def test_alt_text_is_required(admin_client):
+    response = admin_client.post(ADD_URL, {"file": upload("photo.jpg", image_bytes()), "alt_text": ""})
+
+    assert "alt_text" in response.context["adminform"].form.errors
+    assert not Image.objects.exists()
+
+
+def test_stored_image_and_renditions_carry_no_exif_and_are_upright(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        image = image_create(file=upload("gps.jpg", jpeg_with_gps_and_rotation()), alt_text="A blue field")
+
+    assert (image.width, image.height) == (200, 400)  # rotated as the camera meant
+    with image.file.open("rb") as fh:
+        stored = PILImage.open(fh)
+        assert not stored.getexif()
+        assert "exif" not in stored.info
+    for extension in ("webp", "jpg"):
+        for rendition in image.renditions(extension):
+            name = rendition.url.removeprefix("/media/")
+            with default_storage.open(name, "rb") as fh:
+                picture = PILImage.open(fh)
+                assert not picture.getexif()
+                assert picture.size == (rendition.width, rendition.height)
+
+
+def test_renditions_come_in_webp_and_the_fallback_format_at_several_widths():
+    image = ImageFactory(file=SimpleUploadedFile("wide.jpg", image_bytes(size=(2000, 1000))))
+
+    webp = image.renditions("webp")
+    assert [r.width for r in webp] == [320, 640, 960, 1280, 1600]
+    assert webp[-1].height == 800
+    for extension in ("webp", "jpg"):
+        for rendition in image.renditions(extension):
+            assert default_storage.exists(rendition.url.removeprefix("/media/"))
+
+
+def test_png_keeps_a_png_fallback_and_small_images_are_not_enlarged():
+    image = ImageFactory(file=SimpleUploadedFile("logo.png", image_bytes("PNG", size=(300, 100), alpha=True)))
+
+    assert image.fallback_extension == "png"
+    assert [(r.width, r.height) for r in image.renditions("png")] == [(300, 100)]
+
+
+def test_building_renditions_twice_writes_nothing_new():
+    image = ImageFactory()
+
+    assert imaging.build_renditions(image_pk=image.pk, original_name=image.file.name) == 0
+
+
+def test_build_renditions_command_restores_missing_files():
+    from django.core.management import call_command
+
+    image = ImageFactory()
+    name = image.renditions("webp")[0].url.removeprefix("/media/")
+    default_storage.delete(name)
+
+    call_command("build_renditions")
+
+    assert default_storage.exists(name)

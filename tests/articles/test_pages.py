@@ -1,0 +1,224 @@
+from datetime import timedelta
+
+import pytest
+from django.db import DatabaseError
+from django.utils import timezone
+
+from articles.models import Article
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    BylineFactory,
+    FigureFactory,
+    ImageFactory,
+    QuoteFactory,
+    RelatedArticleFactory,
+    SectionFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def image():
+    return ImageFactory()
+
+
+def rich_article(n: int, image) -> Article:
+    """An article with n of everything: bylines, figures, quotes, tags, related picks."""
+    body = "".join(f"<p>Paragraph {i}.</p>" for i in range(1, 12))
+    article = ArticleFactory(body=body, lead_image=image, tags=[f"tag {i}" for i in range(n)])
+    for i in range(n):
+        BylineFactory(article=article, author=AuthorFactory(), order=i)
+        FigureFactory(article=article, image=image, position=i + 1)
+        QuoteFactory(article=article, speaker_name=f"Speaker {i}", position=i + 1)
+        RelatedArticleFactory(from_article=article, to_article=ArticleFactory(lead_image=image), order=i)
+    return article
+
+
+def test_article_page_shows_the_whole_story(client, image):
+    article = ArticleFactory(
+        kicker="Exclusive",
+        headline="Footbridge over the Wend approved",
+        standfirst="Work starts in spring.",
+        body="<p>First.</p><p>Second.</p><p>Third.</p>",
+        lead_image=image,
+        lead_image_caption="The site of the new bridge",
+        lead_image_credit="Jo Finch",
+        tags=["river wend", "transport"],
+    )
+    BylineFactory(article=article, author=AuthorFactory(name="Priya Shah", job_title="Transport correspondent"))
+    QuoteFactory(
+        article=article, text="It will change the town.", speaker_name="Ada Marsh", speaker_role="Council leader"
+    )
+    FigureFactory(article=article, image=image, caption="An artist's impression", position=1)
+    related = ArticleFactory(headline="Bus station to close for repairs", lead_image=image)
+    RelatedArticleFactory(from_article=article, to_article=related)
+
+    response = client.get(article.get_absolute_url())
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    for text in (
+        "Exclusive",
+        "Footbridge over the Wend approved",
+        "Work starts in spring.",
+        "Priya Shah",
+        "Transport correspondent",
+        "The site of the new bridge",
+        "Photo: Jo Finch",
+        "It will change the town.",
+        "Ada Marsh",
+        "Council leader",
+        "An artist&#x27;s impression",
+        "river wend",
+        "Related news",
+        "Bus station to close for repairs",
+    ):
+        assert text in html, text
+    assert '<source type="image/webp"' in html
+    assert 'srcset="/media/renditions/' in html
+    # The figure comes after the first paragraph and the quote after the second.
+    assert html.index("First.") < html.index("An artist") < html.index("Second.") < html.index("It will change")
+    assert html.index("It will change") < html.index("Third.")
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        {"status": Article.Status.DRAFT, "published_at": None},
+        {"status": Article.Status.REVIEW},
+        {"published_at": timezone.now() + timedelta(hours=3)},
+    ],
+    ids=["draft", "in review", "scheduled"],
+)
+def test_unpublished_articles_are_404_and_in_no_list(client, hidden):
+    article = ArticleFactory(headline="Secret budget leak", **hidden)
+
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert b"Secret budget leak" not in client.get("/").content
+    assert b"Secret budget leak" not in client.get(article.section.get_absolute_url()).content
+
+
+def test_user_text_is_escaped_everywhere(client, image):
+    xss = '<script>alert("x")</script>'
+    article = ArticleFactory(headline=f"Headline {xss}", standfirst=f"Stand {xss}", kicker=xss, lead_image=image)
+    QuoteFactory(article=article, text=f"Quote {xss}", speaker_name=xss, speaker_role=xss)
+    BylineFactory(article=article, author=AuthorFactory(name=xss, job_title=xss))
+    image.alt_text = '" onerror="alert(1)'
+    image.save()
+
+    for url in ("/", article.get_absolute_url(), article.section.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert "<script>alert" not in html
+        assert 'onerror="alert' not in html
+
+
+def test_home_page_shows_the_lead_story_and_the_latest(client, image):
+    older = ArticleFactory(headline="Older story", published_at=timezone.now() - timedelta(days=2), lead_image=image)
+    lead = ArticleFactory(headline="Newest story", lead_image=image)
+
+    html = client.get("/").content.decode()
+
+    assert html.index(lead.headline) < html.index(older.headline)
+    assert 'aria-label="Lead story"' in html
+    assert lead.standfirst in html
+
+
+def test_section_page_lists_its_articles_newest_first_and_paginates(client):
+    section = SectionFactory(slug="business", name="Business")
+    for hours in range(1, 15):
+        ArticleFactory(
+            section=section,
+            headline=f"Business story {hours:02d}",
+            published_at=timezone.now() - timedelta(hours=hours),
+        )
+    ArticleFactory(headline="A news story")
+
+    first = client.get("/sections/business/").content.decode()
+    second = client.get("/sections/business/?page=2").content.decode()
+
+    assert first.index("Business story 01") < first.index("Business story 12")
+    assert "Business story 13" not in first and "Business story 13" in second
+    assert "A news story" not in first
+    assert 'rel="next"' in first and 'rel="prev"' in second
+
+
+@pytest.mark.parametrize("page", ["0", "3", "-1", "abc", "9" * 30, "1.5"])
+def test_bad_page_numbers_are_a_404_page_not_an_error(client, page):
+    section = SectionFactory(slug="business")
+    ArticleFactory(section=section)
+
+    response = client.get(f"/sections/business/?page={page}")
+
+    assert response.status_code == 404
+    assert b"find that page" in response.content
+
+
+def test_last_page_keyword_gives_the_last_page(client):
+    section = SectionFactory(slug="business")
+    ArticleFactory.create_batch(13, section=section)
+
+    assert client.get("/sections/business/?page=last").context["page_obj"].number == 2
+
+
+def test_unknown_section_and_article_are_404(client):
+    assert client.get("/sections/nope/").status_code == 404
+    assert client.get("/articles/nope/").status_code == 404
+
+
+@pytest.mark.parametrize("n", [1, 10])
+def test_article_page_query_count_is_constant(client, django_assert_num_queries, image, n):
+    article = rich_article(n, image)
+    # 1 article + section + lead image, 2 bylines + authors, 3 tags, 4 figures + images, 5 quotes,
+    # 6 editors' related picks, then only while there are fewer than four picks: 7 the best-related
+    # fill and 8 the newest-stories fill when that found too few; last, the sections for the nav.
+    # Never more than 9, whatever the article holds.
+    expected = {1: 9, 10: 7}[n]
+    with django_assert_num_queries(expected):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert response.content.count(b'class="pull-quote"') == n
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_home_page_query_count_is_constant(client, django_assert_num_queries, image, n):
+    for _ in range(n):
+        article = ArticleFactory(lead_image=image)
+        BylineFactory(article=article)
+        BylineFactory(article=article)
+    # 1 latest articles + sections + lead images, 2 bylines + authors, 3 sections for the nav.
+    with django_assert_num_queries(3):
+        assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_section_page_query_count_is_constant(client, django_assert_num_queries, image, n):
+    section = SectionFactory(slug="business")
+    for _ in range(n):
+        BylineFactory(article=ArticleFactory(section=section, lead_image=image))
+    # 1 section, 2 count for the paginator, 3 page of articles, 4 bylines + authors, 5 nav sections.
+    with django_assert_num_queries(5):
+        assert client.get("/sections/business/").status_code == 200
+
+
+def test_healthz_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+
+    def fail(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", fail)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503

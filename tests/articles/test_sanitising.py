@@ -1,0 +1,68 @@
+import pytest
+
+from articles.models import Article
+from tests.admin_forms import inline_management
+from tests.factories import ArticleFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+
+HOSTILE = (
+    '<p onclick="steal()">Hello <strong>world</strong></p>'
+    "<script>alert(1)</script>"
+    '<p><a href="javascript:alert(2)">click</a> <a href="https://example.org/report">report</a></p>'
+    '<img src="x" onerror="alert(3)">'
+    '<iframe src="https://evil.example"></iframe>'
+    '<h2 style="color:red">Heading</h2><ul><li>one</li></ul><blockquote><p>quoted</p></blockquote>'
+)
+
+
+def assert_clean(html):
+    lowered = html.lower()
+    for bad in ("<script", "onclick", "onerror", "javascript:", "<iframe", "<img", "style="):
+        assert bad not in lowered, bad
+    assert "<strong>world</strong>" in html
+    assert '<a href="https://example.org/report"' in html
+    assert "<h2>Heading</h2>" in html
+    assert "<ul><li>one</li></ul>" in html
+    assert "<blockquote><p>quoted</p></blockquote>" in html
+
+
+def test_body_is_sanitised_when_created_from_code():
+    article = ArticleFactory(body=HOSTILE)
+    article.refresh_from_db()
+    assert_clean(article.body)
+
+
+def test_body_is_sanitised_on_bulk_create_and_queryset_update():
+    section = SectionFactory(slug="news")
+    [article] = Article.objects.bulk_create(
+        [Article(headline="h", slug="bulk", standfirst="s", section=section, body=HOSTILE)]
+    )
+    assert_clean(Article.objects.get(slug="bulk").body)
+
+    Article.objects.filter(slug="bulk").update(body=HOSTILE + "<p>again</p>")
+    assert_clean(Article.objects.get(slug="bulk").body)
+
+    article = Article.objects.get(slug="bulk")
+    article.body = HOSTILE
+    Article.objects.bulk_update([article], ["body"])
+    assert_clean(Article.objects.get(slug="bulk").body)
+
+
+def test_body_is_sanitised_through_the_admin_form(admin_client):
+    section = SectionFactory(slug="news")
+    response = admin_client.post(
+        "/admin/articles/article/add/",
+        {
+            "headline": "Hostile paste",
+            "slug": "hostile-paste",
+            "standfirst": "Someone pasted a script.",
+            "body": HOSTILE,
+            "section": section.pk,
+            "status": "draft",
+            "tags": "",
+            **inline_management(),
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    assert_clean(Article.objects.get(slug="hostile-paste").body)

@@ -1,0 +1,107 @@
+import io
+
+import factory
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from articles import imaging
+from articles.models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+
+
+def image_bytes(fmt="JPEG", size=(800, 500), colour=(200, 80, 40), **save_kwargs) -> bytes:
+    out = io.BytesIO()
+    mode = "RGBA" if fmt in {"PNG", "WEBP"} and save_kwargs.pop("alpha", False) else "RGB"
+    PILImage.new(mode, size, colour).save(out, fmt, **save_kwargs)
+    return out.getvalue()
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+
+
+class AuthorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Author
+
+    name = factory.Sequence(lambda n: f"Reporter {n}")
+    slug = factory.Sequence(lambda n: f"reporter-{n}")
+    job_title = "Business reporter"
+
+
+class ImageFactory(factory.django.DjangoModelFactory):
+    """An image stored the way uploads are, with its renditions built."""
+
+    class Meta:
+        model = Image
+        skip_postgeneration_save = True
+
+    alt_text = factory.Sequence(lambda n: f"A picture of the harbour, number {n}")
+    caption = "Boats in the harbour at dawn"
+    credit = "Courier photographer"
+    file = factory.LazyFunction(lambda: ContentFile(image_bytes(), name="harbour.jpg"))
+
+    @factory.post_generation
+    def renditions(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            imaging.build_renditions(image_pk=obj.pk, original_name=obj.file.name)
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    headline = factory.Sequence(lambda n: f"Council approves new plan number {n} for the riverside")
+    slug = factory.Sequence(lambda n: f"council-plan-{n}")
+    standfirst = "The scheme will bring homes and a new footbridge to the old wharf."
+    body = "<p>First paragraph.</p><p>Second paragraph.</p><p>Third paragraph.</p>"
+    section = factory.SubFactory(SectionFactory, slug="news", name="News")
+    status = Article.Status.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+
+    @factory.post_generation
+    def tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.tags.set(extracted)
+
+
+class BylineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Byline
+
+    article = factory.SubFactory(ArticleFactory)
+    author = factory.SubFactory(AuthorFactory)
+
+
+class FigureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Figure
+
+    article = factory.SubFactory(ArticleFactory)
+    image = factory.SubFactory(ImageFactory)
+    position = 1
+
+
+class QuoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Quote
+
+    article = factory.SubFactory(ArticleFactory)
+    text = "We have waited a long time for this bridge."
+    speaker_name = "Ada Marsh"
+    speaker_role = "Leader of the town council"
+    position = 2
+
+
+class RelatedArticleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RelatedArticle
+
+    from_article = factory.SubFactory(ArticleFactory)
+    to_article = factory.SubFactory(ArticleFactory)

@@ -1,0 +1,88 @@
+"""The settings module is configured by the environment; these run it in a fresh process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+STRONG_KEY = "k" * 20 + "-production-secret-key-with-plenty-of-entropy-123456"
+
+
+def manage(*args, **env):
+    ours = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MEDIA_ROOT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in ours}
+    clean["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=clean | env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_debug_is_off_by_default_and_a_secret_key_is_required():
+    result = manage("check")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_a_weak_secret_key_is_refused_in_production():
+    result = manage("check", SECRET_KEY="django-insecure-short", ALLOWED_HOSTS="news.example.org")
+
+    assert result.returncode != 0
+    assert "too weak" in result.stderr
+
+
+def test_allowed_hosts_are_required_in_production():
+    result = manage("check", SECRET_KEY=STRONG_KEY)
+
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="news.example.org"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://postgres@127.0.0.1:5432/newsroom", "django.db.backends.postgresql newsroom 127.0.0.1"),
+        ("sqlite:////tmp/other.sqlite3", "django.db.backends.sqlite3 /tmp/other.sqlite3 "),
+    ],
+)
+def test_database_url_chooses_the_database(url, expected):
+    code = "from django.conf import settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'], d['HOST'])"
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="1", DATABASE_URL=url)
+
+    assert result.stdout.strip() == expected.strip(), result.stderr
+
+
+def test_email_url_configures_smtp():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS)"
+    )
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DEBUG="1",
+        EMAIL_URL="smtp://news%40example.org:p%40ss@mail.example.org:587?tls=1",
+    )
+
+    assert result.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.example.org",
+        "587",
+        "news@example.org",
+        "p@ss",
+        "True",
+    ], result.stderr
