@@ -8,6 +8,8 @@ import tempfile
 
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="newsroom-test-media-"))
+# The live server thread must not keep a connection open, or the test database cannot be dropped.
+os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 
 from newsroom.settings import *  # noqa: E402, F403
 
