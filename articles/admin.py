@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.http import JsonResponse
-from django.urls import path
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
 from django.utils.html import format_html
 from taggit.managers import TaggableManager
 from taggit.models import Tag
@@ -13,10 +14,7 @@ from .services import image_build_renditions
 
 
 def thumbnail(image: Image | None, width: int = 120):
-    if image is None:
-        return "—"
-    renditions = image.renditions(image.fallback_extension)
-    if not renditions:
+    if image is None or not (renditions := image.renditions(image.fallback_extension)):
         return "—"
     return format_html(
         '<img src="{}" alt="{}" width="{}" height="{}" style="height:auto;max-width:{}px">',
@@ -26,6 +24,21 @@ def thumbnail(image: Image | None, width: int = 120):
         renditions[0].height,
         width,
     )
+
+
+def live_preview(image: Image | None, width: int = 320):
+    """A thumbnail that image-preview.js swaps when another image is chosen in the form."""
+    return format_html('<div data-image-preview-target="{}">{}</div>', width, thumbnail(image, width))
+
+
+class ImagePreviewMixin:
+    """Image choosers that show the chosen picture at once, before the form is saved."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.related_model is Image and formfield is not None:
+            formfield.widget.attrs["data-image-preview"] = reverse("admin:articles_image_thumbnail", args=[0])
+        return formfield
 
 
 @admin.register(Section)
@@ -66,6 +79,20 @@ class ImageAdmin(admin.ModelAdmin):
     def dimensions(self, obj):
         return f"{obj.width}×{obj.height}" if obj.width else "—"
 
+    def get_urls(self):
+        thumbnail_view = self.admin_site.admin_view(self.thumbnail_view)
+        return [path("<int:pk>/thumbnail/", thumbnail_view, name="articles_image_thumbnail"), *super().get_urls()]
+
+    def thumbnail_view(self, request, pk):
+        """Redirect to the image's smallest rendition, for previews in other forms."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        image = get_object_or_404(Image, pk=pk)
+        renditions = image.renditions(image.fallback_extension)
+        if not renditions:
+            raise Http404("This image has no renditions yet.")
+        return redirect(renditions[0].url)
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.uploaded_by = request.user
@@ -81,7 +108,7 @@ class BylineInline(admin.TabularInline):
     fields = ["author", "order"]
 
 
-class FigureInline(admin.StackedInline):
+class FigureInline(ImagePreviewMixin, admin.StackedInline):
     model = Figure
     extra = 0
     autocomplete_fields = ["image"]
@@ -90,7 +117,7 @@ class FigureInline(admin.StackedInline):
 
     @admin.display(description="Preview")
     def preview(self, obj):
-        return thumbnail(obj.image if obj.pk else None)
+        return live_preview(obj.image if obj.pk else None, 160)
 
 
 class QuoteInline(admin.StackedInline):
@@ -109,7 +136,7 @@ class RelatedArticleInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
     list_display = ["headline", "preview", "status_label", "section", "byline_names", "published_at", "updated_at"]
     list_filter = ["status", "section", ("published_at", admin.DateFieldListFilter), "bylines__author"]
     search_fields = ["headline", "standfirst"]
@@ -126,6 +153,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["articles/admin/article-form.css"]}
+        js = ["admin/js/jquery.init.js", "articles/admin/image-preview.js"]
 
     fieldsets = [
         (None, {"fields": ["kicker", "headline", "slug", "standfirst", "body"]}),
@@ -166,7 +194,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Lead image preview")
     def lead_image_preview(self, obj):
-        return thumbnail(obj.lead_image, 320)
+        return live_preview(obj.lead_image, 320)
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, obj):

@@ -134,3 +134,22 @@ def test_tag_suggestions_are_for_staff_only(client):
 
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_image_thumbnail_link_leads_staff_to_the_smallest_rendition(admin_client, client):
+    image = ImageFactory()
+    url = f"/admin/articles/image/{image.pk}/thumbnail/"
+
+    response = admin_client.get(url)
+
+    assert response.status_code == 302
+    assert response["Location"] == image.renditions("jpg")[0].url
+    assert admin_client.get("/admin/articles/image/999999/thumbnail/").status_code == 404
+    assert "/admin/login/" in client.get(url)["Location"]
+
+
+def test_image_choosers_carry_the_preview_link(admin_client):
+    html = admin_client.get("/admin/articles/article/add/").content.decode()
+
+    assert 'data-image-preview="/admin/articles/image/0/thumbnail/"' in html
+    assert "data-image-preview-target" in html

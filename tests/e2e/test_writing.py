@@ -51,6 +51,9 @@ def test_editor_writes_and_publishes_an_article_with_an_image_and_a_quote(live_s
     expect(page.locator("#id_tags-suggestions option")).to_have_attribute("value", "high street, transport, ")
     tags.fill("high street, transport")
     pick(page, "id_lead_image", "Stalls in the market")
+    preview = page.locator("[data-image-preview-target] img").first
+    expect(preview).to_have_attribute("alt", "Stalls in the market square on a sunny morning")
+    assert preview.evaluate("img => img.decode().then(() => img.naturalWidth > 0)"), "the chosen picture is not shown"
     pick(page, "id_bylines-0-author", "Priya")
     page.get_by_text("Add another Quote").click()
     page.locator("#id_quotes-0-text").fill("Shoppers will finally have room to breathe.")
