@@ -10,6 +10,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from . import imaging
+from .rendering import interleave_body
 from .sanitize import BODY_EXTENSIONS, sanitize_body
 
 
@@ -277,8 +278,6 @@ class Article(models.Model):
         return self.meta_description or self.standfirst
 
     def body_parts(self):
-        from .rendering import interleave_body
-
         return interleave_body(self.body, figures=self.figures.all(), quotes=self.quotes.all())
 
     def related_news(self) -> list["Article"]:
