@@ -222,3 +222,17 @@ def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
     response = client.get("/healthz")
 
     assert response.status_code == 503
+
+
+def test_pages_have_one_h1_and_headings_that_do_not_skip_a_level(client):
+    import re
+
+    section = SectionFactory(slug="business")
+    article = ArticleFactory(section=section)
+    ArticleFactory(section=section)
+
+    for url in ("/", "/sections/business/", article.get_absolute_url()):
+        html = client.get(url).content.decode()
+        levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]
+        assert levels.count(1) == 1, url
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)
