@@ -4,8 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Development mode for `make run`: DEBUG on, SQLite, no services.
-DEV_ENV := DEBUG=1
+# Development mode for `make run`: DEBUG on, SQLite, no services, whatever the shell exports.
+DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL -u MEDIA_ROOT -u SECRET_KEY -u ALLOWED_HOSTS DEBUG=1
 
 .PHONY: run test lint format migrate seed check-deploy clean
 

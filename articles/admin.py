@@ -1,4 +1,6 @@
-from django.contrib import admin
+import logging
+
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.http import Http404, JsonResponse
@@ -11,6 +13,8 @@ from taggit.models import Tag
 from .forms import ArticleAdminForm, ImageUploadField, TagSuggestWidget
 from .models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
 from .services import image_build_renditions
+
+logger = logging.getLogger(__name__)
 
 
 def thumbnail(image: Image | None, width: int = 120):
@@ -97,7 +101,18 @@ class ImageAdmin(admin.ModelAdmin):
         if not change:
             obj.uploaded_by = request.user
         super().save_model(request, obj, form, change)
-        transaction.on_commit(lambda: image_build_renditions(image=obj))
+        transaction.on_commit(lambda: self.build_renditions(request, obj))
+
+    def build_renditions(self, request, image):
+        try:
+            image_build_renditions(image=image)
+        except (OSError, ValueError) as exc:
+            logger.exception("Renditions of image %s failed", image.pk)
+            self.message_user(
+                request,
+                f"The details were saved, but the picture’s file could not be read ({exc}). Upload it again.",
+                messages.ERROR,
+            )
 
 
 class BylineInline(admin.TabularInline):
@@ -168,6 +183,24 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author")
+
+    @staticmethod
+    def can_publish(request) -> bool:
+        return request.user.has_perm("articles.publish_article")
+
+    def get_readonly_fields(self, request, obj=None):
+        """Without the publish permission, when and whether an article is public is not yours to set."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if not self.can_publish(request):
+            fields.append("published_at")
+            if obj is not None and obj.status == Article.Status.PUBLISHED:
+                fields.append("status")
+        return fields
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status" and not self.can_publish(request):
+            kwargs["choices"] = [(s.value, s.label) for s in (Article.Status.DRAFT, Article.Status.REVIEW)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def get_urls(self):
         suggest = self.admin_site.admin_view(self.tag_suggest_view)

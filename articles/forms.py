@@ -3,6 +3,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import format_html
 from taggit.forms import TagWidget
+from taggit.models import Tag
 
 from . import imaging
 from .models import Article
@@ -55,3 +56,14 @@ class ArticleAdminForm(forms.ModelForm):
             "meta_description": forms.Textarea(attrs={"rows": 2}),
             "lead_image_caption": forms.TextInput(attrs={"class": "vLargeTextField"}),
         }
+
+    def clean_tags(self):
+        tags = self.cleaned_data["tags"]
+        limit = Tag._meta.get_field("name").max_length
+        if too_long := [tag for tag in tags if len(tag) > limit]:
+            raise forms.ValidationError(
+                "Tags can be at most %(limit)d characters long; shorten “%(tag)s…”.",
+                params={"limit": limit, "tag": too_long[0][:40]},
+                code="tag_too_long",
+            )
+        return tags

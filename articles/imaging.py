@@ -7,6 +7,7 @@ Renditions are made once, when the image is saved, at deterministic names, so pa
 point at them without a query or a file-system check.
 """
 
+import hashlib
 import io
 import warnings
 from dataclasses import dataclass
@@ -74,20 +75,34 @@ def prepare_upload(uploaded) -> ContentFile:
         width, height = image.size
         if width * height > _max_pixels():
             raise _too_many_pixels(width, height)
+        damaged = ValidationError(
+            "This image file is damaged or incomplete (the upload may have been cut "
+            "short). Export it again and upload the new file.",
+            code="truncated_image",
+        )
         try:
+            frames = getattr(image, "n_frames", 1)
+        except Exception as exc:
+            raise damaged from exc
+        if frames > 1 and width * height * frames > _max_pixels():
+            raise ValidationError(
+                "This animation has %(frames)d frames of %(width)d×%(height)d pixels, more than the "
+                "%(limit)d megapixels an image may have in all. Shorten or shrink it.",
+                code="too_many_pixels",
+                params={"frames": frames, "width": width, "height": height, "limit": settings.IMAGE_MAX_MEGAPIXELS},
+            )
+        image_format = image.format
+        try:
+            image.seek(0)
             image.load()
+            content = _reencode(image, image_format)
         except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
             raise _too_many_pixels(width, height) from exc
         except Exception as exc:
-            raise ValidationError(
-                "This image file is damaged or incomplete (the upload may have been cut "
-                "short). Export it again and upload the new file.",
-                code="truncated_image",
-            ) from exc
-    image_format = image.format
+            raise damaged from exc
     name = PurePosixPath(getattr(uploaded, "name", "") or "image").stem
     stem = slugify(name)[:80] or "image"
-    return ContentFile(_reencode(image, image_format), name=f"{stem}.{ALLOWED_FORMATS[image_format]}")
+    return ContentFile(content, name=f"{stem}.{ALLOWED_FORMATS[image_format]}")
 
 
 def _too_many_pixels(width: int | None = None, height: int | None = None) -> ValidationError:
@@ -140,9 +155,15 @@ def rendition_widths(width: int) -> list[int]:
     return widths if largest in widths else [*widths, largest]
 
 
+def rendition_folder(image_pk: int) -> str:
+    return f"renditions/{image_pk}"
+
+
 def rendition_name(image_pk: int, original_name: str, width: int, extension: str) -> str:
-    stem = PurePosixPath(original_name).stem
-    return f"renditions/{image_pk}/{stem}-{width}w.{extension}"
+    """Named after the stored original, so a replaced picture never reuses an old URL."""
+    path = PurePosixPath(original_name)
+    digest = hashlib.sha256(original_name.encode()).hexdigest()[:8]
+    return f"{rendition_folder(image_pk)}/{path.stem[:60]}-{digest}-{width}w.{extension}"
 
 
 def rendition_size(width: int, height: int, target_width: int) -> tuple[int, int]:
@@ -160,11 +181,13 @@ def build_renditions(*, image_pk: int, original_name: str, storage=None, replace
     has_alpha = source.mode in {"RGBA", "LA", "PA"} or "transparency" in source.info
     source = source.convert("RGBA" if has_alpha else "RGB")
     written = 0
+    wanted = set()
     for width in rendition_widths(source.width):
         size = rendition_size(source.width, source.height, width)
         resized = source if size == source.size else source.resize(size, PILImage.Resampling.LANCZOS)
         for extension in ("webp", fallback):
             name = rendition_name(image_pk, original_name, width, extension)
+            wanted.add(name)
             if storage.exists(name):
                 if not replace:
                     continue
@@ -178,4 +201,17 @@ def build_renditions(*, image_pk: int, original_name: str, storage=None, replace
                 resized.save(out, "PNG", optimize=True)
             storage.save(name, ContentFile(out.getvalue()))
             written += 1
+    _remove_renditions(image_pk, storage=storage, keep=wanted)
     return written
+
+
+def _remove_renditions(image_pk: int, *, storage, keep=frozenset()) -> None:
+    """Delete renditions of an earlier picture of this image (a replaced upload)."""
+    folder = rendition_folder(image_pk)
+    try:
+        _, files = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for file_name in files:
+        if f"{folder}/{file_name}" not in keep:
+            storage.delete(f"{folder}/{file_name}")

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Count, Q
@@ -33,7 +35,7 @@ class Section(models.Model):
 class Image(models.Model):
     """A media-library entry: one uploaded picture, reusable across articles."""
 
-    file = models.ImageField(upload_to="images/%Y/%m/", width_field="width", height_field="height")
+    file = models.ImageField(upload_to="images/%Y/%m/")
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt_text = models.CharField(
@@ -53,6 +55,11 @@ class Image(models.Model):
 
     def __str__(self):
         return self.alt_text[:80] or self.file.name
+
+    def save(self, *args, **kwargs):
+        if self.file and (not self.file._committed or not self.width):  # a new upload: measure it once
+            self.width, self.height = get_image_dimensions(self.file)
+        super().save(*args, **kwargs)
 
     @cached_property
     def fallback_extension(self) -> str:
@@ -92,6 +99,18 @@ class Author(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.job_title})" if self.job_title else self.name
+
+
+class BodyField(ProseEditorField):
+    """Rich text stored as sanitised HTML whatever writes it: forms, save(), bulk and raw (fixture) writes."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, extensions=BODY_EXTENSIONS, sanitize=sanitize_body, **kwargs)
+
+    def get_db_prep_save(self, value, connection):
+        if isinstance(value, str):
+            value = sanitize_body(value)
+        return super().get_db_prep_save(value, connection)
 
 
 def published_filter(prefix: str = "") -> Q:
@@ -150,22 +169,6 @@ class ArticleQuerySet(models.QuerySet):
             )
         return found
 
-    def bulk_create(self, objs, *args, **kwargs):
-        for obj in objs:
-            obj.body = sanitize_body(obj.body or "")
-        return super().bulk_create(objs, *args, **kwargs)
-
-    def bulk_update(self, objs, fields, *args, **kwargs):
-        if "body" in fields:
-            for obj in objs:
-                obj.body = sanitize_body(obj.body or "")
-        return super().bulk_update(objs, fields, *args, **kwargs)
-
-    def update(self, **kwargs):
-        if isinstance(kwargs.get("body"), str):
-            kwargs["body"] = sanitize_body(kwargs["body"])
-        return super().update(**kwargs)
-
 
 class TaggedArticle(TaggedItemBase):
     content_object = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="tagged_items")
@@ -192,7 +195,7 @@ class Article(models.Model):
     standfirst = models.CharField(
         max_length=400, help_text="The one- or two-sentence summary under the headline (up to 400 characters)."
     )
-    body = ProseEditorField(extensions=BODY_EXTENSIONS, sanitize=sanitize_body, blank=True)
+    body = BodyField(blank=True)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
     tags = TaggableManager(through=TaggedArticle, blank=True)
@@ -224,6 +227,7 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
+        permissions = [("publish_article", "Can publish, schedule and unpublish articles")]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_published_idx"),
             models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
@@ -233,12 +237,14 @@ class Article(models.Model):
         return self.headline
 
     def save(self, *args, **kwargs):
-        self.body = sanitize_body(self.body or "")
+        self.body = sanitize_body(self.body or "")  # what is in memory matches what is stored
         if self.status == self.Status.PUBLISHED:
+            now = timezone.now()
             if self.published_at is None:
-                self.published_at = timezone.now()
-            if self.first_published_at is None or self.first_published_at > timezone.now():
-                self.first_published_at = self.published_at
+                self.published_at = now
+            if self.first_published_at is None or self.first_published_at > now:
+                # When readers could first see it: a backdated story went out now, not in the past.
+                self.first_published_at = max(self.published_at, now)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -262,8 +268,9 @@ class Article(models.Model):
 
     @property
     def is_updated(self) -> bool:
-        """Changed after it went out (more than a minute later: not the publishing save itself)."""
-        return bool(self.published_at and (self.updated_at - self.published_at).total_seconds() > 60)
+        """Changed after readers could first see it (by more than a minute: not the publishing save)."""
+        went_out = self.first_published_at or self.published_at
+        return bool(went_out and self.updated_at and (self.updated_at - went_out).total_seconds() > 60)
 
     @property
     def lead_caption(self) -> str:
@@ -373,3 +380,7 @@ class RelatedArticle(models.Model):
 
     def __str__(self):
         return str(self.to_article)
+
+    def clean(self):
+        if self.from_article_id and self.from_article_id == self.to_article_id:
+            raise ValidationError({"to_article": "An article cannot be related to itself."})

@@ -153,3 +153,99 @@ def test_image_choosers_carry_the_preview_link(admin_client):
 
     assert 'data-image-preview="/admin/articles/image/0/thumbnail/"' in html
     assert "data-image-preview-target" in html
+
+
+@pytest.fixture
+def journalist(roles, client):
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("jo", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name="Journalist"))
+    client.force_login(user)
+    return client
+
+
+def article_form(section, **overrides):
+    return {
+        "headline": "Council tax to rise by five per cent",
+        "slug": "council-tax-rise",
+        "standfirst": "The increase is the largest in a decade.",
+        "body": "<p>Text.</p>",
+        "section": section.pk,
+        "tags": "",
+        **inline_management(),
+        **overrides,
+    }
+
+
+def test_a_journalist_cannot_publish_even_with_a_forged_post(journalist):
+    section = SectionFactory(slug="news")
+
+    response = journalist.post(
+        "/admin/articles/article/add/",
+        article_form(section, status="published", published_at_0="2026-01-01", published_at_1="09:00"),
+    )
+
+    assert response.status_code == 200
+    assert "status" in response.context["adminform"].form.errors
+    assert not Article.objects.exists()
+
+
+def test_a_journalist_submits_for_review_and_cannot_set_the_publication_time(journalist):
+    section = SectionFactory(slug="news")
+
+    response = journalist.post(
+        "/admin/articles/article/add/",
+        article_form(section, status="review", published_at_0="2026-01-01", published_at_1="09:00"),
+    )
+
+    assert response.status_code == 302
+    article = Article.objects.get()
+    assert article.status == Article.Status.REVIEW
+    assert article.published_at is None
+
+
+def test_a_journalist_edits_a_published_story_without_unpublishing_it(journalist):
+    article = ArticleFactory(headline="Old headline")
+
+    response = journalist.post(
+        f"/admin/articles/article/{article.pk}/change/",
+        article_form(article.section, headline="Corrected headline", slug=article.slug, status="draft"),
+    )
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "Corrected headline"
+    assert article.is_live
+
+
+def test_picking_an_article_as_related_to_itself_is_a_form_error_not_a_crash(admin_client):
+    article = ArticleFactory()
+
+    response = admin_client.post(
+        f"/admin/articles/article/{article.pk}/change/",
+        article_form(
+            article.section,
+            slug=article.slug,
+            status="published",
+            **inline_management(related_links=1),
+            **{"related_links-0-to_article": article.pk, "related_links-0-order": "0"},
+        ),
+    )
+
+    assert response.status_code == 200
+    assert "cannot be related to itself" in response.content.decode()
+
+
+def test_an_overlong_tag_is_a_form_error_that_keeps_the_typing(admin_client):
+    section = SectionFactory(slug="news")
+    long_tag = "x" * 150
+
+    response = admin_client.post(
+        "/admin/articles/article/add/", article_form(section, status="draft", tags=f"river wend, {long_tag}")
+    )
+
+    assert response.status_code == 200
+    assert "at most 100 characters" in str(response.context["adminform"].form.errors["tags"])
+    assert long_tag in response.content.decode()
+    assert not Article.objects.exists()

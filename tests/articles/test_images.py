@@ -159,3 +159,69 @@ def test_build_renditions_command_restores_missing_files():
     call_command("build_renditions")
 
     assert default_storage.exists(name)
+
+
+def animated_gif(frames: int, size=(200, 100)) -> bytes:
+    out = io.BytesIO()
+    pictures = [PILImage.new("RGB", size, (colour * 4 % 256, 100, 200)) for colour in range(frames)]
+    pictures[0].save(out, "GIF", save_all=True, append_images=pictures[1:], duration=100, loop=0)
+    return out.getvalue()
+
+
+def test_an_animated_gif_keeps_its_frames():
+    image = image_create(file=upload("loop.gif", animated_gif(5), "image/gif"), alt_text="A looping chart")
+
+    with image.file.open("rb") as fh:
+        assert PILImage.open(fh).n_frames == 5
+
+
+def test_a_truncated_animated_gif_is_refused_cleanly(admin_client):
+    data = animated_gif(5)
+
+    response = admin_client.post(ADD_URL, {"file": upload("cut.gif", data[: len(data) * 2 // 3]), "alt_text": "x"})
+
+    assert "damaged or incomplete" in response.context["adminform"].form.errors["file"][0]
+    assert not Image.objects.exists()
+
+
+def test_an_animation_with_too_many_pixels_in_all_its_frames_is_refused(admin_client, settings):
+    settings.IMAGE_MAX_MEGAPIXELS = 1
+
+    response = admin_client.post(ADD_URL, {"file": upload("long.gif", animated_gif(60)), "alt_text": "x"})
+
+    assert "60 frames of 200×100 pixels" in response.context["adminform"].form.errors["file"][0]
+
+
+def test_replacing_the_picture_replaces_its_renditions(admin_client, django_capture_on_commit_callbacks):
+    image = ImageFactory(file=SimpleUploadedFile("harbour.jpg", image_bytes(colour=(255, 0, 0))))
+    old = {r.url for r in image.renditions("webp") + image.renditions("jpg")}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/articles/image/{image.pk}/change/",
+            {"file": upload("harbour.jpg", image_bytes(colour=(0, 0, 255))), "alt_text": image.alt_text},
+        )
+
+    assert response.status_code == 302
+    image.refresh_from_db()
+    new = image.renditions("jpg")
+    assert not old & {r.url for r in new + image.renditions("webp")}
+    with default_storage.open(new[0].url.removeprefix("/media/"), "rb") as fh:
+        red, green, blue = PILImage.open(fh).convert("RGB").getpixel((5, 5))
+    assert blue > 200 and red < 50
+    assert not any(default_storage.exists(url.removeprefix("/media/")) for url in old)
+
+
+@pytest.mark.django_db(transaction=True)  # renditions are built when the admin's transaction commits
+def test_an_image_whose_file_is_missing_can_still_be_edited(admin_client):
+    image = ImageFactory()
+    default_storage.delete(image.file.name)
+
+    response = admin_client.post(
+        f"/admin/articles/image/{image.pk}/change/", {"alt_text": "Better alt text"}, follow=True
+    )
+
+    assert response.status_code == 200
+    image.refresh_from_db()
+    assert image.alt_text == "Better alt text"
+    assert "could not be read" in response.content.decode()

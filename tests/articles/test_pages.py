@@ -1,7 +1,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import DatabaseError
 from django.utils import timezone
 
 from articles.models import Article
@@ -201,27 +200,6 @@ def test_section_page_query_count_is_constant(client, django_assert_num_queries,
     # 1 section, 2 count for the paginator, 3 page of articles, 4 bylines + authors, 5 nav sections.
     with django_assert_num_queries(5):
         assert client.get("/sections/business/").status_code == 200
-
-
-def test_healthz_answers_200_when_the_database_answers(client):
-    response = client.get("/healthz")
-
-    assert response.status_code == 200
-    assert response.content == b"ok\n"
-    assert "no-cache" in response["Cache-Control"]
-
-
-def test_healthz_answers_503_when_the_database_does_not(client, monkeypatch):
-    from django.db.backends.utils import CursorWrapper
-
-    def fail(*args, **kwargs):
-        raise DatabaseError("connection refused")
-
-    monkeypatch.setattr(CursorWrapper, "execute", fail)
-
-    response = client.get("/healthz")
-
-    assert response.status_code == 503
 
 
 def test_pages_have_one_h1_and_headings_that_do_not_skip_a_level(client):

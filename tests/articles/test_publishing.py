@@ -46,14 +46,26 @@ def test_first_publication_time_survives_a_later_republication():
     assert article.first_published_at == first
 
 
-def test_article_is_marked_updated_only_when_changed_after_publication():
+def test_article_is_marked_updated_only_when_changed_after_it_went_out():
     article = ArticleFactory(published_at=timezone.now())
     assert not article.is_updated
 
-    Article.objects.filter(pk=article.pk).update(published_at=timezone.now() - timedelta(hours=3))
+    went_out = timezone.now() - timedelta(hours=3)
+    Article.objects.filter(pk=article.pk).update(published_at=went_out, first_published_at=went_out)
     article.refresh_from_db()
     article.save()
     assert article.is_updated
+
+
+def test_a_backdated_story_is_not_marked_updated_when_it_goes_out():
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    article.status = Article.Status.PUBLISHED
+    article.published_at = timezone.now() - timedelta(days=2)
+    article.save()
+
+    assert article.is_live
+    assert not article.is_updated
+    assert article.first_published_at > article.published_at
 
 
 def test_lead_caption_and_credit_fall_back_to_the_image(django_db_blocker):

@@ -66,3 +66,27 @@ def test_body_is_sanitised_through_the_admin_form(admin_client):
     )
     assert response.status_code == 302, response.content[:2000]
     assert_clean(Article.objects.get(slug="hostile-paste").body)
+
+
+def test_body_is_sanitised_when_loaded_from_a_fixture(tmp_path):
+    import json
+
+    from django.core.management import call_command
+
+    section = SectionFactory(slug="news")
+    fixture = tmp_path / "import.json"
+    fields = {
+        "headline": "Imported",
+        "slug": "imported",
+        "standfirst": "s",
+        "section": section.pk,
+        "body": HOSTILE,
+        "status": "draft",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
+    }
+    fixture.write_text(json.dumps([{"model": "articles.article", "pk": 9001, "fields": fields}]))
+
+    call_command("loaddata", str(fixture), verbosity=0)
+
+    assert_clean(Article.objects.get(slug="imported").body)
