@@ -7,196 +7,395 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kicker', models.CharField(blank=True, help_text="Optional label above the headline, e.g. 'Exclusive' or 'Analysis'.", max_length=60)),
-                ('headline', models.CharField(help_text='Aim for 60–90 characters; say what happened.', max_length=200)),
-                ('slug', models.SlugField(help_text="The article's web address; filled in from the headline.", max_length=200, unique=True)),
-                ('standfirst', models.CharField(help_text='The one- or two-sentence summary under the headline (up to 400 characters).', max_length=400)),
-                ('body', models.TextField(blank=True)),
-                ('lead_image_caption', models.CharField(blank=True, help_text="Leave empty to use the image's own caption.", max_length=300)),
-                ('lead_image_credit', models.CharField(blank=True, help_text="Leave empty to use the image's own credit.", max_length=120)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('review', 'In review'), ('published', 'Published')], default='draft', max_length=16)),
-                ('published_at', models.DateTimeField(blank=True, help_text='When readers can first see it. A future time schedules it; empty means now, on publishing.', null=True)),
-                ('first_published_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('meta_description', models.CharField(blank=True, help_text='For search engines and sharing; about 155 characters. Empty means the standfirst.', max_length=300)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kicker",
+                    models.CharField(
+                        blank=True,
+                        help_text="Optional label above the headline, e.g. 'Exclusive' or 'Analysis'.",
+                        max_length=60,
+                    ),
+                ),
+                (
+                    "headline",
+                    models.CharField(help_text="Aim for 60–90 characters; say what happened.", max_length=200),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="The article's web address; filled in from the headline.", max_length=200, unique=True
+                    ),
+                ),
+                (
+                    "standfirst",
+                    models.CharField(
+                        help_text="The one- or two-sentence summary under the headline (up to 400 characters).",
+                        max_length=400,
+                    ),
+                ),
+                ("body", models.TextField(blank=True)),
+                (
+                    "lead_image_caption",
+                    models.CharField(
+                        blank=True, help_text="Leave empty to use the image's own caption.", max_length=300
+                    ),
+                ),
+                (
+                    "lead_image_credit",
+                    models.CharField(
+                        blank=True, help_text="Leave empty to use the image's own credit.", max_length=120
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("review", "In review"), ("published", "Published")],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When readers can first see it. A future time schedules it; empty means now, on publishing.",
+                        null=True,
+                    ),
+                ),
+                ("first_published_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "meta_description",
+                    models.CharField(
+                        blank=True,
+                        help_text="For search engines and sharing; about 155 characters. Empty means the standfirst.",
+                        max_length=300,
+                    ),
+                ),
             ],
             options={
-                'permissions': [('publish_article', 'Can publish, schedule and unpublish articles')],
+                "permissions": [("publish_article", "Can publish, schedule and unpublish articles")],
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True)),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('description', models.TextField(blank=True, help_text='One or two sentences shown on the section page.')),
-                ('order', models.PositiveSmallIntegerField(default=0, help_text='Lower numbers come first in the navigation.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80, unique=True)),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="One or two sentences shown on the section page."),
+                ),
+                (
+                    "order",
+                    models.PositiveSmallIntegerField(
+                        default=0, help_text="Lower numbers come first in the navigation."
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'name'],
+                "ordering": ["order", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Author',
+            name="Author",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('job_title', models.CharField(blank=True, help_text="Shown in the byline, e.g. 'Business reporter'.", max_length=120)),
-                ('bio', models.TextField(blank=True, help_text='A short paragraph about the author.')),
-                ('user', models.OneToOneField(blank=True, help_text='The staff account of this author, if they have one.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='author_profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "job_title",
+                    models.CharField(
+                        blank=True, help_text="Shown in the byline, e.g. 'Business reporter'.", max_length=120
+                    ),
+                ),
+                ("bio", models.TextField(blank=True, help_text="A short paragraph about the author.")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        help_text="The staff account of this author, if they have one.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="author_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Byline',
+            name="Byline",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bylines', to='articles.article')),
-                ('author', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bylines', to='articles.author')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="bylines", to="articles.article"
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="bylines", to="articles.author"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order', 'id'],
+                "ordering": ["order", "id"],
             },
         ),
         migrations.AddField(
-            model_name='article',
-            name='authors',
-            field=models.ManyToManyField(blank=True, related_name='articles', through='articles.Byline', to='articles.author'),
+            model_name="article",
+            name="authors",
+            field=models.ManyToManyField(
+                blank=True, related_name="articles", through="articles.Byline", to="articles.author"
+            ),
         ),
         migrations.CreateModel(
-            name='Image',
+            name="Image",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.ImageField(upload_to='images/%Y/%m/')),
-                ('width', models.PositiveIntegerField(default=0, editable=False)),
-                ('height', models.PositiveIntegerField(default=0, editable=False)),
-                ('alt_text', models.CharField(help_text="Describe what the picture shows for readers who cannot see it (e.g. 'Two mayors shaking hands outside the town hall').", max_length=250)),
-                ('caption', models.CharField(blank=True, help_text='Default caption; an article can give its own.', max_length=300)),
-                ('credit', models.CharField(blank=True, help_text="Photographer or agency, e.g. 'Jane Doe/Courier'.", max_length=120)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file", models.ImageField(upload_to="images/%Y/%m/")),
+                ("width", models.PositiveIntegerField(default=0, editable=False)),
+                ("height", models.PositiveIntegerField(default=0, editable=False)),
+                (
+                    "alt_text",
+                    models.CharField(
+                        help_text="Describe what the picture shows for readers who cannot see it (e.g. 'Two mayors shaking hands outside the town hall').",
+                        max_length=250,
+                    ),
+                ),
+                (
+                    "caption",
+                    models.CharField(
+                        blank=True, help_text="Default caption; an article can give its own.", max_length=300
+                    ),
+                ),
+                (
+                    "credit",
+                    models.CharField(
+                        blank=True, help_text="Photographer or agency, e.g. 'Jane Doe/Courier'.", max_length=120
+                    ),
+                ),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-uploaded_at', '-id'],
+                "ordering": ["-uploaded_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Figure',
+            name="Figure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1, help_text='Shown after this paragraph of the body (0 = before the first).')),
-                ('caption', models.CharField(blank=True, help_text="Leave empty to use the image's own caption.", max_length=300)),
-                ('credit', models.CharField(blank=True, help_text="Leave empty to use the image's own credit.", max_length=120)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='articles.article')),
-                ('image', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='figures', to='articles.image')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=1, help_text="Shown after this paragraph of the body (0 = before the first)."
+                    ),
+                ),
+                (
+                    "caption",
+                    models.CharField(
+                        blank=True, help_text="Leave empty to use the image's own caption.", max_length=300
+                    ),
+                ),
+                (
+                    "credit",
+                    models.CharField(
+                        blank=True, help_text="Leave empty to use the image's own credit.", max_length=120
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="%(class)ss", to="articles.article"
+                    ),
+                ),
+                (
+                    "image",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="figures", to="articles.image"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='author',
-            name='photo',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='articles.image'),
+            model_name="author",
+            name="photo",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="articles.image",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='lead_image',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='articles.image'),
+            model_name="article",
+            name="lead_image",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="articles.image",
+            ),
         ),
         migrations.CreateModel(
-            name='Quote',
+            name="Quote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=1, help_text='Shown after this paragraph of the body (0 = before the first).')),
-                ('text', models.TextField(help_text='The quoted words, without quotation marks.', max_length=600)),
-                ('speaker_name', models.CharField(db_index=True, max_length=120)),
-                ('speaker_role', models.CharField(blank=True, help_text="e.g. 'Mayor of Kingsmere'.", max_length=160)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='articles.article')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(
+                        default=1, help_text="Shown after this paragraph of the body (0 = before the first)."
+                    ),
+                ),
+                ("text", models.TextField(help_text="The quoted words, without quotation marks.", max_length=600)),
+                ("speaker_name", models.CharField(db_index=True, max_length=120)),
+                ("speaker_role", models.CharField(blank=True, help_text="e.g. 'Mayor of Kingsmere'.", max_length=160)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="%(class)ss", to="articles.article"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
-                'abstract': False,
+                "ordering": ["position", "id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RelatedArticle',
+            name="RelatedArticle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=0)),
-                ('from_article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='related_links', to='articles.article')),
-                ('to_article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='articles.article', verbose_name='related article')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("order", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "from_article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="related_links", to="articles.article"
+                    ),
+                ),
+                (
+                    "to_article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="articles.article",
+                        verbose_name="related article",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'related article',
-                'ordering': ['order', 'id'],
+                "verbose_name": "related article",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.AddField(
-            model_name='article',
-            name='related',
-            field=models.ManyToManyField(blank=True, through='articles.RelatedArticle', through_fields=('from_article', 'to_article'), to='articles.article'),
+            model_name="article",
+            name="related",
+            field=models.ManyToManyField(
+                blank=True,
+                through="articles.RelatedArticle",
+                through_fields=("from_article", "to_article"),
+                to="articles.article",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='section',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='articles', to='articles.section'),
+            model_name="article",
+            name="section",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="articles", to="articles.section"
+            ),
         ),
         migrations.CreateModel(
-            name='TaggedArticle',
+            name="TaggedArticle",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tagged_items', to='articles.article')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_%(class)s_items', to='taggit.tag')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tagged_items", to="articles.article"
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(app_label)s_%(class)s_items",
+                        to="taggit.tag",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='article',
-            name='tags',
-            field=taggit.managers.TaggableManager(blank=True, help_text='A comma-separated list of tags.', through='articles.TaggedArticle', to='taggit.Tag', verbose_name='Tags'),
+            model_name="article",
+            name="tags",
+            field=taggit.managers.TaggableManager(
+                blank=True,
+                help_text="A comma-separated list of tags.",
+                through="articles.TaggedArticle",
+                to="taggit.Tag",
+                verbose_name="Tags",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='byline',
-            constraint=models.UniqueConstraint(fields=('article', 'author'), name='unique_byline'),
+            model_name="byline",
+            constraint=models.UniqueConstraint(fields=("article", "author"), name="unique_byline"),
         ),
         migrations.AddConstraint(
-            model_name='relatedarticle',
-            constraint=models.UniqueConstraint(fields=('from_article', 'to_article'), name='unique_related_article'),
+            model_name="relatedarticle",
+            constraint=models.UniqueConstraint(fields=("from_article", "to_article"), name="unique_related_article"),
         ),
         migrations.AddConstraint(
-            model_name='relatedarticle',
-            constraint=models.CheckConstraint(condition=models.Q(('from_article', models.F('to_article')), _negated=True), name='related_not_self'),
+            model_name="relatedarticle",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("from_article", models.F("to_article")), _negated=True), name="related_not_self"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taggedarticle',
-            constraint=models.UniqueConstraint(fields=('content_object', 'tag'), name='unique_article_tag'),
+            model_name="taggedarticle",
+            constraint=models.UniqueConstraint(fields=("content_object", "tag"), name="unique_article_tag"),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['status', '-published_at'], name='article_published_idx'),
+            model_name="article",
+            index=models.Index(fields=["status", "-published_at"], name="article_published_idx"),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['section', 'status', '-published_at'], name='article_section_idx'),
+            model_name="article",
+            index=models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
         ),
     ]
