@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_prose_editor",
     "articles",
+    "newsletter",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "articles.context_processors.site",
+                "newsletter.context_processors.signup",
             ],
         },
     },
@@ -194,6 +196,16 @@ IMAGE_MAX_MEGAPIXELS = env_int("IMAGE_MAX_MEGAPIXELS", 50)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 SITE_NAME = os.environ.get("SITE_NAME", "The Kingsmere Courier")
+# Absolute links in emails (confirmation, unsubscribe) start with this.
+_first_host = next((h.lstrip(".") for h in ALLOWED_HOSTS if h not in {"*", "localhost", "127.0.0.1", "[::1]"}), "")
+SITE_URL = os.environ.get("SITE_URL") or (
+    "http://127.0.0.1:8000" if DEBUG or not _first_host else f"https://{_first_host}"
+)
+# Behind N trusted reverse proxies, the client's address is the N-th from the right in X-Forwarded-For.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+# Newsletter sign-ups.
+NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR = env_int("NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR", 10)
 
 # Security. Secure by default; DEBUG (local development) relaxes what needs HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True

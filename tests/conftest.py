@@ -25,10 +25,20 @@ def _fresh_cache():
 
 @pytest.fixture
 def roles(db):
-    """The Journalist and Editor groups, as the data migration makes them.
+    """The Journalist, Editor and Audience groups and The Daily, as the data migrations make them.
 
-    Transactional tests (the browser tests) empty every table when they end, groups included.
+    Transactional tests (the browser tests) empty every table when they end, these included.
     """
     from django.apps import apps
 
     importlib.import_module("articles.migrations.0002_roles").create_roles(apps, None)
+    newsletter = importlib.import_module("newsletter.migrations.0002_the_daily_and_audience")
+    newsletter.create_the_daily(apps, None)
+    newsletter.create_audience(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Every database test starts with what the data migrations made (roles, The Daily)."""
+    if request.node.get_closest_marker("django_db") is not None:
+        request.getfixturevalue("roles")

@@ -7,6 +7,7 @@ from PIL import Image as PILImage
 
 from articles import imaging
 from articles.models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+from newsletter.models import Newsletter, Subscriber, Subscription
 
 
 def image_bytes(fmt="JPEG", size=(800, 500), colour=(200, 80, 40), **save_kwargs) -> bytes:
@@ -105,3 +106,33 @@ class RelatedArticleFactory(factory.django.DjangoModelFactory):
 
     from_article = factory.SubFactory(ArticleFactory)
     to_article = factory.SubFactory(ArticleFactory)
+
+
+class NewsletterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Newsletter
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Newsletter {n}")
+    slug = factory.Sequence(lambda n: f"newsletter-{n}")
+
+
+class SubscriberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscriber
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Subscription
+
+    subscriber = factory.SubFactory(SubscriberFactory)
+    newsletter = factory.LazyFunction(
+        lambda: __import__("newsletter.models").models.Newsletter.objects.get(slug="the-daily")
+    )
+    status = "active"
+    subscribed_at = factory.LazyFunction(timezone.now)
+    confirmed_at = factory.LazyFunction(timezone.now)
+    source = "/"

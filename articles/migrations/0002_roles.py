@@ -1,7 +1,8 @@
 """Newsroom roles as groups. A first cut on model permissions; the workflow issue refines them."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from newsroom.permissions import make_permissions
 
 JOURNALIST = {
     "articles": [
@@ -36,12 +37,7 @@ EDITOR_APPS = ["articles", "taggit"]
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally made after all migrations; make the ones we grant now.
-    for label in ("auth", "contenttypes", "articles", "taggit"):
-        app_config = apps.get_app_config(label)
-        models_module, app_config.models_module = getattr(app_config, "models_module", None), True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = models_module
+    make_permissions(apps, "auth", "contenttypes", "articles", "taggit")
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
 

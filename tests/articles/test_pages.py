@@ -172,9 +172,9 @@ def test_article_page_query_count_is_constant(client, django_assert_num_queries,
     article = rich_article(n, image)
     # 1 article + section + lead image, 2 bylines + authors, 3 tags, 4 figures + images, 5 quotes,
     # 6 editors' related picks, then only while there are fewer than four picks: 7 the best-related
-    # fill and 8 the newest-stories fill when that found too few; last, the sections for the nav.
-    # Never more than 9, whatever the article holds.
-    expected = {1: 9, 10: 7}[n]
+    # fill and 8 the newest-stories fill when that found too few; last, the sections for the nav and
+    # the newsletters for the sign-up forms. Never more than 10, whatever the article holds.
+    expected = {1: 10, 10: 8}[n]
     with django_assert_num_queries(expected):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
@@ -187,8 +187,9 @@ def test_home_page_query_count_is_constant(client, django_assert_num_queries, im
         article = ArticleFactory(lead_image=image)
         BylineFactory(article=article)
         BylineFactory(article=article)
-    # 1 latest articles + sections + lead images, 2 bylines + authors, 3 sections for the nav.
-    with django_assert_num_queries(3):
+    # 1 latest articles + sections + lead images, 2 bylines + authors, 3 sections for the nav,
+    # 4 newsletters for the sign-up form.
+    with django_assert_num_queries(4):
         assert client.get("/").status_code == 200
 
 
@@ -197,8 +198,9 @@ def test_section_page_query_count_is_constant(client, django_assert_num_queries,
     section = SectionFactory(slug="business")
     for _ in range(n):
         BylineFactory(article=ArticleFactory(section=section, lead_image=image))
-    # 1 section, 2 count for the paginator, 3 page of articles, 4 bylines + authors, 5 nav sections.
-    with django_assert_num_queries(5):
+    # 1 section, 2 count for the paginator, 3 page of articles, 4 bylines + authors, 5 nav sections,
+    # 6 newsletters for the sign-up form.
+    with django_assert_num_queries(6):
         assert client.get("/sections/business/").status_code == 200
 
 

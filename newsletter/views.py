@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.generic import TemplateView
+
+from . import ratelimit
+from .forms import SubscribeForm
+from .services import (
+    LinkNoLongerValid,
+    subscription_confirm,
+    subscription_for_link,
+    subscription_request,
+    subscription_unsubscribe,
+)
+from .tokens import LinkExpired, LinkInvalid
+
+
+def _user_agent(request) -> str:
+    return request.META.get("HTTP_USER_AGENT", "")[:500]
+
+
+def _safe_source(value: str) -> str:
+    """Only a path on this site is kept as the sign-up's source."""
+    return value if value.startswith("/") and not value.startswith("//") else ""
+
+
+class SubscribeView(View):
+    template_name = "newsletter/subscribe.html"
+
+    def get(self, request):
+        return render(request, self.template_name, {"form": SubscribeForm()})
+
+    def post(self, request):
+        form = SubscribeForm(request.POST)
+        if form.is_bot:
+            return redirect("newsletter:check_inbox")
+        ip = ratelimit.client_ip(request)
+        allowed = ratelimit.hit(f"signup:{ip}", limit=settings.NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR, window_seconds=3600)
+        if not allowed:
+            form.is_valid()
+            form.add_error(None, "Too many sign-ups have come from your network in the last hour. Try again later.")
+            return render(request, self.template_name, {"form": form}, status=429)
+        if not form.is_valid():
+            return render(request, self.template_name, {"form": form}, status=400)
+        subscription_request(
+            email=form.cleaned_data["email"],
+            newsletter=form.cleaned_data["newsletter"],
+            source=_safe_source(form.cleaned_data["source"]),
+            ip=ip,
+            user_agent=_user_agent(request),
+        )
+        return redirect("newsletter:check_inbox")
+
+
+class CheckInboxView(TemplateView):
+    template_name = "newsletter/check_inbox.html"
+
+
+def link_problem(request, exc):
+    """A clear page for a link that cannot be used, offering to sign up again."""
+    if isinstance(exc, LinkExpired):
+        reason, status = "expired", 410
+    elif isinstance(exc, LinkNoLongerValid):
+        reason, status = "used", 410
+    else:
+        reason, status = "invalid", 400
+    return render(request, "newsletter/link_problem.html", {"reason": reason, "form": SubscribeForm()}, status=status)
+
+
+class ConfirmView(View):
+    """GET shows one button; only its POST confirms, so mail scanners that fetch links confirm nobody."""
+
+    def get(self, request, token):
+        try:
+            subscription = subscription_for_link(token=token, confirmation=True)
+        except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
+            return link_problem(request, exc)
+        return render(request, "newsletter/confirm.html", {"subscription": subscription})
+
+    def post(self, request, token):
+        try:
+            subscription = subscription_confirm(
+                token=token, ip=ratelimit.client_ip(request), user_agent=_user_agent(request)
+            )
+        except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
+            return link_problem(request, exc)
+        return render(request, "newsletter/confirmed.html", {"subscription": subscription})
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class UnsubscribeView(View):
+    """One click to leave. The POST needs no CSRF token or session: mail clients send it (RFC 8058)."""
+
+    def get(self, request, token):
+        try:
+            subscription = subscription_for_link(token=token, confirmation=False)
+        except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
+            return link_problem(request, exc)
+        return render(request, "newsletter/unsubscribe.html", {"subscription": subscription})
+
+    def post(self, request, token):
+        try:
+            subscription = subscription_unsubscribe(token=token)
+        except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
+            return link_problem(request, exc)
+        return render(
+            request,
+            "newsletter/unsubscribed.html",
+            {"subscription": subscription, "signup_url": reverse("newsletter:subscribe")},
+        )
