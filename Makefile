@@ -32,7 +32,8 @@ run: seed
 	@echo ""
 	@echo "  Site:        http://$(HOST):$(PORT)/"
 	@echo "  Back office: http://$(HOST):$(PORT)/admin/"
-	@echo "  Logins:      admin / editor / journalist, password: newsroom-demo"
+	@echo "  Logins:      admin / editor / journalist / audience, password: newsroom-demo"
+	@echo "  Email:       confirmation emails are printed here, in this terminal"
 	@echo ""
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

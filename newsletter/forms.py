@@ -33,3 +33,29 @@ class SubscribeForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get("website"))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="Columns as in our export (email, newsletter, status, subscribed_at, …) or just an email "
+        "column. Commas, semicolons or tabs; UTF-8.",
+    )
+    newsletter = forms.ModelChoiceField(
+        queryset=Newsletter.objects.all(),
+        empty_label=None,
+        help_text="For rows that do not name a newsletter.",
+    )
+    consent_note = forms.CharField(
+        label="How these people consented",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Kept with every imported subscription, e.g. 'Double opt-in on our old provider's "
+        "sign-up form, 2019–2026'.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt", ".tsv")):
+            raise forms.ValidationError("Upload a CSV file (.csv).")
+        return upload

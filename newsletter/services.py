@@ -144,3 +144,21 @@ def confirmation_send(*, subscription: Subscription) -> bool:
         Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=None)  # allow a retry at once
         return False
     return True
+
+
+def subscribers_erase(*, subscribers) -> int:
+    """A reader's erasure request: their address, subscriptions and the address in the admin log, gone."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    with transaction.atomic():
+        subscriber_ids = [str(pk) for pk in subscribers.values_list("pk", flat=True)]
+        subscription_ids = [
+            str(pk) for pk in Subscription.objects.filter(subscriber__in=subscribers).values_list("pk", flat=True)
+        ]
+        for model, ids in ((Subscriber, subscriber_ids), (Subscription, subscription_ids)):
+            LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id__in=ids).update(
+                object_repr="(erased)", change_message=""
+            )
+        count, _ = Subscriber.objects.filter(pk__in=subscriber_ids).delete()
+    return count

@@ -42,3 +42,17 @@ def _migration_data(request):
     """Every database test starts with what the data migrations made (roles, The Daily)."""
     if request.node.get_closest_marker("django_db") is not None:
         request.getfixturevalue("roles")
+
+
+@pytest.fixture
+def login_as(client, db):
+    """Log the test client in as a new staff member of one of the roles (Journalist, Editor, Audience)."""
+    from django.contrib.auth.models import Group, User
+
+    def login(group: str, username: str | None = None):
+        user = User.objects.create_user(username or group.lower(), password="x", is_staff=True)
+        user.groups.add(Group.objects.get(name=group))
+        client.force_login(user)
+        return user
+
+    return login

@@ -11,6 +11,7 @@ AUDIENCE = {
         "delete_subscriber",
         "view_subscription",
         "change_subscription",
+        "delete_subscription",
         "export_subscribers",
         "import_subscribers",
         "view_subscriberexport",

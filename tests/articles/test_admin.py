@@ -156,12 +156,8 @@ def test_image_choosers_carry_the_preview_link(admin_client):
 
 
 @pytest.fixture
-def journalist(roles, client):
-    from django.contrib.auth.models import Group, User
-
-    user = User.objects.create_user("jo", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name="Journalist"))
-    client.force_login(user)
+def journalist(login_as, client):
+    login_as("Journalist")
     return client
 
 

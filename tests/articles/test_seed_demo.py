@@ -4,10 +4,11 @@ from django.core.management import call_command
 from taggit.models import Tag
 
 from articles.models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+from newsletter.models import Subscriber, Subscription
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [Section, Author, Image, Article, Byline, Figure, Quote, RelatedArticle, Tag, User]
+MODELS = [Section, Author, Image, Article, Byline, Figure, Quote, RelatedArticle, Tag, User, Subscriber, Subscription]
 
 
 def snapshot():
@@ -33,7 +34,8 @@ def test_seed_demo_builds_a_newsroom_and_a_second_run_changes_nothing(
     assert Quote.objects.values("speaker_name").distinct().count() >= 4
     assert not Article.objects.published().filter(lead_image=None).exists()
     assert RelatedArticle.objects.exists()
-    assert {"admin", "editor", "journalist"} <= set(User.objects.values_list("username", flat=True))
+    assert {"admin", "editor", "journalist", "audience"} <= set(User.objects.values_list("username", flat=True))
+    assert User.objects.get(username="audience").groups.filter(name="Audience").exists()
     assert User.objects.get(username="editor").groups.filter(name="Editor").exists()
 
 

@@ -21,6 +21,7 @@ from PIL import ImageDraw, ImageFilter
 from articles import demo_content as demo
 from articles.models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
 from articles.services import image_create
+from newsletter.models import Newsletter, Subscriber, Subscription
 
 DEMO_PASSWORD = "newsroom-demo"
 DEMO_USERS = [
@@ -28,7 +29,9 @@ DEMO_USERS = [
     ("admin", None, True),
     ("editor", "Editor", False),
     ("journalist", "Journalist", False),
+    ("audience", "Audience", False),
 ]
+DEMO_SUBSCRIBERS = 24
 
 
 class Command(BaseCommand):
@@ -67,6 +70,7 @@ class Command(BaseCommand):
             images[data["key"]] = image
         if settings.DEBUG:
             created += self.seed_users(authors)
+            created += self.seed_subscribers(now=timezone.now())
 
         now = timezone.now().replace(second=0, microsecond=0)
         articles = {}
@@ -116,6 +120,31 @@ class Command(BaseCommand):
                 article=article, image=images[figure["image"]], caption=figure["caption"], position=figure["position"]
             )
         return article
+
+    def seed_subscribers(self, *, now) -> int:
+        """Made-up readers at example.org (DEBUG only), so the audience pages have something to show."""
+        the_daily = Newsletter.objects.get(slug="the-daily")
+        statuses = [Subscription.Status.ACTIVE] * 4 + [Subscription.Status.PENDING, Subscription.Status.UNSUBSCRIBED]
+        created = 0
+        for number in range(DEMO_SUBSCRIBERS):
+            subscriber, new = Subscriber.objects.get_or_create(email=f"demo.reader{number:02d}@example.org")
+            if not new:
+                continue
+            status = statuses[number % len(statuses)]
+            subscribed_at = now - timedelta(days=number * 3 + 1)
+            Subscription.objects.create(
+                subscriber=subscriber,
+                newsletter=the_daily,
+                status=status,
+                subscribed_at=subscribed_at,
+                confirmed_at=None if status == Subscription.Status.PENDING else subscribed_at + timedelta(minutes=7),
+                unsubscribed_at=now - timedelta(days=1) if status == Subscription.Status.UNSUBSCRIBED else None,
+                source="demo",
+                consent_text="Demo data: not a real person.",
+                consent_version="demo",
+            )
+            created += 1
+        return created
 
     def seed_users(self, authors) -> int:
         created = 0

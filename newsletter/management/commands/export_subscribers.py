@@ -1,0 +1,21 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from newsletter.export import recorded_csv_lines, subscriptions_filtered
+from newsletter.models import Newsletter, Subscription
+
+
+class Command(BaseCommand):
+    help = "Write subscriptions as CSV to standard output (streamed; recorded as an export)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--newsletter", metavar="SLUG", help="Only this newsletter, e.g. the-daily.")
+        parser.add_argument("--status", choices=Subscription.Status.values, help="Only subscriptions in this state.")
+
+    def handle(self, *args, newsletter=None, status=None, **options):
+        if newsletter and not Newsletter.objects.filter(slug=newsletter).exists():
+            known = ", ".join(Newsletter.objects.values_list("slug", flat=True)) or "none yet"
+            raise CommandError(f"There is no newsletter '{newsletter}'. Newsletters: {known}.")
+        filters = " ".join(f"--{k} {v}" for k, v in (("newsletter", newsletter), ("status", status)) if v)
+        queryset = subscriptions_filtered(newsletter=newsletter, status=status)
+        for line in recorded_csv_lines(queryset, via="command", filters=filters or "everything"):
+            self.stdout.write(line, ending="")
