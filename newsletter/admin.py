@@ -75,7 +75,7 @@ class SubscriberAdmin(admin.ModelAdmin):
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["subscriber", "newsletter", "status", "subscribed_at", "confirmed_at", "unsubscribed_at", "source"]
-    list_filter = ["newsletter", "status", ("subscribed_at", admin.DateFieldListFilter), "source"]
+    list_filter = ["newsletter", "status", ("subscribed_at", admin.DateFieldListFilter)]
     search_fields = ["subscriber__email"]
     list_select_related = ["subscriber", "newsletter"]
     readonly_fields = AUDIT_FIELDS

@@ -133,7 +133,8 @@ def test_audience_imports_from_the_admin_and_sees_the_bad_row(client, login_as, 
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<strong>1</strong> subscriptions imported" in html
+    assert "<strong>1</strong> subscription imported" in html
+    assert "<strong>1</strong> row with problems" in html
     assert "<td>3</td><td>broken-address</td><td>not a valid email address</td>" in html
     assert Subscription.objects.get().consent_text == "Paper forms at the 2026 fair"
 

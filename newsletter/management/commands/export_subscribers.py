@@ -1,3 +1,6 @@
+import os
+import sys
+
 from django.core.management.base import BaseCommand, CommandError
 
 from newsletter.export import recorded_csv_lines, subscriptions_filtered
@@ -17,5 +20,11 @@ class Command(BaseCommand):
             raise CommandError(f"There is no newsletter '{newsletter}'. Newsletters: {known}.")
         filters = " ".join(f"--{k} {v}" for k, v in (("newsletter", newsletter), ("status", status)) if v)
         queryset = subscriptions_filtered(newsletter=newsletter, status=status)
-        for line in recorded_csv_lines(queryset, via="command", filters=filters or "everything"):
-            self.stdout.write(line, ending="")
+        try:
+            for line in recorded_csv_lines(queryset, via="command", filters=filters or "everything"):
+                self.stdout.write(line, ending="")
+            self.stdout.flush()
+        except BrokenPipeError:
+            # The reader of the pipe stopped early (e.g. `| head`): stop quietly; the export stays unfinished.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
