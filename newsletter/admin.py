@@ -1,7 +1,8 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -9,8 +10,8 @@ from django.utils import timezone
 from .export import LEDGER_COLUMNS, STANDARD_COLUMNS, recorded_csv_lines
 from .forms import ImportForm
 from .imports import subscribers_import
-from .models import Newsletter, Subscriber, SubscriberExport, Subscription
-from .services import subscribers_erase
+from .models import ConsentEvent, Newsletter, Subscriber, SubscriberExport, Subscription
+from .services import subscribers_erase, subscriptions_unsubscribe
 
 AUDIT_FIELDS = ["subscriber", "newsletter", "status", "created_at", *STANDARD_COLUMNS[3:], *LEDGER_COLUMNS]
 
@@ -72,6 +73,21 @@ class SubscriberAdmin(admin.ModelAdmin):
         subscribers_erase(subscribers=queryset)
 
 
+class ConsentEventInline(admin.TabularInline):
+    model = ConsentEvent
+    extra = 0
+    can_delete = False
+    fields = ["kind", "at", "source", "consent_version", "ip", "user_agent", "note"]
+    readonly_fields = fields
+    verbose_name_plural = "history (consent ledger)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Subscription)
 class SubscriptionAdmin(admin.ModelAdmin):
     list_display = ["subscriber", "newsletter", "status", "subscribed_at", "confirmed_at", "unsubscribed_at", "source"]
@@ -81,6 +97,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     readonly_fields = AUDIT_FIELDS
     fields = AUDIT_FIELDS
     date_hierarchy = "subscribed_at"
+    inlines = [ConsentEventInline]
     actions = ["export_selected", "unsubscribe_selected"]
     change_list_template = "admin/newsletter/subscription/change_list.html"
     list_per_page = 100
@@ -127,8 +144,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unsubscribe selected (e.g. on a reader's request)", permissions=["change"])
     def unsubscribe_selected(self, request, queryset):
-        count = queryset.exclude(status=Subscription.Status.UNSUBSCRIBED).update(
-            status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at=timezone.now()
+        count = subscriptions_unsubscribe(
+            subscriptions=queryset, note=f"unsubscribed in the admin by {request.user.get_username()}"
         )
         self.message_user(request, f"{count} subscriptions unsubscribed.", messages.SUCCESS)
 
@@ -136,8 +153,14 @@ class SubscriptionAdmin(admin.ModelAdmin):
         """Everything matching the change list's current search and filters, not just one page."""
         if not self.has_export_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        queryset = changelist.get_queryset(request)
+        try:
+            changelist = self.get_changelist_instance(request)
+            queryset = changelist.get_queryset(request)
+        except (IncorrectLookupParameters, FieldError, ValidationError, ValueError):
+            return HttpResponseBadRequest(
+                "Those filters are not valid. Go back to the subscriptions list and choose them there.",
+                content_type="text/plain",
+            )
         filters = request.GET.urlencode() or "everything"
         lines = recorded_csv_lines(queryset, user=request.user, via="admin", filters=filters)
         return csv_download(lines, name="subscribers")
@@ -173,9 +196,9 @@ class SubscriptionAdmin(admin.ModelAdmin):
 
 @admin.register(SubscriberExport)
 class SubscriberExportAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "via", "filters", "row_count"]
+    list_display = ["created_at", "user", "run_by", "via", "filters", "row_count"]
     list_filter = ["via", "created_at"]
-    readonly_fields = ["created_at", "user", "via", "filters", "row_count"]
+    readonly_fields = ["created_at", "user", "run_by", "via", "filters", "row_count"]
 
     def has_add_permission(self, request):
         return False

@@ -51,17 +51,17 @@ def csv_lines(queryset, *, on_done: Callable[[int], None] | None = None) -> Iter
         on_done(count)
 
 
-def export_start(*, user=None, via: str, filters: str) -> SubscriberExport:
-    return SubscriberExport.objects.create(user=user, via=via, filters=filters[:1000])
+def export_start(*, user=None, run_by: str = "", via: str, filters: str) -> SubscriberExport:
+    return SubscriberExport.objects.create(user=user, run_by=run_by[:200], via=via, filters=filters[:1000])
 
 
 def export_finish(export: SubscriberExport, count: int) -> None:
     SubscriberExport.objects.filter(pk=export.pk).update(row_count=count)
 
 
-def recorded_csv_lines(queryset, *, user=None, via: str, filters: str) -> Iterator[str]:
+def recorded_csv_lines(queryset, *, user=None, run_by: str = "", via: str, filters: str) -> Iterator[str]:
     """csv_lines, recorded: who, when, which filter, and (once it is all out) how many rows."""
-    export = export_start(user=user, via=via, filters=filters)
+    export = export_start(user=user, run_by=run_by, via=via, filters=filters)
     return csv_lines(queryset, on_done=lambda count: export_finish(export, count))
 
 

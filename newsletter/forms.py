@@ -1,6 +1,20 @@
 from django import forms
+from django.conf import settings
+from django.utils.encoding import punycode
 
-from .models import Newsletter
+from .models import Newsletter, normalise_email
+
+
+def clean_address(address: str) -> str:
+    """The stored spelling of an address, if it is one we can store and mail; else a ValidationError."""
+    email = normalise_email(address)
+    if len(email) > 254:
+        raise forms.ValidationError("That address is too long for email (254 characters at most).")
+    try:
+        punycode(email.rpartition("@")[2])
+    except UnicodeError as exc:
+        raise forms.ValidationError("That address's domain cannot receive email. Check it and try again.") from exc
+    return email
 
 
 class SubscribeForm(forms.Form):
@@ -20,7 +34,10 @@ class SubscribeForm(forms.Form):
     )
     # A field people never see: bots that fill every box give themselves away.
     website = forms.CharField(required=False)
-    source = forms.CharField(required=False, max_length=500)
+    source = forms.CharField(required=False)
+
+    def clean_email(self):
+        return clean_address(self.cleaned_data["email"])
 
     def clean_newsletter(self):
         newsletter = self.cleaned_data.get("newsletter")
@@ -58,4 +75,9 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".csv", ".txt", ".tsv")):
             raise forms.ValidationError("Upload a CSV file (.csv).")
+        if upload.size > settings.NEWSLETTER_IMPORT_MAX_MB * 1024 * 1024:
+            raise forms.ValidationError(
+                "This file is larger than %(limit)d MB; split it and import the parts.",
+                params={"limit": settings.NEWSLETTER_IMPORT_MAX_MB},
+            )
         return upload

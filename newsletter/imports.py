@@ -1,23 +1,50 @@
-"""Bring a subscriber list from another provider: CSV in, every bad row reported, nothing else skipped."""
+"""Bring a subscriber list from another provider: CSV in, every bad row reported, nothing else skipped.
+
+Understood: our own export; Mailchimp (Email Address, OPTIN_TIME, CONFIRM_TIME, UNSUB_TIME,
+CLEAN_TIME); Ghost (email, subscribed_to_emails, created_at); listmonk (email, status
+enabled/disabled/blocklisted, created_at); or a file of bare addresses.
+"""
 
 import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from .export import FORMULA_STARTS
-from .models import Newsletter, Subscriber, Subscription, normalise_email
+from .forms import clean_address
+from .models import ConsentEvent, Newsletter, Subscriber, Subscription
 
 BATCH = 1000
-EMAIL_HEADERS = {"email", "email_address", "e-mail", "e_mail", "emailaddress", "mail", "address"}
-UNSUBSCRIBED = {"unsubscribed", "unsubscribe", "cleaned", "bounced", "complained", "inactive"}
-ACTIVE = {"", "active", "subscribed", "confirmed", "pending", "yes", "true", "1"}
+ALIASES = {
+    "email": {"email", "email_address", "e-mail", "e_mail", "emailaddress", "mail"},
+    "newsletter": {"newsletter", "list"},
+    "status": {"status"},
+    "subscribed": {"subscribed_to_emails", "subscribed"},
+    "subscribed_at": {"subscribed_at", "optin_time", "created_at", "created"},
+    "confirmed_at": {"confirmed_at", "confirm_time"},
+    "unsubscribed_at": {"unsubscribed_at", "unsub_time", "clean_time", "cleaned_at"},
+}
+UNSUBSCRIBED = {
+    "unsubscribed",
+    "unsubscribe",
+    "cleaned",
+    "bounced",
+    "complained",
+    "blocklisted",
+    "blacklisted",
+    "disabled",
+}
+ACTIVE = {"", "active", "subscribed", "confirmed", "enabled"}
+NOT_CONFIRMED = {"pending", "unconfirmed"}
+NO = {"false", "no", "0", "n"}
+EARLIEST, LATEST = 1970, 2100
 
 
 @dataclass
@@ -34,7 +61,7 @@ class ImportReport:
     already_there: int = 0
     repeated: int = 0
     errors: list[RowError] = field(default_factory=list)
-    problem: str = ""  # the file as a whole could not be read
+    problem: str = ""  # the file as a whole could not be used
 
     @property
     def ok(self) -> bool:
@@ -51,8 +78,13 @@ class _Row:
     unsubscribed_at: datetime | None
 
 
+class RowProblem(Exception):
+    pass
+
+
 def _header_key(name: str) -> str:
-    return (name or "").strip().lower().replace(" ", "_")
+    key = (name or "").strip().lstrip("\ufeff").lower().replace(" ", "_")
+    return next((ours for ours, names in ALIASES.items() if key in names), key)
 
 
 def _unquote(value: str) -> str:
@@ -65,120 +97,142 @@ def _when(value: str) -> datetime | None:
     value = _unquote(value)
     if not value:
         return None
-    parsed = parse_datetime(value)
-    if parsed is None and (day := parse_date(value)):
-        parsed = datetime(day.year, day.month, day.day)
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None and (day := parse_date(value)):
+            parsed = datetime(day.year, day.month, day.day)
+    except ValueError:
+        parsed = None
     if parsed is None:
-        raise ValueError(f"'{value}' is not a date (use 2026-11-25 or 2026-11-25T09:30:00Z)")
+        raise RowProblem(f"'{value[:40]}' is not a date (use 2026-11-25 or 2026-11-25T09:30:00Z)")
+    if not EARLIEST <= parsed.year <= LATEST:
+        raise RowProblem(f"the date '{value[:40]}' is outside {EARLIEST}–{LATEST}")
     return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
 
 
 def _read_text(uploaded) -> str:
     raw = uploaded.read()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text"
+        return raw.decode("utf-16")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return raw.decode("cp1252", errors="replace")
 
 
-def _reader(text: str):
-    """Commas, semicolons (a European spreadsheet's CSV) or tabs, whichever the file uses."""
+def _records(text: str):
+    """(first line number, cells) for each record; a record that is not valid CSV gives (line, None)."""
+    csv.field_size_limit(max(csv.field_size_limit(), settings.NEWSLETTER_IMPORT_MAX_MB * 1024 * 1024))
     try:
         dialect = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return csv.reader(io.StringIO(text), dialect)
+    reader = csv.reader(io.StringIO(text), dialect)
+    line = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield line, None
+        else:
+            yield line, cells
+        line = reader.line_num + 1
 
 
 def subscribers_import(*, file, newsletter: Newsletter, consent_note: str, user=None) -> ImportReport:
-    """Import a CSV (our export's columns, another provider's, or just addresses): new rows become active
-    subscriptions with source 'import'; existing ones are left as they are; bad rows are listed by line."""
+    """Import a CSV: new rows become subscriptions with source 'import' (active unless the file says they
+    left); existing ones are left exactly as they are; every bad row is listed with its line and reason."""
     report = ImportReport()
-    reader = _reader(_read_text(file))
-    try:
-        first = next(reader)
-    except StopIteration:
-        report.problem = "The file is empty."
+    records = _records(_read_text(file))
+    first = next(records, None)
+    if first is None or first[1] is None or not any(cell.strip() for cell in first[1]):
+        report.problem = "The file is empty or its first line is not CSV."
         return report
-    except csv.Error as exc:
-        report.problem = f"The file is not a readable CSV file ({exc})."
-        return report
-
-    keys = [_header_key(cell) for cell in first]
-    email_column = next((i for i, key in enumerate(keys) if key in EMAIL_HEADERS), None)
-    if email_column is None:
-        if len(first) == 1 and "@" in first[0]:  # just addresses, no header row
-            keys, email_column = ["email"], 0
-            reader = iter([[first[0]], *reader])
-            first_line = 1
+    keys = [_header_key(cell) for cell in first[1]]
+    if "email" not in keys:
+        if len(first[1]) == 1 and "@" in first[1][0]:  # bare addresses, no header row
+            keys, records = ["email"], _chain(first, records)
         else:
             report.problem = "No email column: the first row must name one (email, Email Address, …)."
             return report
-    else:
-        first_line = 2
-    column = {key: i for i, key in reversed(list(enumerate(keys)))}
-
-    newsletters = {n.slug.lower(): n.pk for n in Newsletter.objects.all()}
-    newsletters |= {n.name.lower(): n.pk for n in Newsletter.objects.all()}
+    column = {key: index for index, key in reversed(list(enumerate(keys)))}
+    newsletters = {}
+    for n in Newsletter.objects.all():
+        newsletters |= {n.slug.lower(): n.pk, n.name.lower(): n.pk}
     now = timezone.now()
     wanted: dict[tuple[str, int], _Row] = {}
 
-    line = first_line - 1
+    for line, cells in records:
+        if cells is not None and not any(cell.strip() for cell in cells):
+            continue
+        report.rows += 1
+        if cells is None:
+            report.errors.append(RowError(line, "", "this line is not valid CSV"))
+            continue
+
+        def cell(name, cells=cells):
+            index = column.get(name)
+            return _unquote(cells[index]) if index is not None and index < len(cells) else ""
+
+        raw_email = cell("email")
+        try:
+            row = _row(cell, raw_email=raw_email, default_newsletter=newsletter, newsletters=newsletters, now=now)
+        except RowProblem as problem:
+            report.errors.append(RowError(line, raw_email[:254], str(problem)))
+            continue
+        if (row.email, row.newsletter_id) in wanted:
+            report.repeated += 1
+            continue
+        wanted[(row.email, row.newsletter_id)] = row
+
     try:
-        for line, cells in enumerate(reader, start=first_line):
-            if not any(cell.strip() for cell in cells):
-                continue
-            report.rows += 1
-
-            def cell(name, cells=cells):
-                index = column.get(name)
-                return _unquote(cells[index]) if index is not None and index < len(cells) else ""
-
-            raw_email = _unquote(cells[email_column]) if email_column < len(cells) else ""
-            email = normalise_email(raw_email)
-            try:
-                validate_email(email)
-                if len(email) > 254:
-                    raise ValidationError("too long")
-            except ValidationError:
-                report.errors.append(RowError(line, raw_email, "not a valid email address"))
-                continue
-            newsletter_name = cell("newsletter")
-            newsletter_id = newsletters.get(newsletter_name.lower()) if newsletter_name else newsletter.pk
-            if newsletter_id is None:
-                report.errors.append(RowError(line, raw_email, f"no newsletter called '{newsletter_name}'"))
-                continue
-            status_value = cell("status").lower()
-            if status_value in UNSUBSCRIBED:
-                status = Subscription.Status.UNSUBSCRIBED
-            elif status_value in ACTIVE:
-                status = Subscription.Status.ACTIVE
-            else:
-                report.errors.append(RowError(line, raw_email, f"unknown status '{cell('status')}'"))
-                continue
-            try:
-                subscribed_at = _when(cell("subscribed_at")) or now
-                confirmed_at = _when(cell("confirmed_at"))
-                unsubscribed_at = _when(cell("unsubscribed_at"))
-            except ValueError as exc:
-                report.errors.append(RowError(line, raw_email, str(exc)))
-                continue
-            if (email, newsletter_id) in wanted:
-                report.repeated += 1
-                continue
-            active = status == Subscription.Status.ACTIVE
-            wanted[(email, newsletter_id)] = _Row(
-                email=email,
-                newsletter_id=newsletter_id,
-                status=status,
-                subscribed_at=subscribed_at,
-                confirmed_at=(confirmed_at or subscribed_at) if active else confirmed_at,
-                unsubscribed_at=None if active else (unsubscribed_at or now),
-            )
-    except csv.Error as exc:
-        report.problem = f"Line {line + 1} could not be read as CSV ({exc}); nothing was imported."
+        report.created = _store(wanted, consent_note=consent_note, user=user, now=now)
+    except IntegrityError:
+        report.problem = "Someone signed up while the file was being imported. Nothing was imported: import it again."
         return report
+    report.already_there = len(wanted) - report.created
+    return report
 
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _row(cell, *, raw_email: str, default_newsletter, newsletters: dict, now) -> _Row:
+    try:
+        email = clean_address(raw_email)
+        validate_email(email)
+    except ValidationError as exc:
+        raise RowProblem("not a valid email address") from exc
+    newsletter_name = cell("newsletter")
+    newsletter_id = newsletters.get(newsletter_name.lower()) if newsletter_name else default_newsletter.pk
+    if newsletter_id is None:
+        raise RowProblem(f"no newsletter called '{newsletter_name[:60]}'")
+    status_value = cell("status").lower()
+    unsubscribed_at = _when(cell("unsubscribed_at"))
+    if status_value in NOT_CONFIRMED:
+        raise RowProblem("never confirmed the subscription (pending), so it cannot be imported as consented")
+    if cell("subscribed").lower() in NO or status_value in UNSUBSCRIBED or (not status_value and unsubscribed_at):
+        status = Subscription.Status.UNSUBSCRIBED
+    elif status_value in ACTIVE:
+        status = Subscription.Status.ACTIVE
+    else:
+        raise RowProblem(f"unknown status '{cell('status')[:40]}'")
+    active = status == Subscription.Status.ACTIVE
+    return _Row(
+        email=email,
+        newsletter_id=newsletter_id,
+        status=status,
+        subscribed_at=_when(cell("subscribed_at")) or now,
+        confirmed_at=_when(cell("confirmed_at")),
+        unsubscribed_at=None if active else (unsubscribed_at or now),
+    )
+
+
+def _store(wanted: dict, *, consent_note: str, user, now) -> int:
     with transaction.atomic():
         subscriber_ids = _subscriber_ids({email for email, _ in wanted})
         existing = _existing_pairs(subscriber_ids, {newsletter_id for _, newsletter_id in wanted})
@@ -197,10 +251,24 @@ def subscribers_import(*, file, newsletter: Newsletter, consent_note: str, user=
             for row in wanted.values()
             if (subscriber_ids[row.email], row.newsletter_id) not in existing
         ]
-        Subscription.objects.bulk_create(new, batch_size=BATCH, ignore_conflicts=True)
-    report.created = len(new)
-    report.already_there = len(wanted) - len(new)
-    return report
+        Subscription.objects.bulk_create(new, batch_size=BATCH)
+        note = f"imported by {user.get_username()}" if user is not None else "imported"
+        ConsentEvent.objects.bulk_create(
+            (
+                ConsentEvent(
+                    subscription_id=subscription.pk,
+                    kind=ConsentEvent.Kind.IMPORTED,
+                    at=now,
+                    source="import",
+                    consent_text=consent_note,
+                    consent_version="import",
+                    note=note,
+                )
+                for subscription in new
+            ),
+            batch_size=BATCH,
+        )
+    return len(new)
 
 
 def _chunks(items, size=BATCH):

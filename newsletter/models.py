@@ -78,7 +78,7 @@ class Subscription(models.Model):
     confirm_user_agent = models.CharField(max_length=500, blank=True)
     confirmation_sent_at = models.DateTimeField(null=True, blank=True)
     token_nonce = models.PositiveIntegerField(
-        default=0, help_text="Raised by every new sign-up, so older confirmation links stop working."
+        default=0, help_text="Raised whenever a subscription ends, so older confirmation links stop working."
     )
 
     objects = SubscriptionQuerySet.as_manager()
@@ -98,7 +98,8 @@ class Subscription(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.subscriber} on {self.newsletter}"
+        # No address here: this text lands in the admin log, which must not outlive an erasure.
+        return f"Subscription #{self.pk} to {self.newsletter}"
 
     def confirm_url(self) -> str:
         return absolute_url(reverse("newsletter:confirm", kwargs={"token": confirmation_token(self)}))
@@ -107,12 +108,39 @@ class Subscription(models.Model):
         return absolute_url(reverse("newsletter:unsubscribe", kwargs={"token": unsubscribe_token(self)}))
 
 
+class ConsentEvent(models.Model):
+    """The append-only history of one subscription: every request, confirmation, import and unsubscribe."""
+
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", "Sign-up requested"
+        CONFIRMED = "confirmed", "Confirmed"
+        IMPORTED = "imported", "Imported"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField()
+    source = models.CharField(max_length=500, blank=True)
+    consent_text = models.TextField(blank=True)
+    consent_version = models.CharField(max_length=40, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    note = models.CharField(max_length=200, blank=True, help_text="e.g. who unsubscribed it from the admin.")
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
 class SubscriberExport(models.Model):
     """Who took a copy of the list, when, of what, and how many rows."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     via = models.CharField(max_length=20, help_text="admin or command")
+    run_by = models.CharField(max_length=200, blank=True, help_text="For command-line exports: system user and host.")
     filters = models.CharField(max_length=1000, blank=True)
     row_count = models.PositiveIntegerField(null=True, blank=True, help_text="Empty if the download was cut short.")
 
@@ -121,7 +149,7 @@ class SubscriberExport(models.Model):
         verbose_name = "subscriber export"
 
     def __str__(self):
-        return f"Export by {self.user or self.via} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"Export by {self.user or self.run_by or self.via} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
 def absolute_url(path: str) -> str:

@@ -1,4 +1,4 @@
-"""Newsletter workflows: sign-up, confirmation, unsubscribing, and the mail they send."""
+"""Newsletter workflows: sign-up, confirmation, unsubscribing, erasure, and the mail they send."""
 
 import logging
 from datetime import timedelta
@@ -6,12 +6,13 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from . import mailqueue
 from .consent import CONSENT_VERSION, consent_text
-from .models import Newsletter, Subscriber, Subscription, normalise_email
+from .models import ConsentEvent, Newsletter, Subscriber, Subscription, normalise_email
 from .tokens import read_confirmation_token, read_unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,11 @@ def subscription_request(
         recently_sent = subscription.confirmation_sent_at and now - subscription.confirmation_sent_at < RESEND_AFTER
         if subscription.status == Subscription.Status.PENDING and recently_sent:
             return subscription
+        if subscription.status == Subscription.Status.UNSUBSCRIBED:
+            # A new cycle: links from before it stop working; the old cycle stays in the event history.
+            subscription.token_nonce += 1
+            subscription.confirmed_at = subscription.confirm_ip = None
+            subscription.confirm_user_agent = ""
         subscription.status = Subscription.Status.PENDING
         subscription.subscribed_at = now
         subscription.unsubscribed_at = None
@@ -52,7 +58,17 @@ def subscription_request(
         subscription.signup_user_agent = user_agent[:500]
         subscription.confirmation_sent_at = now
         subscription.save()
-        transaction.on_commit(lambda: confirmation_send(subscription=subscription))
+        ConsentEvent.objects.create(
+            subscription=subscription,
+            kind=ConsentEvent.Kind.REQUESTED,
+            at=now,
+            source=subscription.source,
+            consent_text=subscription.consent_text,
+            consent_version=CONSENT_VERSION,
+            ip=ip,
+            user_agent=subscription.signup_user_agent,
+        )
+        transaction.on_commit(lambda: mailqueue.deliver(confirmation_send, subscription_id=subscription.pk))
     return subscription
 
 
@@ -68,11 +84,19 @@ def subscription_confirm(*, token: str, ip: str | None = None, user_agent: str =
         if subscription.status == Subscription.Status.UNSUBSCRIBED:
             raise LinkNoLongerValid
         if subscription.status == Subscription.Status.PENDING:
+            now = timezone.now()
             subscription.status = Subscription.Status.ACTIVE
-            subscription.confirmed_at = timezone.now()
+            subscription.confirmed_at = now
             subscription.confirm_ip = ip
             subscription.confirm_user_agent = user_agent[:500]
             subscription.save()
+            ConsentEvent.objects.create(
+                subscription=subscription,
+                kind=ConsentEvent.Kind.CONFIRMED,
+                at=now,
+                ip=ip,
+                user_agent=subscription.confirm_user_agent,
+            )
     return subscription
 
 
@@ -88,20 +112,58 @@ def subscription_for_link(*, token: str, confirmation: bool) -> Subscription:
     return subscription
 
 
-def subscription_unsubscribe(*, token: str) -> Subscription:
-    """Unsubscribe at once, keeping the record; unsubscribing twice changes nothing."""
+def subscription_unsubscribe(*, token: str, ip: str | None = None, user_agent: str = "") -> Subscription:
+    """Unsubscribe the subscription an unsubscribe link names, at once; twice changes nothing."""
     pk = read_unsubscribe_token(token)
+    if not Subscription.objects.filter(pk=pk).exists():
+        raise LinkNoLongerValid
+    subscriptions_unsubscribe(
+        subscriptions=Subscription.objects.filter(pk=pk), ip=ip, user_agent=user_agent, note="unsubscribe link"
+    )
+    return Subscription.objects.select_related("newsletter").get(pk=pk)
+
+
+def subscriptions_unsubscribe(*, subscriptions, ip=None, user_agent: str = "", note: str = "") -> int:
+    """End these subscriptions now, keeping their records; older confirmation links stop working."""
+    now = timezone.now()
     with transaction.atomic():
-        subscription = Subscription.objects.select_for_update().select_related("newsletter").filter(pk=pk).first()
-        if subscription is None:
-            raise LinkNoLongerValid
-        if subscription.status != Subscription.Status.UNSUBSCRIBED:
-            subscription.status = Subscription.Status.UNSUBSCRIBED
-            subscription.unsubscribed_at = timezone.now()
-            subscription.token_nonce = F("token_nonce") + 1  # an old confirmation link must not re-subscribe
-            subscription.save()
-            subscription.refresh_from_db()
-    return subscription
+        ending = list(
+            subscriptions.select_for_update()
+            .exclude(status=Subscription.Status.UNSUBSCRIBED)
+            .values_list("pk", flat=True)
+        )
+        Subscription.objects.filter(pk__in=ending).update(
+            status=Subscription.Status.UNSUBSCRIBED, unsubscribed_at=now, token_nonce=F("token_nonce") + 1
+        )
+        ConsentEvent.objects.bulk_create(
+            ConsentEvent(
+                subscription_id=pk,
+                kind=ConsentEvent.Kind.UNSUBSCRIBED,
+                at=now,
+                ip=ip,
+                user_agent=user_agent[:500],
+                note=note[:200],
+            )
+            for pk in ending
+        )
+    return len(ending)
+
+
+def subscribers_erase(*, subscribers) -> int:
+    """A reader's erasure request: their address, subscriptions, history and every admin-log mention, gone."""
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    with transaction.atomic():
+        emails = list(subscribers.values_list("email", flat=True))
+        subscriber_ids = [str(pk) for pk in subscribers.values_list("pk", flat=True)]
+        subscriber_type = ContentType.objects.get_for_model(Subscriber)
+        mentions = Q(content_type=subscriber_type, object_id__in=subscriber_ids)
+        for email in emails:
+            mentions |= Q(object_repr__icontains=email) | Q(change_message__icontains=email)
+        LogEntry.objects.filter(mentions).update(object_repr="(erased)", change_message="")
+        count, _ = Subscriber.objects.filter(pk__in=subscriber_ids).delete()
+    return count
 
 
 def subscriber_message(
@@ -129,8 +191,15 @@ def subscriber_message(
     return message
 
 
-def confirmation_send(*, subscription: Subscription) -> bool:
-    """Mail the confirmation link. A mail server that is down is logged, not shown to the reader."""
+def confirmation_send(*, subscription_id: int) -> bool:
+    """Mail the confirmation link. A mail server that is down is logged, and the reader may ask again at once."""
+    subscription = (
+        Subscription.objects.select_related("subscriber", "newsletter")
+        .filter(pk=subscription_id, status=Subscription.Status.PENDING)
+        .first()
+    )
+    if subscription is None:
+        return False
     message = subscriber_message(
         subscription=subscription,
         subject=f"Confirm your subscription to {subscription.newsletter.name}",
@@ -139,26 +208,8 @@ def confirmation_send(*, subscription: Subscription) -> bool:
     )
     try:
         message.send()
-    except OSError:
+    except Exception:
         logger.exception("Could not send the confirmation email for subscription %s", subscription.pk)
-        Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=None)  # allow a retry at once
+        Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=None)
         return False
     return True
-
-
-def subscribers_erase(*, subscribers) -> int:
-    """A reader's erasure request: their address, subscriptions and the address in the admin log, gone."""
-    from django.contrib.admin.models import LogEntry
-    from django.contrib.contenttypes.models import ContentType
-
-    with transaction.atomic():
-        subscriber_ids = [str(pk) for pk in subscribers.values_list("pk", flat=True)]
-        subscription_ids = [
-            str(pk) for pk in Subscription.objects.filter(subscriber__in=subscribers).values_list("pk", flat=True)
-        ]
-        for model, ids in ((Subscriber, subscriber_ids), (Subscription, subscription_ids)):
-            LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id__in=ids).update(
-                object_repr="(erased)", change_message=""
-            )
-        count, _ = Subscriber.objects.filter(pk__in=subscriber_ids).delete()
-    return count

@@ -23,8 +23,8 @@ def _user_agent(request) -> str:
 
 
 def _safe_source(value: str) -> str:
-    """Only a path on this site is kept as the sign-up's source."""
-    return value if value.startswith("/") and not value.startswith("//") else ""
+    """Only a path on this site is kept as the sign-up's source (cut to fit)."""
+    return value[:500] if value.startswith("/") and not value.startswith("//") else ""
 
 
 class SubscribeView(View):
@@ -103,7 +103,9 @@ class UnsubscribeView(View):
 
     def post(self, request, token):
         try:
-            subscription = subscription_unsubscribe(token=token)
+            subscription = subscription_unsubscribe(
+                token=token, ip=ratelimit.client_ip(request), user_agent=_user_agent(request)
+            )
         except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
             return link_problem(request, exc)
         return render(

@@ -10,6 +10,8 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="newsroom-test-media-"))
 # The live server thread must not keep a connection open, or the test database cannot be dropped.
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
+# Mail is sent in the request, so tests can read the outbox as soon as the response is back.
+os.environ.setdefault("NEWSLETTER_MAIL_IN_BACKGROUND", "0")
 
 from newsroom.settings import *  # noqa: E402, F403
 

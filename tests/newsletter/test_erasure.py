@@ -69,3 +69,16 @@ def test_audit_fields_are_read_only(client, audience):
     subscription.refresh_from_db()
     assert subscription.signup_ip == "203.0.113.1"
     assert subscription.status == "active"
+
+
+def test_erasure_leaves_no_address_in_the_log_even_after_a_subscription_was_deleted_first(client, audience):
+    subscription = SubscriptionFactory(subscriber__email="erase.me@example.com")
+    subscriber = subscription.subscriber
+    client.post(f"/admin/newsletter/subscription/{subscription.pk}/delete/", {"post": "yes"})
+    SubscriptionFactory(subscriber=subscriber)
+
+    client.post(f"/admin/newsletter/subscriber/{subscriber.pk}/delete/", {"post": "yes"})
+
+    assert not Subscriber.objects.exists()
+    assert not LogEntry.objects.filter(object_repr__icontains="erase.me").exists()
+    assert not LogEntry.objects.filter(change_message__icontains="erase.me").exists()

@@ -180,3 +180,30 @@ def test_command_writes_csv_to_stdout_with_filters_and_is_recorded(lists):
 def test_command_rejects_an_unknown_newsletter_clearly(lists):
     with pytest.raises(CommandError, match="no newsletter 'nope'.*the-daily"):
         call_command("export_subscribers", "--newsletter", "nope", stdout=io.StringIO())
+
+
+@pytest.mark.parametrize("query", ["subscribed_at__gte=notadate", "subscriber__password=x"])
+def test_bad_filters_on_the_export_link_are_a_400_not_an_error(client, login_as, lists, query):
+    login_as("Audience")
+
+    response = client.get(f"{EXPORT_URL}?{query}")
+
+    assert response.status_code == 400
+    assert b"not valid" in response.content
+    assert not SubscriberExport.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["status__in=,,", "o=zz"])
+def test_odd_but_harmless_filters_still_give_a_csv(client, login_as, lists, query):
+    login_as("Audience")
+
+    response = client.get(f"{EXPORT_URL}?{query}")
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"email,newsletter,status")
+
+
+def test_command_exports_record_who_ran_them(lists):
+    call_command("export_subscribers", stdout=io.StringIO())
+
+    assert "@" in SubscriberExport.objects.get().run_by

@@ -175,3 +175,95 @@ def test_export_then_import_round_trips(the_daily):
         "plain@example.com": "unsubscribed",
     }
     assert list(csv.reader(io.StringIO(text)))[0][0] == "email"
+
+
+def test_pending_rows_are_not_imported_as_consented_and_confirmation_times_are_not_invented(the_daily):
+    report = run(
+        "email,status,subscribed_at\nnever@example.com,pending,2025-01-01\nyes@example.com,active,2025-01-01\n",
+        the_daily,
+    )
+
+    assert report.created == 1
+    assert [(e.line, e.reason.split(" (")[0]) for e in report.errors] == [(2, "never confirmed the subscription")]
+    assert Subscription.objects.get().confirmed_at is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Email Address,First Name,OPTIN_TIME,CONFIRM_TIME,UNSUB_TIME\n"
+            "left@example.com,Lee,2021-05-01 10:00:00,2021-05-01 10:05:00,2024-02-02 08:00:00\n",
+            ("unsubscribed", "2021-05-01"),
+        ),
+        (
+            "id,email,name,subscribed_to_emails,created_at\n64a,quiet@example.com,Q,false,2023-06-07T08:09:10.000Z\n",
+            ("unsubscribed", "2023-06-07"),
+        ),
+        (
+            'uuid,email,name,attributes,status,created_at\nu1,on@example.com,On,"{}",enabled,2022-01-02 03:04:05\n',
+            ("active", "2022-01-02"),
+        ),
+        (
+            "uuid,email,name,attributes,status,created_at\n"
+            'u2,blocked@example.com,B,"{}",blocklisted,2022-01-02 03:04:05\n',
+            ("unsubscribed", "2022-01-02"),
+        ),
+    ],
+    ids=["mailchimp unsubscribed", "ghost", "listmonk enabled", "listmonk blocklisted"],
+)
+def test_other_providers_exports_keep_who_left(the_daily, text, expected):
+    report = run(text, the_daily)
+
+    assert report.errors == [] and report.created == 1
+    subscription = Subscription.objects.get()
+    assert (subscription.status, subscription.subscribed_at.date().isoformat()) == expected
+
+
+def test_dates_out_of_range_are_row_errors(the_daily):
+    report = run("email,subscribed_at\na@example.com,0001-01-01T00:00:00+05:00\nb@example.com,9999-12-31\n", the_daily)
+
+    assert [e.line for e in report.errors] == [2, 3]
+    assert "outside 1970–2100" in report.errors[0].reason
+    assert not Subscription.objects.exists()
+
+
+def test_line_numbers_count_lines_even_across_quoted_line_breaks(the_daily):
+    report = run('email,note\nfine@example.com,"a note\nover two lines"\nbad-address,x\n', the_daily)
+
+    assert [(e.line, e.value) for e in report.errors] == [(4, "bad-address")]
+
+
+def test_a_huge_field_is_one_bad_row_not_a_failed_file(the_daily):
+    report = run("email\n" + "x" * 200_000 + "@example.com\nok@example.com\n", the_daily)
+
+    assert report.created == 1
+    assert [e.line for e in report.errors] == [2]
+
+
+def test_a_utf16_file_from_excel_imports(the_daily):
+    upload = SimpleUploadedFile("list.txt", "email\tname\nutf16@example.com\tZoë\n".encode("utf-16"))
+
+    report = subscribers_import(file=upload, newsletter=the_daily, consent_note="x")
+
+    assert report.created == 1 and report.errors == []
+
+
+def test_an_import_is_kept_in_each_subscriptions_history(the_daily, login_as):
+    user = login_as("Audience")
+
+    subscribers_import(file=csv_file("email\nhist@example.com\n"), newsletter=the_daily, consent_note="Fair", user=user)
+
+    [event] = Subscription.objects.get().events.all()
+    assert (event.kind, event.consent_text, event.note) == ("imported", "Fair", "imported by audience")
+
+
+def test_an_upload_over_the_size_limit_is_refused(client, login_as, the_daily, settings):
+    settings.NEWSLETTER_IMPORT_MAX_MB = 1
+    login_as("Audience")
+    big = csv_file("email\n" + "a@example.com\n" * 90_000)
+
+    response = client.post(IMPORT_URL, {"file": big, "newsletter": the_daily.pk, "consent_note": "x"})
+
+    assert "larger than 1 MB" in response.content.decode()
+    assert not Subscription.objects.exists()

@@ -363,3 +363,87 @@ def test_two_simultaneous_signups_of_one_address_make_one_subscription(roles):
     assert errors == []
     assert Subscriber.objects.count() == 1
     assert Subscription.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["a@" + "é" * 60 + ".com", "a@" + ".".join(["İ" * 30] * 6) + ".com"],
+    ids=["domain that cannot be punycoded", "grows past 254 characters when lower-cased"],
+)
+def test_addresses_we_could_not_store_or_mail_are_a_form_error(client, address):
+    response = sign_up(client, address)
+
+    assert response.status_code == 400
+    assert not Subscriber.objects.exists()
+
+
+def test_a_long_page_path_does_not_block_the_signup(client):
+    response = sign_up(client, source="/" + "x" * 900)
+
+    assert response.status_code == 302
+    assert len(Subscription.objects.get().source) == 500
+
+
+def test_mail_is_sent_after_the_answer_when_sending_in_the_background(
+    client, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from newsletter import services
+
+    settings.NEWSLETTER_MAIL_IN_BACKGROUND = True
+    release, sent = threading.Event(), threading.Event()
+
+    def slow_send(*, subscription_id):
+        release.wait(10)
+        sent.set()
+
+    monkeypatch.setattr(services, "confirmation_send", slow_send)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_up(client, "background@example.com")
+    handed_over_without_waiting = not sent.is_set()  # the on-commit hook returned while the send still waits
+    release.set()
+
+    assert response.status_code == 302
+    assert handed_over_without_waiting
+    assert sent.wait(10)
+
+
+def test_every_step_is_kept_in_the_consent_history(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, "history@example.com")
+    first_confirm = path_of(links_in(mail.outbox[0])[0])
+    client.post(first_confirm, REMOTE_ADDR="192.0.2.1")
+    subscription = Subscription.objects.get()
+    client.post(path_of(subscription.unsubscribe_url()))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SUBSCRIBE, {"email": "history@example.com"}, REMOTE_ADDR="198.51.100.2")
+
+    subscription.refresh_from_db()
+    events = list(subscription.events.values_list("kind", "ip"))
+    assert events == [
+        ("requested", "203.0.113.7"),
+        ("confirmed", "192.0.2.1"),
+        ("unsubscribed", "127.0.0.1"),
+        ("requested", "198.51.100.2"),
+    ]
+    assert subscription.status == "pending"
+    assert subscription.confirmed_at is None and subscription.confirm_ip is None
+    assert client.post(first_confirm).status_code == 410
+
+
+def test_a_staff_unsubscribe_also_kills_older_confirmation_links(client, login_as, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, "staffcase@example.com")
+    old_confirm = path_of(links_in(mail.outbox[0])[0])
+    subscription = Subscription.objects.get()
+    login_as("Audience")
+    client.post(
+        "/admin/newsletter/subscription/", {"action": "unsubscribe_selected", "_selected_action": [subscription.pk]}
+    )
+    client.logout()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, "staffcase@example.com")
+
+    assert client.post(old_confirm).status_code == 410
+    assert Subscription.objects.get().status == "pending"
+    assert subscription.events.filter(kind="unsubscribed", note__contains="in the admin").exists()
