@@ -216,3 +216,12 @@ def test_pages_have_one_h1_and_headings_that_do_not_skip_a_level(client):
         levels = [int(level) for level in re.findall(r"<h([1-6])[ >]", html)]
         assert levels.count(1) == 1, url
         assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False)), (url, levels)
+
+
+@pytest.mark.parametrize("n", [1, 12])
+def test_not_found_page_query_count_is_constant(client, django_assert_num_queries, n):
+    for i in range(n):
+        SectionFactory(slug=f"section-{i}")
+    # 1 nav sections, 2 newsletters for the sign-up form.
+    with django_assert_num_queries(2):
+        assert client.get("/no-such-page/").status_code == 404
