@@ -12,7 +12,7 @@ from taggit.models import Tag
 
 from .forms import ArticleAdminForm, ImageUploadField, TagSuggestWidget
 from .models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
-from .services import image_build_renditions
+from .services import article_save, image_build_renditions
 
 logger = logging.getLogger(__name__)
 
@@ -177,12 +177,20 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
             "Lead image",
             {"fields": ["lead_image", "lead_image_preview", "lead_image_caption", "lead_image_credit"]},
         ),
-        ("Publishing", {"fields": ["status", "published_at", "first_published_at", "created_at", "updated_at"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "first_published_at", "created_at", "updated_at", "opened_version"]},
+        ),
         ("Search and sharing", {"fields": ["meta_description"], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author")
+
+    def save_model(self, request, obj, form, change):
+        article_save(
+            article=obj, user=request.user, expected_version=form.cleaned_data.get("opened_version") if change else None
+        )
 
     @staticmethod
     def can_publish(request) -> bool:

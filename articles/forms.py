@@ -1,6 +1,7 @@
 from django import forms
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from taggit.forms import TagWidget
 from taggit.models import Tag
@@ -46,6 +47,74 @@ class TagSuggestWidget(TagWidget):
 
 
 class ArticleAdminForm(forms.ModelForm):
+    """The article form, with the version it was opened at so a stale save is caught, not applied."""
+
+    #: Fields whose saved value is shown beside the editor's own when two saves collide.
+    COMPARED = [
+        "kicker",
+        "headline",
+        "slug",
+        "standfirst",
+        "body",
+        "section",
+        "tags",
+        "lead_image",
+        "lead_image_caption",
+        "lead_image_credit",
+        "status",
+        "published_at",
+        "meta_description",
+    ]
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["opened_version"] = self.instance.version
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        current = Article.objects.select_for_update().filter(pk=self.instance.pk).first()
+        opened_at = cleaned.get("opened_version")
+        if current is None or opened_at is None or current.version == opened_at:
+            return cleaned
+        # Their version moves on, so saving again after reading the message overwrites knowingly.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("opened_version")] = str(current.version)
+        who = current.updated_by.get_username() if current.updated_by else "someone else"
+        raise forms.ValidationError(
+            "%(who)s saved this article at %(when)s, after you opened it. Nothing of yours was saved and "
+            "everything you typed is still below. Fields that differ from their version: %(fields)s. "
+            "Copy what you need, or save again to replace their version with yours.",
+            code="edit_conflict",
+            params={
+                "who": who,
+                "when": timezone.localtime(current.updated_at).strftime("%H:%M:%S"),
+                "fields": self._differences(current) or "none",
+            },
+        )
+
+    def _differences(self, current) -> str:
+        changed = []
+        for name in self.COMPARED:
+            if name not in self.cleaned_data:
+                continue
+            mine = self.cleaned_data[name]
+            if name == "tags":
+                theirs, mine = sorted(current.tags.names()), sorted(mine or [])
+            else:
+                theirs = getattr(current, name)
+            if (theirs or None) != (mine or None):
+                label = self.fields[name].label or name
+                if name in {"headline", "standfirst", "kicker"}:
+                    changed.append(f"{label} (theirs: “{str(theirs)[:120]}”)")
+                else:
+                    changed.append(str(label))
+        return ", ".join(changed)
+
     class Meta:
         model = Article
         fields = "__all__"  # noqa: DJ007 (the admin's fieldsets choose the fields)

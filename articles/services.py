@@ -1,7 +1,11 @@
 from django.db import transaction
 
 from . import imaging
-from .models import Image
+from .models import Article, Image
+
+
+class EditConflict(Exception):
+    """Someone else saved the article after this editor opened it."""
 
 
 def image_build_renditions(*, image: Image, replace: bool = False) -> int:
@@ -19,3 +23,21 @@ def image_create(*, file, alt_text: str, caption: str = "", credit: str = "", up
     image.save()
     transaction.on_commit(lambda: image_build_renditions(image=image))
     return image
+
+
+def article_save(*, article: Article, user, expected_version: int | None) -> Article:
+    """Save an edit only if nobody else saved the article since it was opened at expected_version.
+
+    The check is the database update itself: the version moves on only where it still matches.
+    """
+    with transaction.atomic():
+        if article.pk is not None and expected_version is not None:
+            claimed = Article.objects.filter(pk=article.pk, version=expected_version).update(
+                version=expected_version + 1
+            )
+            if not claimed:
+                raise EditConflict
+            article.version = expected_version + 1
+        article.updated_by = user
+        article.save()
+    return article
