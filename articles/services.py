@@ -1,7 +1,7 @@
 from django.db import transaction
 
 from . import imaging
-from .models import Article, Image
+from .models import Article, Image, OldSlug
 
 
 class EditConflict(Exception):
@@ -31,6 +31,7 @@ def article_save(*, article: Article, user, expected_version: int | None) -> Art
     The check is the database update itself: the version moves on only where it still matches.
     """
     with transaction.atomic():
+        before = Article.objects.filter(pk=article.pk).values("slug", "first_published_at").first()
         if article.pk is not None and expected_version is not None:
             claimed = Article.objects.filter(pk=article.pk, version=expected_version).update(
                 version=expected_version + 1
@@ -40,4 +41,8 @@ def article_save(*, article: Article, user, expected_version: int | None) -> Art
             article.version = expected_version + 1
         article.updated_by = user
         article.save()
+        if before and before["slug"] != article.slug and before["first_published_at"]:
+            # Readers and search engines know the old address: keep it working.
+            OldSlug.objects.filter(slug=article.slug).delete()
+            OldSlug.objects.update_or_create(slug=before["slug"], defaults={"article": article})
     return article

@@ -1,38 +1,11 @@
-import re
-
 import pytest
 
 from articles.models import Article
 from articles.services import EditConflict, article_save
-from tests.admin_forms import inline_management
+from tests.admin_forms import change_url, form_data, opened_version
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def change_url(article):
-    return f"/admin/articles/article/{article.pk}/change/"
-
-
-def opened_version(html: str) -> str:
-    return re.search(r'name="opened_version" value="(\d+)"', html).group(1)
-
-
-def form_data(article, version, **changes):
-    return {
-        "headline": article.headline,
-        "slug": article.slug,
-        "standfirst": article.standfirst,
-        "body": article.body,
-        "section": article.section_id,
-        "status": article.status,
-        "published_at_0": article.published_at.strftime("%Y-%m-%d"),
-        "published_at_1": article.published_at.strftime("%H:%M:%S"),
-        "tags": "",
-        "opened_version": version,
-        **inline_management(),
-        **changes,
-    }
 
 
 def test_the_second_of_two_saves_gets_a_conflict_and_nothing_of_the_first_is_lost(admin_client):
