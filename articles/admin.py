@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
@@ -12,6 +13,7 @@ from taggit.models import Tag
 
 from .forms import ArticleAdminForm, ImageUploadField, TagSuggestWidget
 from .models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+from .preview import preview_url
 from .services import article_save, image_build_renditions
 
 logger = logging.getLogger(__name__)
@@ -158,7 +160,7 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "lead_image"]
-    readonly_fields = ["lead_image_preview", "first_published_at", "created_at", "updated_at"]
+    readonly_fields = ["lead_image_preview", "preview_link", "first_published_at", "created_at", "updated_at"]
     inlines = [BylineInline, FigureInline, QuoteInline, RelatedArticleInline]
     list_select_related = ["section", "lead_image"]
     ordering = ["-updated_at"]
@@ -179,7 +181,17 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
         ),
         (
             "Publishing",
-            {"fields": ["status", "published_at", "first_published_at", "created_at", "updated_at", "opened_version"]},
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "preview_link",
+                    "first_published_at",
+                    "created_at",
+                    "updated_at",
+                    "opened_version",
+                ]
+            },
         ),
         ("Search and sharing", {"fields": ["meta_description"], "classes": ["collapse"]}),
     ]
@@ -232,6 +244,17 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
     @admin.display(description="Image")
     def preview(self, obj):
         return thumbnail(obj.lead_image, 80)
+
+    @admin.display(description="Preview")
+    def preview_link(self, obj):
+        if obj.pk is None:
+            return "Save the article to get a preview link."
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">Open the preview</a> — a link you can share; it works '
+            "for {} hours for anyone who has it, and search engines never see it.",
+            preview_url(obj),
+            settings.PREVIEW_LINK_HOURS,
+        )
 
     @admin.display(description="Lead image preview")
     def lead_image_preview(self, obj):

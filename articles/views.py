@@ -1,8 +1,10 @@
 from django.http import Http404, HttpResponsePermanentRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .models import Article, Section
+from .preview import PreviewExpired, PreviewInvalid, read_preview_token
 
 
 class HomeView(TemplateView):
@@ -34,6 +36,31 @@ class ArticleDetailView(DetailView):
         return super().get_context_data(
             body_parts=self.object.body_parts(), related_news=self.object.related_news(), **kwargs
         )
+
+
+class ArticlePreviewView(ArticleDetailView):
+    """The article as readers will see it, from a signed link; never indexed, never cached."""
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.preview_pk = read_preview_token(kwargs["token"])
+        except (PreviewExpired, PreviewInvalid) as exc:
+            expired = isinstance(exc, PreviewExpired)
+            response = render(
+                request, "articles/preview_problem.html", {"expired": expired}, status=410 if expired else 400
+            )
+        else:
+            response = DetailView.get(self, request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        return response
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Article.objects.for_page(), pk=self.preview_pk)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(is_preview=True, **kwargs)
 
 
 class SectionView(ListView):

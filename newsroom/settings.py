@@ -204,6 +204,9 @@ SITE_URL = os.environ.get("SITE_URL") or (
 # Behind N trusted reverse proxies, the client's address is the N-th from the right in X-Forwarded-For.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
+# Preview links for unpublished articles stay valid this long.
+PREVIEW_LINK_HOURS = env_int("PREVIEW_LINK_HOURS", 72)
+
 # Newsletter sign-ups.
 NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR = env_int("NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR", 10)
 NEWSLETTER_MAIL_IN_BACKGROUND = env_bool("NEWSLETTER_MAIL_IN_BACKGROUND", True)
