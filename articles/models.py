@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -140,30 +140,28 @@ class ArticleQuerySet(models.QuerySet):
             "tags",
             models.Prefetch("figures", queryset=Figure.objects.select_related("image")),
             "quotes",
-            models.Prefetch(
-                "related_links",
-                queryset=RelatedArticle.objects.filter(published_filter("to_article__"))
-                .select_related("to_article__section", "to_article__lead_image")
-                .order_by("order", "id"),
-                to_attr="live_related_links",
-            ),
         )
 
-    def related_to(self, article, *, tag_ids, exclude_ids, limit):
-        """Articles sharing most tags with `article`, then its section, then the newest."""
+    def related_to(self, article, *, tag_ids, limit):
+        """Editors' picks in their order, then the articles sharing most tags, then the same section,
+        then the newest: one query, and a second only when fewer than `limit` are related at all."""
+        picks = RelatedArticle.objects.filter(from_article=article, to_article=OuterRef("pk")).order_by("order", "id")
         ranked = (
-            self.exclude(pk__in=[article.pk, *exclude_ids])
-            .filter(Q(tagged_items__tag_id__in=tag_ids) | Q(section_id=article.section_id))
+            self.exclude(pk=article.pk)
+            .annotate(pick_order=Subquery(picks.values("order")[:1]))
+            .filter(
+                Q(pick_order__isnull=False) | Q(tagged_items__tag_id__in=tag_ids) | Q(section_id=article.section_id)
+            )
             .annotate(
                 shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids), distinct=True),
                 same_section=Count("pk", filter=Q(section_id=article.section_id), distinct=True),
             )
             .select_related("section", "lead_image")
-            .order_by("-shared_tags", "-same_section", "-published_at", "-id")
+            .order_by(F("pick_order").asc(nulls_last=True), "-shared_tags", "-same_section", "-published_at", "-id")
         )
         found = list(ranked[:limit])
         if len(found) < limit:
-            seen = [article.pk, *exclude_ids, *(a.pk for a in found)]
+            seen = [article.pk, *(a.pk for a in found)]
             found += list(
                 self.exclude(pk__in=seen).select_related("section", "lead_image").newest_first()[: limit - len(found)]
             )
@@ -295,18 +293,9 @@ class Article(models.Model):
 
     def related_news(self) -> list["Article"]:
         """Editors' picks in their order, filled up to four by the most related stories."""
-        links = getattr(self, "live_related_links", None)
-        if links is None:
-            links = self.related_links.filter(published_filter("to_article__")).select_related("to_article")
-        picks = [link.to_article for link in links][: self.RELATED_LIMIT]
-        if len(picks) < self.RELATED_LIMIT:
-            picks += Article.objects.published().related_to(
-                self,
-                tag_ids=[tag.pk for tag in self.tags.all()],
-                exclude_ids=[a.pk for a in picks],
-                limit=self.RELATED_LIMIT - len(picks),
-            )
-        return picks
+        return Article.objects.published().related_to(
+            self, tag_ids=[tag.pk for tag in self.tags.all()], limit=self.RELATED_LIMIT
+        )
 
 
 class OldSlug(models.Model):

@@ -171,10 +171,10 @@ def test_unknown_section_and_article_are_404(client):
 def test_article_page_query_count_is_constant(client, django_assert_num_queries, image, n):
     article = rich_article(n, image)
     # 1 article + section + lead image, 2 bylines + authors, 3 tags, 4 figures + images, 5 quotes,
-    # 6 editors' related picks, then only while there are fewer than four picks: 7 the best-related
-    # fill and 8 the newest-stories fill when that found too few; last, the sections for the nav and
-    # the newsletters for the sign-up forms. Never more than 10, whatever the article holds.
-    expected = {1: 10, 10: 8}[n]
+    # 6 related news (editors' picks, then by shared tags and section, in one query), 7 the newest
+    # stories, only when fewer than four are related at all; 8 nav sections, 9 sign-up newsletters.
+    # Never more than 9, whatever the article holds.
+    expected = {1: 9, 10: 8}[n]
     with django_assert_num_queries(expected):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
