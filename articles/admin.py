@@ -12,9 +12,16 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag
 
 from .forms import ArticleAdminForm, ImageUploadField, TagSuggestWidget
-from .models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+from .models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from .preview import preview_url
-from .services import article_save, image_build_renditions
+from .services import (
+    WorkflowError,
+    article_publish,
+    article_save,
+    article_submit,
+    article_unpublish,
+    image_build_renditions,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +159,13 @@ class RelatedArticleInline(admin.TabularInline):
     verbose_name_plural = "related news (editors' picks; the page fills up to four by tags and section)"
 
 
+class CorrectionInline(admin.TabularInline):
+    model = Correction
+    extra = 0
+    fields = ["published_at", "text"]
+    verbose_name_plural = "corrections (shown on the article, which is then marked updated)"
+
+
 @admin.register(Article)
 class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
     list_display = ["headline", "preview", "status_label", "section", "byline_names", "published_at", "updated_at"]
@@ -161,7 +175,9 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "lead_image"]
     readonly_fields = ["lead_image_preview", "preview_link", "first_published_at", "created_at", "updated_at"]
-    inlines = [BylineInline, FigureInline, QuoteInline, RelatedArticleInline]
+    inlines = [BylineInline, FigureInline, QuoteInline, RelatedArticleInline, CorrectionInline]
+    actions = ["submit_for_review", "publish_now", "unpublish"]
+    change_form_template = "admin/articles/article/change_form.html"
     list_select_related = ["section", "lead_image"]
     ordering = ["-updated_at"]
     save_on_top = True
@@ -185,6 +201,7 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
                 "fields": [
                     "status",
                     "published_at",
+                    "embargo_until",
                     "preview_link",
                     "first_published_at",
                     "created_at",
@@ -204,6 +221,54 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
             article=obj, user=request.user, expected_version=form.cleaned_data.get("opened_version") if change else None
         )
 
+    def save_formset(self, request, form, formset, change):
+        for correction in formset.save(commit=False) if formset.model is Correction else []:
+            correction.created_by = correction.created_by or request.user
+        super().save_formset(request, form, formset, change)
+
+    def response_post_save_change(self, request, obj):
+        self._workflow_button(request, obj)
+        return super().response_post_save_change(request, obj)
+
+    def response_post_save_add(self, request, obj):
+        self._workflow_button(request, obj)
+        return super().response_post_save_add(request, obj)
+
+    def _workflow_button(self, request, article):
+        """The form's 'Save and submit for review' / 'Save and publish' buttons: save, then the step."""
+        step = {"_submit_for_review": article_submit, "_publish_now": article_publish}
+        for name, service in step.items():
+            if name in request.POST:
+                self._run_step(request, service, Article.objects.get(pk=article.pk))
+
+    def _run_step(self, request, service, article) -> bool:
+        try:
+            service(article=article, user=request.user)
+        except (WorkflowError, PermissionDenied) as exc:
+            self.message_user(request, f"“{article}”: {exc or 'you may not do that.'}", messages.ERROR)
+            return False
+        return True
+
+    def has_publish_permission(self, request):
+        return self.can_publish(request)
+
+    def _bulk_step(self, request, queryset, service, done: str):
+        count = sum(self._run_step(request, service, article) for article in queryset)
+        if count:
+            self.message_user(request, f"{count} article{'s' if count != 1 else ''} {done}.", messages.SUCCESS)
+
+    @admin.action(description="Submit selected for review", permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        self._bulk_step(request, queryset, article_submit, "submitted for review")
+
+    @admin.action(description="Publish selected now", permissions=["publish"])
+    def publish_now(self, request, queryset):
+        self._bulk_step(request, queryset, article_publish, "published")
+
+    @admin.action(description="Unpublish selected", permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._bulk_step(request, queryset, article_unpublish, "unpublished")
+
     @staticmethod
     def can_publish(request) -> bool:
         return request.user.has_perm("articles.publish_article")
@@ -212,7 +277,7 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
         """Without the publish permission, when and whether an article is public is not yours to set."""
         fields = list(super().get_readonly_fields(request, obj))
         if not self.can_publish(request):
-            fields.append("published_at")
+            fields += ["published_at", "embargo_until"]
             if obj is not None and obj.status == Article.Status.PUBLISHED:
                 fields.append("status")
         return fields

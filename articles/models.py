@@ -140,6 +140,7 @@ class ArticleQuerySet(models.QuerySet):
             "tags",
             models.Prefetch("figures", queryset=Figure.objects.select_related("image")),
             "quotes",
+            "corrections",
         )
 
     def related_to(self, article, *, tag_ids, limit):
@@ -210,6 +211,11 @@ class Article(models.Model):
         blank=True,
         help_text="When readers can first see it. A future time schedules it; empty means now, on publishing.",
     )
+    embargo_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Nobody, editors included, can publish or schedule this article before this time.",
+    )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -254,6 +260,20 @@ class Article(models.Model):
     def get_absolute_url(self):
         return reverse("articles:detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        if problem := self.embargo_problem():
+            raise ValidationError({"published_at": problem})
+
+    def embargo_problem(self, at=None) -> str:
+        """Why publishing at `at` (default: this article's publication time) would break its embargo."""
+        if self.status != self.Status.PUBLISHED or not self.embargo_until:
+            return ""
+        at = at or self.published_at or timezone.now()
+        if at >= self.embargo_until:
+            return ""
+        when = timezone.localtime(self.embargo_until).strftime("%d %B %Y, %H:%M")
+        return f"This article is embargoed until {when}: publish or schedule it for that time or later."
+
     @property
     def is_live(self) -> bool:
         return (
@@ -271,10 +291,18 @@ class Article(models.Model):
         )
 
     @property
+    def last_updated_at(self):
+        """When it last changed: the latest save or correction."""
+        corrections = [c.published_at for c in self.corrections.all()]
+        return max([self.updated_at, *corrections]) if self.updated_at else None
+
+    @property
     def is_updated(self) -> bool:
-        """Changed after readers could first see it (by more than a minute: not the publishing save)."""
+        """Corrected, or changed after readers could first see it (by more than a minute: not the publishing save)."""
         went_out = self.first_published_at or self.published_at
-        return bool(went_out and self.updated_at and (self.updated_at - went_out).total_seconds() > 60)
+        if not went_out or not self.updated_at:
+            return False
+        return bool(self.corrections.all()) or (self.updated_at - went_out).total_seconds() > 60
 
     @property
     def lead_caption(self) -> str:
@@ -296,6 +324,26 @@ class Article(models.Model):
         return Article.objects.published().related_to(
             self, tag_ids=[tag.pk for tag in self.tags.all()], limit=self.RELATED_LIMIT
         )
+
+
+class Correction(models.Model):
+    """A dated note saying what a published article got wrong and what was changed."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    text = models.TextField(
+        max_length=1000,
+        help_text="What was wrong and what is right now, e.g. 'An earlier version gave the cost as £4m.'",
+    )
+    published_at = models.DateTimeField(default=timezone.now, help_text="Shown with the correction.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["published_at", "id"]
+
+    def __str__(self):
+        return f"Correction of {self.published_at:%d %b %Y}"
 
 
 class OldSlug(models.Model):

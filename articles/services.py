@@ -1,4 +1,7 @@
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from . import imaging
 from .models import Article, Image, OldSlug
@@ -45,4 +48,54 @@ def article_save(*, article: Article, user, expected_version: int | None) -> Art
             # Readers and search engines know the old address: keep it working.
             OldSlug.objects.filter(slug=article.slug).delete()
             OldSlug.objects.update_or_create(slug=before["slug"], defaults={"article": article})
+    return article
+
+
+class WorkflowError(Exception):
+    """A workflow step that cannot be taken now; the message says why, for the person who tried."""
+
+
+def _log(article: Article, user, message: str) -> None:
+    LogEntry.objects.log_actions(user.pk, [article], CHANGE, change_message=message, single_object=True)
+
+
+def _require_publisher(user) -> None:
+    if not user.has_perm("articles.publish_article"):
+        raise PermissionDenied("Only editors can publish, schedule or unpublish articles.")
+
+
+def article_submit(*, article: Article, user) -> Article:
+    """A journalist hands a draft to the editors."""
+    if not user.has_perm("articles.change_article"):
+        raise PermissionDenied
+    if article.status != Article.Status.DRAFT:
+        raise WorkflowError(f"“{article}” is not a draft, so it cannot be submitted for review.")
+    article.status = Article.Status.REVIEW
+    article_save(article=article, user=user, expected_version=article.version)
+    _log(article, user, "Submitted for review.")
+    return article
+
+
+def article_publish(*, article: Article, user, at=None) -> Article:
+    """Publish now, or schedule for `at`; never before the article's embargo."""
+    _require_publisher(user)
+    at = at or timezone.now()
+    article.status = Article.Status.PUBLISHED
+    if problem := article.embargo_problem(at):
+        raise WorkflowError(problem)
+    article.published_at = at
+    article_save(article=article, user=user, expected_version=article.version)
+    scheduled = at > timezone.now()
+    _log(article, user, f"Scheduled for {timezone.localtime(at):%d %B %Y %H:%M}." if scheduled else "Published.")
+    return article
+
+
+def article_unpublish(*, article: Article, user) -> Article:
+    """Take a published or scheduled article off the site; it goes back to draft."""
+    _require_publisher(user)
+    if article.status != Article.Status.PUBLISHED:
+        raise WorkflowError(f"“{article}” is not published.")
+    article.status = Article.Status.DRAFT
+    article_save(article=article, user=user, expected_version=article.version)
+    _log(article, user, "Unpublished.")
     return article

@@ -2,7 +2,7 @@
 
 import re
 
-ARTICLE_INLINES = ("bylines", "figures", "quotes", "related_links")
+ARTICLE_INLINES = ("bylines", "figures", "quotes", "related_links", "corrections")
 
 
 def inline_management(**counts) -> dict[str, str]:

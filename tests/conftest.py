@@ -32,6 +32,7 @@ def roles(db):
     from django.apps import apps
 
     importlib.import_module("articles.migrations.0002_roles").create_roles(apps, None)
+    importlib.import_module("articles.migrations.0006_editor_gets_new_permissions").grant(apps, None)
     newsletter = importlib.import_module("newsletter.migrations.0002_the_daily_and_audience")
     newsletter.create_the_daily(apps, None)
     newsletter.create_audience(apps, None)
