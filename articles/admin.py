@@ -159,6 +159,19 @@ class RelatedArticleInline(admin.TabularInline):
     verbose_name_plural = "related news (editors' picks; the page fills up to four by tags and section)"
 
 
+class MineFilter(admin.SimpleListFilter):
+    title = "whose"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "My articles")]
+
+    def queryset(self, request, queryset):
+        return (
+            queryset.filter(pk__in=Article.objects.by(request.user).values("pk")) if self.value() == "yes" else queryset
+        )
+
+
 class CorrectionInline(admin.TabularInline):
     model = Correction
     extra = 0
@@ -169,7 +182,7 @@ class CorrectionInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
     list_display = ["headline", "preview", "status_label", "section", "byline_names", "published_at", "updated_at"]
-    list_filter = ["status", "section", ("published_at", admin.DateFieldListFilter), "bylines__author"]
+    list_filter = [MineFilter, "status", "section", ("published_at", admin.DateFieldListFilter), "bylines__author"]
     search_fields = ["headline", "standfirst"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
@@ -272,6 +285,32 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
     @staticmethod
     def can_publish(request) -> bool:
         return request.user.has_perm("articles.publish_article")
+
+    @staticmethod
+    def is_own_unpublished(request, article) -> bool:
+        """Journalists work on their own drafts and articles in review; published work is the editors'."""
+        return (
+            article.status != Article.Status.PUBLISHED
+            and Article.objects.by(request.user).filter(pk=article.pk).exists()
+        )
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None or self.can_publish(request):
+            return allowed
+        return self.is_own_unpublished(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if not allowed or obj is None or self.can_publish(request):
+            return allowed
+        return self.is_own_unpublished(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.can_publish(request):
+            actions.pop("delete_selected", None)  # deleting many at once skips the per-article check
+        return actions
 
     def get_readonly_fields(self, request, obj=None):
         """Without the publish permission, when and whether an article is public is not yours to set."""

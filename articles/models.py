@@ -122,6 +122,10 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_filter())
 
+    def by(self, user):
+        """Articles the user started or has a byline on."""
+        return self.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
+
     def in_section(self, section):
         return self.filter(section=section)
 
@@ -220,6 +224,9 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )
     version = models.PositiveIntegerField(

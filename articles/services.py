@@ -43,6 +43,8 @@ def article_save(*, article: Article, user, expected_version: int | None) -> Art
                 raise EditConflict
             article.version = expected_version + 1
         article.updated_by = user
+        if article.pk is None:
+            article.created_by = user
         article.save()
         if before and before["slug"] != article.slug and before["first_published_at"]:
             # Readers and search engines know the old address: keep it working.

@@ -33,6 +33,7 @@ def roles(db):
 
     importlib.import_module("articles.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("articles.migrations.0006_editor_gets_new_permissions").grant(apps, None)
+    importlib.import_module("articles.migrations.0008_journalists_delete_own_drafts").grant(apps, None)
     newsletter = importlib.import_module("newsletter.migrations.0002_the_daily_and_audience")
     newsletter.create_the_daily(apps, None)
     newsletter.create_audience(apps, None)

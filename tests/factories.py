@@ -65,6 +65,7 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     section = factory.SubFactory(SectionFactory, slug="news", name="News")
     status = Article.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(hours=1))
+    created_by = None
 
     @factory.post_generation
     def tags(obj, create, extracted, **kwargs):

@@ -201,18 +201,19 @@ def test_a_journalist_submits_for_review_and_cannot_set_the_publication_time(jou
     assert article.published_at is None
 
 
-def test_a_journalist_edits_a_published_story_without_unpublishing_it(journalist):
+def test_a_journalist_cannot_change_published_work_even_by_a_forged_post(journalist):
     article = ArticleFactory(headline="Old headline")
 
+    page = journalist.get(f"/admin/articles/article/{article.pk}/change/")
     response = journalist.post(
         f"/admin/articles/article/{article.pk}/change/",
-        article_form(article.section, headline="Corrected headline", slug=article.slug, status="draft"),
+        article_form(article.section, headline="Forged headline", slug=article.slug, status="draft"),
     )
 
-    assert response.status_code == 302
+    assert page.status_code == 200 and "Save and publish" not in page.content.decode()  # read-only view
+    assert response.status_code == 403
     article.refresh_from_db()
-    assert article.headline == "Corrected headline"
-    assert article.is_live
+    assert article.headline == "Old headline" and article.is_live
 
 
 def test_picking_an_article_as_related_to_itself_is_a_form_error_not_a_crash(admin_client):

@@ -19,7 +19,8 @@ def draft():
 
 
 def test_a_journalist_submits_for_review_with_the_forms_button(client, login_as, draft):
-    login_as("Journalist")
+    draft.created_by = login_as("Journalist")
+    draft.save()
 
     response = client.post(change_url(draft), {**form_data(draft, "1"), "_submit_for_review": "1"})
 
@@ -30,7 +31,8 @@ def test_a_journalist_submits_for_review_with_the_forms_button(client, login_as,
 
 
 def test_a_journalists_forged_publish_button_publishes_nothing(client, login_as, draft):
-    login_as("Journalist")
+    draft.created_by = login_as("Journalist")
+    draft.save()
 
     response = client.post(change_url(draft), {**form_data(draft, "1"), "_publish_now": "1"}, follow=True)
 

@@ -1,0 +1,123 @@
+"""Each role × each action, through the admin's own views (forged POSTs included): allowed or refused."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from articles.models import Article
+from tests.admin_forms import change_url, form_data, inline_management
+from tests.factories import ArticleFactory, SectionFactory, SubscriptionFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/admin/articles/article/"
+
+
+def view(client, user):
+    ArticleFactory()
+    return client.get(LIST).status_code == 200
+
+
+def add(client, user):
+    section = SectionFactory(slug="news")
+    data = {
+        "headline": "New",
+        "slug": "new",
+        "standfirst": "s",
+        "body": "<p>b</p>",
+        "section": section.pk,
+        "status": "draft",
+        "tags": "",
+        **inline_management(),
+    }
+    client.post("/admin/articles/article/add/", data)
+    return Article.objects.filter(slug="new").exists()
+
+
+def _edit(client, article):
+    client.post(change_url(article), form_data(article, str(article.version), headline="Edited"))
+    article.refresh_from_db()
+    return article.headline == "Edited"
+
+
+def change_own(client, user):
+    return _edit(client, ArticleFactory(status=Article.Status.DRAFT, published_at=None, created_by=user))
+
+
+def change_other(client, user):
+    return _edit(client, ArticleFactory(status=Article.Status.DRAFT, published_at=None))
+
+
+def submit(client, user):
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None, created_by=user)
+    client.post(LIST, {"action": "submit_for_review", "_selected_action": [article.pk]})
+    article.refresh_from_db()
+    return article.status == Article.Status.REVIEW
+
+
+def publish(client, user):
+    article = ArticleFactory(status=Article.Status.REVIEW, published_at=None, created_by=user)
+    client.post(change_url(article), {**form_data(article, str(article.version)), "_publish_now": "1"})
+    client.post(LIST, {"action": "publish_now", "_selected_action": [article.pk]})
+    article.refresh_from_db()
+    return article.is_live
+
+
+def schedule(client, user):
+    article = ArticleFactory(status=Article.Status.REVIEW, published_at=None, created_by=user)
+    at = timezone.localtime(timezone.now() + timedelta(days=1))
+    client.post(
+        change_url(article),
+        {
+            **form_data(article, str(article.version), status="published"),
+            "published_at_0": at.strftime("%Y-%m-%d"),
+            "published_at_1": at.strftime("%H:%M:%S"),
+        },
+    )
+    article.refresh_from_db()
+    return article.is_scheduled
+
+
+def unpublish(client, user):
+    article = ArticleFactory(created_by=user)
+    client.post(LIST, {"action": "unpublish", "_selected_action": [article.pk]})
+    article.refresh_from_db()
+    return not article.is_live
+
+
+def delete(client, user):
+    article = ArticleFactory(created_by=user)
+    client.post(f"/admin/articles/article/{article.pk}/delete/", {"post": "yes"})
+    client.post(LIST, {"action": "delete_selected", "_selected_action": [article.pk], "post": "yes"})
+    return not Article.objects.filter(pk=article.pk).exists()
+
+
+def export_subscribers(client, user):
+    SubscriptionFactory()
+    response = client.get("/admin/newsletter/subscription/export/")
+    return response.status_code == 200 and b"@" in b"".join(response.streaming_content)
+
+
+MATRIX = {
+    # action:            (Journalist, Editor, Audience)
+    view: (True, True, False),
+    add: (True, True, False),
+    change_own: (True, True, False),
+    change_other: (False, True, False),
+    submit: (True, True, False),
+    publish: (False, True, False),
+    schedule: (False, True, False),
+    unpublish: (False, True, False),
+    delete: (False, True, False),
+    export_subscribers: (False, False, True),
+}
+ROLES = ["Journalist", "Editor", "Audience"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(MATRIX), ids=lambda action: action.__name__)
+def test_role_may_or_may_not(client, login_as, role, action):
+    user = login_as(role)
+
+    assert action(client, user) is MATRIX[action][ROLES.index(role)]
