@@ -8,6 +8,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
+from reversion.admin import VersionAdmin
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
@@ -180,7 +181,7 @@ class CorrectionInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
+class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
     list_display = ["headline", "preview", "status_label", "section", "byline_names", "published_at", "updated_at"]
     list_filter = [MineFilter, "status", "section", ("published_at", admin.DateFieldListFilter), "bylines__author"]
     search_fields = ["headline", "standfirst"]
@@ -231,8 +232,25 @@ class ArticleAdmin(ImagePreviewMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         article_save(
-            article=obj, user=request.user, expected_version=form.cleaned_data.get("opened_version") if change else None
+            article=obj,
+            user=request.user,
+            expected_version=form.cleaned_data.get("opened_version") if change else None,
+            restoring_over=getattr(request, "article_version_before_restore", None),
         )
+
+    def revision_view(self, request, object_id, version_id, extra_context=None):
+        """Restoring an old revision rewrites the row first; remember the version it had before."""
+        request.article_version_before_restore = (
+            Article.objects.filter(pk=object_id).values_list("version", flat=True).first()
+        )
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        restoring_over = getattr(request, "article_version_before_restore", None)
+        if restoring_over is not None:
+            form = type(form.__name__, (form,), {"restoring_over_version": restoring_over})
+        return form
 
     def save_formset(self, request, form, formset, change):
         for correction in formset.save(commit=False) if formset.model is Correction else []:

@@ -67,11 +67,13 @@ class ArticleAdminForm(forms.ModelForm):
     ]
 
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    #: Set by the admin while an old revision is being restored: the version the article had before.
+    restoring_over_version = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
-            self.initial["opened_version"] = self.instance.version
+            self.initial["opened_version"] = self.restoring_over_version or self.instance.version
 
     def clean(self):
         cleaned = super().clean()
@@ -79,6 +81,8 @@ class ArticleAdminForm(forms.ModelForm):
             return cleaned
         current = Article.objects.select_for_update().filter(pk=self.instance.pk).first()
         opened_at = cleaned.get("opened_version")
+        if current is not None and self.restoring_over_version:
+            current.version = self.restoring_over_version
         if current is None or opened_at is None or current.version == opened_at:
             return cleaned
         # Their version moves on, so saving again after reading the message overwrites knowingly.

@@ -1,3 +1,4 @@
+import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
@@ -445,3 +446,14 @@ class RelatedArticle(models.Model):
     def clean(self):
         if self.from_article_id and self.from_article_id == self.to_article_id:
             raise ValidationError({"to_article": "An article cannot be related to itself."})
+
+
+# Revisions: an article is kept with everything edited in its form, so a restore brings all of it back.
+# The version number is left out: restoring is a new save, never a step back in the count.
+for _child in (Byline, Figure, Quote, RelatedArticle, Correction, TaggedArticle):
+    reversion.register(_child)
+reversion.register(
+    Article,
+    exclude=["version"],
+    follow=["bylines", "figures", "quotes", "related_links", "corrections", "tagged_items"],
+)

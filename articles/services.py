@@ -1,3 +1,4 @@
+import reversion
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -28,14 +29,21 @@ def image_create(*, file, alt_text: str, caption: str = "", credit: str = "", up
     return image
 
 
-def article_save(*, article: Article, user, expected_version: int | None) -> Article:
+def article_save(*, article: Article, user, expected_version: int | None, restoring_over: int | None = None) -> Article:
     """Save an edit only if nobody else saved the article since it was opened at expected_version.
 
     The check is the database update itself: the version moves on only where it still matches.
+    Restoring an old revision has already rewritten the row in this transaction (all but its version
+    number), so there the check is against the version the article had before the restore.
     """
-    with transaction.atomic():
+    with transaction.atomic(), reversion.create_revision():
+        reversion.set_user(user)
         before = Article.objects.filter(pk=article.pk).values("slug", "first_published_at").first()
-        if article.pk is not None and expected_version is not None:
+        if restoring_over is not None:
+            if expected_version is not None and expected_version != restoring_over:
+                raise EditConflict
+            article.version = restoring_over + 1
+        elif article.pk is not None and expected_version is not None:
             claimed = Article.objects.filter(pk=article.pk, version=expected_version).update(
                 version=expected_version + 1
             )

@@ -1,6 +1,8 @@
 """What the admin's article form posts: the fields, the version it was opened at, the inlines' management data."""
 
 import re
+from html import unescape
+from html.parser import HTMLParser
 
 ARTICLE_INLINES = ("bylines", "figures", "quotes", "related_links", "corrections")
 
@@ -35,3 +37,44 @@ def form_data(article, version, **changes):
         **inline_management(),
         **changes,
     }
+
+
+class _FormValues(HTMLParser):
+    """What a browser would submit from a page's main form: inputs, textareas and selected options."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, list[str]] = {}
+        self._textarea = self._select = None
+        self._text = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in {"submit", "button", "file", "checkbox", "radio"}:
+            self.values.setdefault(name, []).append(attrs.get("value") or "")
+        elif tag == "input" and name and attrs.get("type") in {"checkbox", "radio"} and "checked" in attrs:
+            self.values.setdefault(name, []).append(attrs.get("value") or "on")
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.values.setdefault(self._select, []).append(attrs.get("value") or "")
+
+    def handle_endtag(self, tag):
+        if tag == "textarea" and self._textarea:
+            self.values.setdefault(self._textarea, []).append(unescape("".join(self._text)).lstrip("\n"))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text.append(data)
+
+
+def form_values(html: str) -> dict[str, list[str]]:
+    parser = _FormValues()
+    parser.feed(html)
+    return parser.values

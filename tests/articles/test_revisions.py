@@ -1,0 +1,57 @@
+import re
+
+import pytest
+from reversion.models import Version
+
+from articles.models import Article, Quote
+from tests.admin_forms import form_values
+from tests.factories import ArticleFactory, QuoteFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def save_through_the_admin(client, url, **changes):
+    values = form_values(client.get(url).content.decode())
+    for name, value in changes.items():
+        values[name] = [value]
+    response = client.post(url, {name: value[0] if len(value) == 1 else value for name, value in values.items()})
+    assert response.status_code == 302, response.content.decode()[:3000]
+
+
+def test_restoring_an_old_version_brings_back_its_headline_and_quote(admin_client, client):
+    article = ArticleFactory(headline="Bridge to close for repairs", tags=["river wend"])
+    quote = QuoteFactory(article=article, text="We had no choice.", speaker_name="Ada Marsh")
+    change = f"/admin/articles/article/{article.pk}/change/"
+    save_through_the_admin(admin_client, change)  # the published version, as first saved in the admin
+    save_through_the_admin(
+        admin_client,
+        change,
+        headline="Bridge closure postponed",
+        **{"quotes-0-text": "We found another way.", "tags": "transport"},
+    )
+    assert Article.objects.get().headline == "Bridge closure postponed"
+
+    history = admin_client.get(f"/admin/articles/article/{article.pk}/history/").content.decode()
+    first = Version.objects.get_for_object(article).order_by("pk").first()
+    assert f"/history/{first.pk}/" in history and "admin" in history
+    save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/history/{first.pk}/")
+
+    article.refresh_from_db()
+    assert article.headline == "Bridge to close for repairs"
+    assert Quote.objects.get(pk=quote.pk).text == "We had no choice."
+    assert list(article.tags.names()) == ["river wend"]
+    assert article.version == 4  # restoring is a new save: the count goes on
+    assert "Bridge to close for repairs" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_every_save_keeps_a_version_with_who_saved_it(admin_client, admin_user):
+    article = ArticleFactory()
+    change = f"/admin/articles/article/{article.pk}/change/"
+
+    save_through_the_admin(admin_client, change, headline="One")
+    save_through_the_admin(admin_client, change, headline="Two")
+
+    versions = Version.objects.get_for_object(article)
+    assert versions.count() == 2
+    assert {v.revision.user for v in versions} == {admin_user}
+    assert re.search(r"Changed (?:H|h)eadline", versions.first().revision.get_comment())
