@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from taggit.managers import TaggableManager
@@ -200,7 +201,7 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
 
     class Media:
         css = {"all": ["articles/admin/article-form.css"]}
-        js = ["admin/js/jquery.init.js", "articles/admin/image-preview.js"]
+        js = ["admin/js/jquery.init.js", "articles/admin/image-preview.js", "articles/admin/char-count.js"]
 
     fieldsets = [
         (None, {"fields": ["kicker", "headline", "slug", "standfirst", "body"]}),
@@ -384,7 +385,11 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, obj):
-        return "Scheduled" if obj.is_scheduled else obj.get_status_display()
+        if obj.is_scheduled:
+            return "Scheduled"
+        if obj.embargo_until and obj.embargo_until > timezone.now() and not obj.is_live:
+            return f"{obj.get_status_display()} (embargoed until {timezone.localtime(obj.embargo_until):%d %b %H:%M})"
+        return obj.get_status_display()
 
     @admin.display(description="Bylines")
     def byline_names(self, obj):

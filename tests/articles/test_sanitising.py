@@ -90,3 +90,24 @@ def test_body_is_sanitised_when_loaded_from_a_fixture(tmp_path):
     call_command("loaddata", str(fixture), verbosity=0)
 
     assert_clean(Article.objects.get(slug="imported").body)
+
+
+WORD_PASTE = (
+    '<p class="MsoNormal" style="margin:0cm;font-family:Calibri"><span lang="EN-GB" style="font-size:12pt">'
+    "The council <b>voted</b> on Tuesday.<o:p></o:p></span></p>"
+    "<!--[if gte mso 9]><xml><w:WordDocument></w:WordDocument></xml><![endif]-->"
+    '<p class="MsoListParagraph"><span style="mso-list:Ignore">·</span>First point</p>'
+    '<p><span style="color:red" data-docs-internal-guid="x"><a href="https://example.org" '
+    'onclick="x()">source</a></span></p>'
+)
+
+
+def test_pasting_from_word_or_google_docs_stores_clean_html():
+    article = ArticleFactory(body=WORD_PASTE)
+    article.refresh_from_db()
+
+    assert "class=" not in article.body and "style=" not in article.body
+    assert "mso" not in article.body.lower() and "<o:p>" not in article.body and "<span" not in article.body
+    assert "<!--" not in article.body and "onclick" not in article.body
+    assert "The council voted on Tuesday." in article.body
+    assert '<a href="https://example.org"' in article.body

@@ -7,6 +7,7 @@ import io
 import random
 from datetime import timedelta
 
+import reversion
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -77,7 +78,9 @@ class Command(BaseCommand):
         for data in demo.ARTICLES:
             article = Article.objects.filter(slug=data["slug"]).first()
             if article is None:
-                article = self.create_article(data, sections, authors, images, now)
+                with reversion.create_revision():
+                    reversion.set_comment("Demo content.")
+                    article = self.create_article(data, sections, authors, images, now)
                 created += 1
             articles[data["slug"]] = article
         for data in demo.ARTICLES:
