@@ -46,6 +46,15 @@ class TagSuggestWidget(TagWidget):
         return html + format_html('<datalist id="{}"></datalist>', self._list_id(name, attrs))
 
 
+class OpenedVersionField(forms.IntegerField):
+    """Bookkeeping, not content: never reported as a change in the history."""
+
+    widget = forms.HiddenInput
+
+    def has_changed(self, initial, data):
+        return False
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form, with the version it was opened at so a stale save is caught, not applied."""
 
@@ -66,7 +75,7 @@ class ArticleAdminForm(forms.ModelForm):
         "meta_description",
     ]
 
-    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    opened_version = OpenedVersionField(required=False)
     #: Set by the admin while an old revision is being restored: the version the article had before.
     restoring_over_version = None
 
