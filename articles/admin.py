@@ -174,6 +174,26 @@ class MineFilter(admin.SimpleListFilter):
         )
 
 
+class StateFilter(admin.SimpleListFilter):
+    """Status as the newsroom sees it: a published article whose time has not come is 'Scheduled'."""
+
+    title = "status"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("draft", "Draft"), ("review", "In review"), ("scheduled", "Scheduled"), ("live", "Published")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        published = Article.Status.PUBLISHED
+        return {
+            "draft": queryset.filter(status=Article.Status.DRAFT),
+            "review": queryset.filter(status=Article.Status.REVIEW),
+            "scheduled": queryset.filter(status=published, published_at__gt=now),
+            "live": queryset.filter(status=published, published_at__lte=now),
+        }.get(self.value(), queryset)
+
+
 class CorrectionInline(admin.TabularInline):
     model = Correction
     extra = 0
@@ -184,7 +204,7 @@ class CorrectionInline(admin.TabularInline):
 @admin.register(Article)
 class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
     list_display = ["headline", "preview", "status_label", "section", "byline_names", "published_at", "updated_at"]
-    list_filter = [MineFilter, "status", "section", ("published_at", admin.DateFieldListFilter), "bylines__author"]
+    list_filter = [MineFilter, StateFilter, "section", ("published_at", admin.DateFieldListFilter), "bylines__author"]
     search_fields = ["headline", "standfirst"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}

@@ -115,8 +115,10 @@ def test_change_list_shows_scheduled_status_and_filters_by_status(admin_client):
 
     html = admin_client.get("/admin/articles/article/").content.decode()
     assert "Scheduled" in html
-    filtered = admin_client.get("/admin/articles/article/?status__exact=draft").content.decode()
+    filtered = admin_client.get("/admin/articles/article/?state=draft").content.decode()
     assert "A draft" in filtered and "Tomorrow" not in filtered
+    scheduled = admin_client.get("/admin/articles/article/?state=scheduled").content.decode()
+    assert "Tomorrow" in scheduled and "A draft" not in scheduled
 
 
 def test_tag_box_suggests_existing_tags(admin_client):
