@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
@@ -257,14 +258,34 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
             user=request.user,
             expected_version=form.cleaned_data.get("opened_version") if change else None,
             restoring_over=getattr(request, "article_version_before_restore", None),
+            slug_before=getattr(request, "article_slug_before_restore", None),
         )
 
+    def _check_restorable(self, request, version_id, object_id=None):
+        """Only editors restore or recover, and only a version of an article (of this article)."""
+        if not self.can_publish(request):
+            raise PermissionDenied
+        versions = Version.objects.get_for_model(Article)
+        version = get_object_or_404(versions, pk=version_id, **({"object_id": object_id} if object_id else {}))
+        return version
+
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        """Restoring an old revision rewrites the row first; remember the version it had before."""
-        request.article_version_before_restore = (
-            Article.objects.filter(pk=object_id).values_list("version", flat=True).first()
-        )
-        return super().revision_view(request, object_id, version_id, extra_context)
+        """Restore an old version. The row is locked first and its version and slug remembered, because
+        restoring rewrites the row before the form is shown or saved."""
+        self._check_restorable(request, version_id, object_id)
+        with transaction.atomic():
+            current = Article.objects.select_for_update().filter(pk=object_id).values("version", "slug").first()
+            if current is None:
+                raise Http404
+            request.article_version_before_restore = current["version"]
+            request.article_slug_before_restore = current["slug"]
+            return super().revision_view(request, object_id, version_id, extra_context)
+
+    def recover_view(self, request, version_id, extra_context=None):
+        version = self._check_restorable(request, version_id)
+        if Article.objects.filter(pk=version.object_id).exists():
+            raise PermissionDenied  # not deleted: use the article's history instead
+        return super().recover_view(request, version_id, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -328,10 +349,7 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
     @staticmethod
     def is_own_unpublished(request, article) -> bool:
         """Journalists work on their own drafts and articles in review; published work is the editors'."""
-        return (
-            article.status != Article.Status.PUBLISHED
-            and Article.objects.by(request.user).filter(pk=article.pk).exists()
-        )
+        return Article.objects.editable_by(request.user).filter(pk=article.pk).exists()
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

@@ -90,6 +90,12 @@ class ArticleAdminForm(forms.ModelForm):
             return cleaned
         current = Article.objects.select_for_update().filter(pk=self.instance.pk).first()
         opened_at = cleaned.get("opened_version")
+        if current is not None and opened_at is None:
+            raise forms.ValidationError(
+                "This form came from an old page and cannot be saved safely. Copy your text, reload the page, "
+                "and paste it in again.",
+                code="no_version",
+            )
         if current is not None and self.restoring_over_version:
             current.version = self.restoring_over_version
         if current is None or opened_at is None or current.version == opened_at:
@@ -110,6 +116,34 @@ class ArticleAdminForm(forms.ModelForm):
             },
         )
 
+    #: Inline formsets (prefix, model fields compared) whose rows are compared too.
+    INLINES = {
+        "bylines": ["author", "order"],
+        "figures": ["image", "caption", "credit", "position"],
+        "quotes": ["text", "speaker_name", "speaker_role", "position"],
+        "related_links": ["to_article", "order"],
+        "corrections": ["text"],
+    }
+
+    def _inline_rows_posted(self, prefix, names) -> set[tuple]:
+        try:
+            total = int(self.data.get(f"{prefix}-TOTAL_FORMS", 0))
+        except ValueError:
+            return set()
+        rows = set()
+        for index in range(min(total, 1000)):
+            if self.data.get(f"{prefix}-{index}-DELETE"):
+                continue
+            row = tuple(str(self.data.get(f"{prefix}-{index}-{name}", "")).strip() for name in names)
+            if any(row):
+                rows.add(row)
+        return rows
+
+    def _inline_rows_saved(self, current, prefix, names) -> set[tuple]:
+        columns = [f"{name}_id" if name in {"author", "image", "to_article"} else name for name in names]
+        manager = getattr(current, prefix)
+        return {tuple(str(v if v is not None else "").strip() for v in row) for row in manager.values_list(*columns)}
+
     def _differences(self, current) -> str:
         changed = []
         for name in self.COMPARED:
@@ -126,6 +160,11 @@ class ArticleAdminForm(forms.ModelForm):
                     changed.append(f"{label} (theirs: “{str(theirs)[:120]}”)")
                 else:
                     changed.append(str(label))
+        for prefix, names in self.INLINES.items():
+            if f"{prefix}-TOTAL_FORMS" not in self.data:
+                continue
+            if self._inline_rows_posted(prefix, names) != self._inline_rows_saved(current, prefix, names):
+                changed.append(Article._meta.get_field(prefix).related_model._meta.verbose_name_plural.capitalize())
         return ", ".join(changed)
 
     class Meta:

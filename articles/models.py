@@ -127,6 +127,12 @@ class ArticleQuerySet(models.QuerySet):
         """Articles the user started or has a byline on."""
         return self.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
 
+    def editable_by(self, user):
+        """Editors edit everything; others only their own articles, and only while unpublished."""
+        if user.has_perm("articles.publish_article"):
+            return self
+        return self.by(user).exclude(status=Article.Status.PUBLISHED)
+
     def in_section(self, section):
         return self.filter(section=section)
 
@@ -455,5 +461,6 @@ for _child in (Byline, Figure, Quote, RelatedArticle, Correction, TaggedArticle)
 reversion.register(
     Article,
     exclude=["version"],
-    follow=["bylines", "figures", "quotes", "related_links", "corrections", "tagged_items"],
+    # Corrections are a public record: restoring an old version never removes one.
+    follow=["bylines", "figures", "quotes", "related_links", "tagged_items"],
 )

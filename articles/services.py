@@ -29,7 +29,14 @@ def image_create(*, file, alt_text: str, caption: str = "", credit: str = "", up
     return image
 
 
-def article_save(*, article: Article, user, expected_version: int | None, restoring_over: int | None = None) -> Article:
+def article_save(
+    *,
+    article: Article,
+    user,
+    expected_version: int | None,
+    restoring_over: int | None = None,
+    slug_before: str | None = None,
+) -> Article:
     """Save an edit only if nobody else saved the article since it was opened at expected_version.
 
     The check is the database update itself: the version moves on only where it still matches.
@@ -54,10 +61,11 @@ def article_save(*, article: Article, user, expected_version: int | None, restor
         if article.pk is None:
             article.created_by = user
         article.save()
-        if before and before["slug"] != article.slug and before["first_published_at"]:
+        old_slug = slug_before or (before and before["slug"])
+        if before and old_slug != article.slug and before["first_published_at"]:
             # Readers and search engines know the old address: keep it working.
             OldSlug.objects.filter(slug=article.slug).delete()
-            OldSlug.objects.update_or_create(slug=before["slug"], defaults={"article": article})
+            OldSlug.objects.update_or_create(slug=old_slug, defaults={"article": article})
     return article
 
 
@@ -76,8 +84,8 @@ def _require_publisher(user) -> None:
 
 def article_submit(*, article: Article, user) -> Article:
     """A journalist hands a draft to the editors."""
-    if not user.has_perm("articles.change_article"):
-        raise PermissionDenied
+    if not user.has_perm("articles.change_article") or not Article.objects.editable_by(user).filter(pk=article.pk):
+        raise PermissionDenied("You can submit only your own drafts.")
     if article.status != Article.Status.DRAFT:
         raise WorkflowError(f"“{article}” is not a draft, so it cannot be submitted for review.")
     article.status = Article.Status.REVIEW
@@ -89,6 +97,8 @@ def article_submit(*, article: Article, user) -> Article:
 def article_publish(*, article: Article, user, at=None) -> Article:
     """Publish now, or schedule for `at`; never before the article's embargo."""
     _require_publisher(user)
+    if article.is_live:
+        raise WorkflowError(f"“{article}” is already published.")
     at = at or timezone.now()
     article.status = Article.Status.PUBLISHED
     if problem := article.embargo_problem(at):

@@ -56,3 +56,38 @@ def test_the_version_check_is_in_the_database_update(admin_user):
 
     article.refresh_from_db()
     assert (article.headline, article.version, article.updated_by) == ("Saved", 2, admin_user)
+
+
+def test_a_conflict_names_inline_changes_too(admin_client):
+    from tests.factories import QuoteFactory
+
+    article = ArticleFactory()
+    quote = QuoteFactory(article=article, text="Original words")
+    inline = {
+        "quotes-TOTAL_FORMS": "1",
+        "quotes-INITIAL_FORMS": "1",
+        "quotes-0-id": str(quote.pk),
+        "quotes-0-article": str(article.pk),
+        "quotes-0-text": "Original words",
+        "quotes-0-speaker_name": quote.speaker_name,
+        "quotes-0-speaker_role": quote.speaker_role,
+        "quotes-0-position": str(quote.position),
+    }
+    admin_client.post(change_url(article), {**form_data(article, "1"), **inline, "quotes-0-text": "A's new words"})
+
+    second = admin_client.post(change_url(article), {**form_data(article, "1", standfirst="B's standfirst"), **inline})
+
+    html = second.content.decode()
+    assert "after you opened it" in html and "Quotes" in html and "Standfirst" in html
+
+
+def test_a_change_form_without_its_version_is_refused(admin_client):
+    article = ArticleFactory(headline="Kept")
+    data = form_data(article, "1", headline="Forged")
+    del data["opened_version"]
+
+    response = admin_client.post(change_url(article), data)
+
+    assert response.status_code == 200 and "old page" in response.content.decode()
+    article.refresh_from_db()
+    assert article.headline == "Kept"

@@ -55,3 +55,50 @@ def test_every_save_keeps_a_version_with_who_saved_it(admin_client, admin_user):
     assert versions.count() == 2
     assert {v.revision.user for v in versions} == {admin_user}
     assert re.search(r"Changed (?:H|h)eadline", versions.first().revision.get_comment())
+
+
+def first_version(article):
+    return Version.objects.get_for_object(article).order_by("pk").first()
+
+
+def test_journalists_cannot_restore_or_recover(client, login_as, admin_client):
+    article = ArticleFactory(headline="Published by an editor")
+    save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/change/")
+    version = first_version(article)
+    login_as("Journalist")
+
+    assert client.post(f"/admin/articles/article/{article.pk}/history/{version.pk}/", {}).status_code == 403
+    assert client.post(f"/admin/articles/article/recover/{version.pk}/", {}).status_code == 403
+
+
+def test_restore_and_recover_only_take_versions_of_that_article(admin_client):
+    from articles.models import Quote
+
+    article = ArticleFactory()
+    other = ArticleFactory()
+    QuoteFactory(article=other)
+    save_through_the_admin(admin_client, f"/admin/articles/article/{other.pk}/change/")
+    quote_version = Version.objects.get_for_model(Quote).first()
+    other_version = first_version(other)
+
+    assert admin_client.get(f"/admin/articles/article/{article.pk}/history/{other_version.pk}/").status_code == 404
+    assert admin_client.post(f"/admin/articles/article/recover/{quote_version.pk}/", {}).status_code == 404
+    assert admin_client.post(f"/admin/articles/article/recover/{other_version.pk}/", {}).status_code == 403
+
+
+def test_a_restore_keeps_later_corrections_and_the_current_address(admin_client, client):
+    from articles.models import Correction
+
+    article = ArticleFactory(slug="first-address")
+    change = f"/admin/articles/article/{article.pk}/change/"
+    save_through_the_admin(admin_client, change)
+    version = first_version(article)
+    save_through_the_admin(admin_client, change, slug="second-address")
+    Correction.objects.create(article=article, text="A later correction.")
+
+    save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/history/{version.pk}/")
+
+    article.refresh_from_db()
+    assert article.slug == "first-address"
+    assert Correction.objects.filter(article=article).exists()
+    assert client.get("/articles/second-address/")["Location"] == "/articles/first-address/"

@@ -135,6 +135,8 @@ def test_only_editors_may_unpublish(login_as):
 
 def test_submitting_twice_is_a_clear_error(login_as, draft):
     journalist = login_as("Journalist")
+    draft.created_by = journalist
+    draft.save()
     article_submit(article=draft, user=journalist)
 
     with pytest.raises(WorkflowError, match="not a draft"):
@@ -174,3 +176,23 @@ def test_journalists_cannot_add_corrections(client, login_as):
     html = client.get(change_url(article)).content.decode()
 
     assert "corrections-TOTAL_FORMS" not in html
+
+
+def test_publishing_an_article_that_is_already_live_keeps_its_date(admin_user):
+    article = ArticleFactory(published_at=timezone.now() - timedelta(days=5))
+    published_at = article.published_at
+
+    with pytest.raises(WorkflowError, match="already published"):
+        article_publish(article=article, user=admin_user)
+
+    article.refresh_from_db()
+    assert article.published_at == published_at
+
+
+def test_a_journalist_cannot_submit_someone_elses_draft(client, login_as, draft):
+    login_as("Journalist")
+
+    client.post("/admin/articles/article/", {"action": "submit_for_review", "_selected_action": [draft.pk]})
+
+    draft.refresh_from_db()
+    assert draft.status == Article.Status.DRAFT
