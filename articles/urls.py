@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "articles"
 
@@ -8,5 +8,9 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
     path("sections/<slug:slug>/", views.SectionView.as_view(), name="section"),
+    path("sections/<slug:slug>/feed/", feeds.SectionFeed(), name="section_feed"),
+    path("feeds/rss.xml", feeds.ArticleFeed(), name="feed"),
+    path("feeds/atom.xml", feeds.AtomArticleFeed(), name="atom_feed"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("preview/<str:token>/", views.ArticlePreviewView.as_view(), name="preview"),
 ]

@@ -1,6 +1,8 @@
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .models import Article, Section
@@ -74,3 +76,20 @@ class SectionView(ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
+
+
+@require_safe
+def robots_txt(request):
+    """Crawlers: everything public, nothing of the back office or previews; where the sitemaps are."""
+    base = f"{request.scheme}://{request.get_host()}"
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /newsletter/confirm/",
+        "Disallow: /newsletter/unsubscribe/",
+        "",
+        f"Sitemap: {base}{reverse('sitemap_index')}",
+        f"Sitemap: {base}{reverse('news_sitemap')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -1,0 +1,40 @@
+from django.contrib.sitemaps import Sitemap
+from django.utils import timezone
+
+from .models import Article, Section
+
+
+class ArticleSitemap(Sitemap):
+    changefreq = "daily"
+    limit = 10_000
+
+    def items(self):
+        return Article.objects.published().only("slug", "updated_at", "published_at").order_by("-published_at", "-id")
+
+    def lastmod(self, article):
+        return article.updated_at
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "hourly"
+
+    def items(self):
+        return Section.objects.all()
+
+
+class NewsSitemap(Sitemap):
+    """Google News: what was published in the last two days."""
+
+    limit = 1000
+
+    def items(self):
+        since = timezone.now() - timezone.timedelta(days=2)
+        return (
+            Article.objects.published()
+            .filter(published_at__gte=since)
+            .only("slug", "headline", "published_at")
+            .order_by("-published_at")
+        )
+
+    def lastmod(self, article):
+        return article.published_at
