@@ -17,6 +17,7 @@ from taggit.models import Tag
 from .forms import ArticleAdminForm, ImageUploadField, TagSuggestWidget
 from .models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from .preview import preview_url
+from .search import index_articles
 from .services import (
     WorkflowError,
     article_publish,
@@ -293,6 +294,10 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
         if restoring_over is not None:
             form = type(form.__name__, (form,), {"restoring_over_version": restoring_over})
         return form
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        index_articles(Article.objects.filter(pk=form.instance.pk))  # tags are saved only now
 
     def save_formset(self, request, form, formset, change):
         for correction in formset.save(commit=False) if formset.model is Correction else []:

@@ -1,9 +1,10 @@
 import reversion
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -114,6 +115,9 @@ class BodyField(ProseEditorField):
         return super().get_db_prep_save(value, connection)
 
 
+SEARCH_CONFIG = "english"
+
+
 def published_filter(prefix: str = "") -> Q:
     """The one definition of what readers may see: published, and its time has come."""
     return Q(**{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": timezone.now()})
@@ -132,6 +136,30 @@ class ArticleQuerySet(models.QuerySet):
         if user.has_perm("articles.publish_article"):
             return self
         return self.by(user).exclude(status=Article.Status.PUBLISHED)
+
+    def search(self, text: str, *, order: str = "relevance"):
+        """Published articles matching the words: ranked full-text search on PostgreSQL (headline first,
+        then standfirst and tags, then body; stemmed), a case-insensitive match elsewhere."""
+        if connection.vendor == "postgresql":
+            query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+            found = self.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+            return found.order_by("-rank", "-published_at", "-id") if order == "relevance" else found.newest_first()
+        found = self
+        for word in text.split()[:12]:
+            found = found.filter(
+                Q(headline__icontains=word)
+                | Q(standfirst__icontains=word)
+                | Q(body__icontains=word)
+                | Q(tagged_items__tag__name__iexact=word)
+            )
+        found = found.distinct()
+        if order != "relevance":
+            return found.newest_first()
+        first_word = text.split()[0] if text.split() else ""
+        in_headline = models.Case(
+            models.When(headline__icontains=first_word, then=1), default=0, output_field=models.IntegerField()
+        )
+        return found.annotate(rank=in_headline).order_by("-rank", "-published_at", "-id")
 
     def in_section(self, section):
         return self.filter(section=section)
@@ -239,6 +267,7 @@ class Article(models.Model):
     version = models.PositiveIntegerField(
         default=1, editable=False, help_text="Raised by every save, so two people's saves cannot overwrite each other."
     )
+    search_vector = SearchVectorField(null=True, editable=False)
     meta_description = models.CharField(
         max_length=300,
         blank=True,

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from . import imaging
 from .models import Article, Image, OldSlug
+from .search import index_articles
 
 
 class EditConflict(Exception):
@@ -61,6 +62,7 @@ def article_save(
         if article.pk is None:
             article.created_by = user
         article.save()
+        transaction.on_commit(lambda: index_articles(Article.objects.filter(pk=article.pk)))
         old_slug = slug_before or (before and before["slug"])
         if before and old_slug != article.slug and before["first_published_at"]:
             # Readers and search engines know the old address: keep it working.

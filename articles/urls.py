@@ -12,5 +12,6 @@ urlpatterns = [
     path("feeds/rss.xml", feeds.ArticleFeed(), name="feed"),
     path("feeds/atom.xml", feeds.AtomArticleFeed(), name="atom_feed"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("search/", views.SearchView.as_view(), name="search"),
     path("preview/<str:token>/", views.ArticlePreviewView.as_view(), name="preview"),
 ]

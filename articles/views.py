@@ -7,6 +7,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from .models import Article, Section
 from .preview import PreviewExpired, PreviewInvalid, read_preview_token
+from .search import clean_query, snippet
 
 
 class HomeView(TemplateView):
@@ -63,6 +64,24 @@ class ArticlePreviewView(ArticleDetailView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(is_preview=True, **kwargs)
+
+
+class SearchView(ListView):
+    template_name = "articles/search.html"
+    context_object_name = "articles"
+    paginate_by = 10
+
+    def get_queryset(self):
+        self.query = clean_query(self.request.GET.get("q", ""))
+        self.order = "newest" if self.request.GET.get("sort") == "newest" else "relevance"
+        if not self.query:
+            return Article.objects.none()
+        return Article.objects.published().search(self.query, order=self.order).select_related("section")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(search_query=self.query, order=self.order, **kwargs)
+        context["results"] = [(article, snippet(article, self.query)) for article in context["articles"]]
+        return context
 
 
 class SectionView(ListView):

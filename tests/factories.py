@@ -7,6 +7,7 @@ from PIL import Image as PILImage
 
 from articles import imaging
 from articles.models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+from articles.search import index_articles
 from newsletter.models import Newsletter, Subscriber, Subscription
 
 
@@ -71,6 +72,11 @@ class ArticleFactory(factory.django.DjangoModelFactory):
     def tags(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.tags.set(extracted)
+
+    @factory.post_generation
+    def search_index(obj, create, extracted, **kwargs):
+        if create:
+            index_articles([obj])
 
 
 class BylineFactory(factory.django.DjangoModelFactory):

@@ -21,6 +21,7 @@ from PIL import ImageDraw, ImageFilter
 
 from articles import demo_content as demo
 from articles.models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+from articles.search import index_articles
 from articles.services import image_create
 from newsletter.models import Newsletter, Subscriber, Subscription
 
@@ -83,6 +84,7 @@ class Command(BaseCommand):
                     article = self.create_article(data, sections, authors, images, now)
                 created += 1
             articles[data["slug"]] = article
+        index_articles(Article.objects.prefetch_related("tags"))
         for data in demo.ARTICLES:
             for order, slug in enumerate(data.get("related", [])):
                 _, new = RelatedArticle.objects.get_or_create(
