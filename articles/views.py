@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -79,7 +81,12 @@ class SearchView(ListView):
         return Article.objects.published().search(self.query, order=self.order).select_related("section")
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(search_query=self.query, order=self.order, **kwargs)
+        context = super().get_context_data(
+            search_query=self.query,
+            order=self.order,
+            page_query=urlencode({"q": self.query, "sort": self.order}),
+            **kwargs,
+        )
         context["results"] = [(article, snippet(article, self.query)) for article in context["articles"]]
         return context
 

@@ -95,3 +95,12 @@ def test_search_page_query_count_is_constant(client, django_assert_num_queries, 
 
 def test_a_bad_page_number_is_a_404(client, stories):
     assert client.get("/search/", {"q": "footbridge", "page": "99"}).status_code == 404
+
+
+def test_result_pages_link_on_with_the_query(client):
+    for i in range(12):
+        ArticleFactory(headline=f"Footbridge story {i}")
+
+    html = client.get("/search/", {"q": "footbridge story", "sort": "newest"}).content.decode()
+
+    assert 'rel="next" href="?q=footbridge+story&amp;sort=newest&amp;page=2"' in html
