@@ -9,6 +9,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -102,6 +103,9 @@ class Author(models.Model):
     def __str__(self):
         return f"{self.name} ({self.job_title})" if self.job_title else self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
 
 class BodyField(ProseEditorField):
     """Rich text stored as sanitised HTML whatever writes it: forms, save(), bulk and raw (fixture) writes."""
@@ -160,6 +164,12 @@ class ArticleQuerySet(models.QuerySet):
             models.When(headline__icontains=first_word, then=1), default=0, output_field=models.IntegerField()
         )
         return found.annotate(rank=in_headline).order_by("-rank", "-published_at", "-id")
+
+    def tagged(self, tag):
+        return self.filter(tagged_items__tag=tag)
+
+    def by_author(self, author):
+        return self.filter(bylines__author=author)
 
     def in_section(self, section):
         return self.filter(section=section)
@@ -453,6 +463,7 @@ class Quote(BodyInsert):
 
     text = models.TextField(max_length=600, help_text="The quoted words, without quotation marks.")
     speaker_name = models.CharField(max_length=120, db_index=True)
+    speaker_slug = models.SlugField(max_length=120, editable=False, db_index=True, default="")
     speaker_role = models.CharField(max_length=160, blank=True, help_text="e.g. 'Mayor of Kingsmere'.")
 
     class Meta(BodyInsert.Meta):
@@ -460,6 +471,13 @@ class Quote(BodyInsert):
 
     def __str__(self):
         return f"“{self.text[:60]}” — {self.speaker_name}"
+
+    def save(self, *args, **kwargs):
+        self.speaker_slug = slugify(self.speaker_name)[:120] or "unknown"
+        super().save(*args, **kwargs)
+
+    def get_speaker_url(self):
+        return reverse("articles:speaker", kwargs={"slug": self.speaker_slug})
 
 
 class RelatedArticle(models.Model):

@@ -1,7 +1,9 @@
 from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
 from django.utils import timezone
+from taggit.models import Tag
 
-from .models import Article, Section
+from .models import Article, Author, Section, published_filter
 
 
 class ArticleSitemap(Sitemap):
@@ -38,3 +40,25 @@ class NewsSitemap(Sitemap):
 
     def lastmod(self, article):
         return article.published_at
+
+
+class TagSitemap(Sitemap):
+    changefreq = "daily"
+    limit = 10_000
+
+    def items(self):
+        return (
+            Tag.objects.filter(published_filter("articles_taggedarticle_items__content_object__"))
+            .distinct()
+            .order_by("slug")
+        )
+
+    def location(self, tag):
+        return reverse("articles:tag", kwargs={"slug": tag.slug})
+
+
+class AuthorSitemap(Sitemap):
+    changefreq = "daily"
+
+    def items(self):
+        return Author.objects.filter(published_filter("articles__")).distinct().order_by("slug")

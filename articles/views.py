@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
+from taggit.models import Tag
 
-from .models import Article, Section
+from .models import Article, Author, Quote, Section, published_filter
 from .preview import PreviewExpired, PreviewInvalid, read_preview_token
 from .search import clean_query, snippet
 
@@ -91,17 +92,79 @@ class SearchView(ListView):
         return context
 
 
-class SectionView(ListView):
-    template_name = "articles/section_detail.html"
+class ArticleListView(ListView):
+    """Published articles about one subject (a section, tag or author), newest first, 12 a page."""
+
     context_object_name = "articles"
     paginate_by = 12
 
+    def get_subject(self):
+        raise NotImplementedError
+
+    def filter_articles(self, articles, subject):
+        raise NotImplementedError
+
     def get_queryset(self):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
-        return Article.objects.published().in_section(self.section).for_list().newest_first()
+        self.subject = self.get_subject()
+        return self.filter_articles(Article.objects.published(), self.subject).for_list().newest_first()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(section=self.section, **kwargs)
+        return super().get_context_data(subject=self.subject, **kwargs)
+
+
+class SectionView(ArticleListView):
+    template_name = "articles/section_detail.html"
+
+    def get_subject(self):
+        return get_object_or_404(Section, slug=self.kwargs["slug"])
+
+    def filter_articles(self, articles, section):
+        return articles.in_section(section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.subject, **kwargs)
+
+
+class TagView(ArticleListView):
+    template_name = "articles/tag_detail.html"
+
+    def get_subject(self):
+        return get_object_or_404(Tag, slug=self.kwargs["slug"])
+
+    def filter_articles(self, articles, tag):
+        return articles.tagged(tag)
+
+
+class AuthorView(ArticleListView):
+    template_name = "articles/author_detail.html"
+
+    def get_subject(self):
+        return get_object_or_404(Author.objects.select_related("photo"), slug=self.kwargs["slug"])
+
+    def filter_articles(self, articles, author):
+        return articles.by_author(author)
+
+
+class SpeakerView(ListView):
+    """Everything one person is quoted saying, across published articles, newest first."""
+
+    template_name = "articles/speaker_detail.html"
+    context_object_name = "quotes"
+    paginate_by = 20
+
+    def get_queryset(self):
+        return (
+            Quote.objects.filter(published_filter("article__"), speaker_slug=self.kwargs["slug"])
+            .select_related("article", "article__section")
+            .order_by("-article__published_at", "position", "id")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not context["quotes"]:
+            raise Http404("Nobody by that name is quoted in a published article.")
+        context["speaker_name"] = context["quotes"][0].speaker_name
+        return context
 
 
 @require_safe

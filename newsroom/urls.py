@@ -6,9 +6,9 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from articles.sitemaps import ArticleSitemap, NewsSitemap, SectionSitemap
+from articles.sitemaps import ArticleSitemap, AuthorSitemap, NewsSitemap, SectionSitemap, TagSitemap
 
-SITEMAPS = {"articles": ArticleSitemap, "sections": SectionSitemap}
+SITEMAPS = {"articles": ArticleSitemap, "sections": SectionSitemap, "tags": TagSitemap, "authors": AuthorSitemap}
 
 admin.site.site_header = f"{settings.SITE_NAME} newsroom"
 admin.site.site_title = "Newsroom"
