@@ -1,8 +1,13 @@
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 
 from .models import Section
 
 
 def site(request):
-    """The site's name and its sections, for the header and footer of every page."""
-    return {"site_name": settings.SITE_NAME, "nav_sections": Section.objects.all()}
+    """The site's name, its address and its sections, for the head, header and footer of every page."""
+    try:
+        site_root = f"{request.scheme}://{request.get_host()}"
+    except DisallowedHost:  # the 400 page for a request to a host we do not serve
+        site_root = ""
+    return {"site_name": settings.SITE_NAME, "site_root": site_root, "nav_sections": Section.objects.all()}

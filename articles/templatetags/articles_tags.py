@@ -1,5 +1,8 @@
+import json
+
 from django import template
-from django.utils.html import format_html
+from django.templatetags.static import static
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -36,3 +39,94 @@ def picture(image, sizes=DEFAULT_SIZES, lazy=True, css_class=""):
         image.alt_text,
         loading,
     )
+
+
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def _absolute(request, url: str) -> str:
+    return url if "://" in url else request.build_absolute_uri(url)
+
+
+def share_image(image):
+    """The rendition closest to 1200 pixels wide, for link previews in social networks."""
+    if image is None:
+        return None
+    renditions = image.renditions(image.fallback_extension)
+    return min(renditions, key=lambda r: abs(r.width - 1200)) if renditions else None
+
+
+@register.simple_tag(takes_context=True)
+def article_share_meta(context, article):
+    """OpenGraph and Twitter card tags for an article page."""
+    request = context["request"]
+    url = request.build_absolute_uri(article.get_absolute_url())
+    tags = [
+        ("property", "og:type", "article"),
+        ("property", "og:site_name", context.get("site_name", "")),
+        ("property", "og:title", article.headline),
+        ("property", "og:description", article.description),
+        ("property", "og:url", url),
+        ("property", "article:published_time", article.published_at.isoformat() if article.published_at else ""),
+        ("property", "article:modified_time", article.last_updated_at.isoformat() if article.last_updated_at else ""),
+        ("property", "article:section", article.section.name),
+        *(("property", "article:tag", tag.name) for tag in article.tags.all()),
+        ("name", "twitter:card", "summary_large_image"),
+        ("name", "twitter:title", article.headline),
+        ("name", "twitter:description", article.description),
+    ]
+    if picture := share_image(article.lead_image):
+        image_url = _absolute(request, picture.url)
+        tags += [
+            ("property", "og:image", image_url),
+            ("property", "og:image:width", str(picture.width)),
+            ("property", "og:image:height", str(picture.height)),
+            ("property", "og:image:alt", article.lead_image.alt_text),
+            ("name", "twitter:image", image_url),
+        ]
+    return format_html_join("\n  ", '<meta {}="{}" content="{}">', (t for t in tags if t[2]))
+
+
+@register.simple_tag(takes_context=True)
+def article_json_ld(context, article):
+    """schema.org NewsArticle, with authors, publisher and each correction."""
+    request = context["request"]
+    url = request.build_absolute_uri(article.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.headline,
+        "description": article.description,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "datePublished": article.published_at.isoformat() if article.published_at else None,
+        "dateModified": article.last_updated_at.isoformat() if article.last_updated_at else None,
+        "articleSection": article.section.name,
+        "keywords": [tag.name for tag in article.tags.all()],
+        "author": [
+            {
+                "@type": "Person",
+                "name": byline.author.name,
+                "url": request.build_absolute_uri(byline.author.get_absolute_url()),
+                **({"jobTitle": byline.author.job_title} if byline.author.job_title else {}),
+            }
+            for byline in article.bylines.all()
+        ],
+        "publisher": {
+            "@type": "NewsMediaOrganization",
+            "name": context.get("site_name", ""),
+            "url": request.build_absolute_uri("/"),
+            "logo": {"@type": "ImageObject", "url": request.build_absolute_uri(static("favicon.svg"))},
+        },
+        "correction": [
+            {
+                "@type": "CorrectionComment",
+                "text": correction.text,
+                "datePublished": correction.published_at.isoformat(),
+            }
+            for correction in article.corrections.all()
+        ],
+    }
+    if picture := share_image(article.lead_image):
+        data["image"] = [_absolute(request, picture.url)]
+    text = json.dumps({k: v for k, v in data.items() if v not in (None, [])}, ensure_ascii=False)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text.translate(_JSON_ESCAPES)))
