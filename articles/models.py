@@ -5,7 +5,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import connection, models
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -164,6 +165,15 @@ class ArticleQuerySet(models.QuerySet):
             models.When(headline__icontains=first_word, then=1), default=0, output_field=models.IntegerField()
         )
         return found.annotate(rank=in_headline).order_by("-rank", "-published_at", "-id")
+
+    def latest_per_section(self, per_section: int):
+        """The newest few of each section, in one query (a window function numbers them per section)."""
+        numbered = self.annotate(
+            rank_in_section=Window(
+                RowNumber(), partition_by=F("section_id"), order_by=[F("published_at").desc(), F("id").desc()]
+            )
+        )
+        return numbered.filter(rank_in_section__lte=per_section).order_by("section__order", "section__name")
 
     def tagged(self, tag):
         return self.filter(tagged_items__tag=tag)

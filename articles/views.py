@@ -14,12 +14,25 @@ from .search import clean_query, snippet
 
 
 class HomeView(TemplateView):
+    """The lead story, the next newest as top stories, then the latest of every section."""
+
     template_name = "articles/home.html"
-    latest_count = 13
+    top_count = 7
+    per_section = 4
 
     def get_context_data(self, **kwargs):
-        articles = list(Article.objects.published().for_list().newest_first()[: self.latest_count])
-        return super().get_context_data(lead=articles[0] if articles else None, latest=articles[1:], **kwargs)
+        published = Article.objects.published()
+        top = list(published.for_list().newest_first()[: self.top_count])
+        shown = {article.pk for article in top}
+        by_section: dict = {}
+        for article in published.exclude(pk__in=shown).latest_per_section(self.per_section).for_list():
+            by_section.setdefault(article.section, []).append(article)
+        return super().get_context_data(
+            lead=top[0] if top else None,
+            latest=top[1:],
+            sections=[(section, articles) for section, articles in by_section.items()],
+            **kwargs,
+        )
 
 
 class ArticleDetailView(DetailView):

@@ -183,16 +183,34 @@ def test_article_page_query_count_is_constant(client, django_assert_num_queries,
     assert response.content.count(b'class="correction"') == n
 
 
-@pytest.mark.parametrize("n", [1, 20])
-def test_home_page_query_count_is_constant(client, django_assert_num_queries, image, n):
-    for _ in range(n):
-        article = ArticleFactory(lead_image=image)
-        BylineFactory(article=article)
-        BylineFactory(article=article)
-    # 1 latest articles + sections + lead images, 2 bylines + authors, 3 sections for the nav,
-    # 4 newsletters for the sign-up form.
-    with django_assert_num_queries(4):
+@pytest.mark.parametrize(("sections", "per_section"), [(1, 8), (4, 12)], ids=["few", "many"])
+def test_home_page_query_count_is_constant(client, django_assert_num_queries, image, sections, per_section):
+    for s in range(sections):
+        section = SectionFactory(slug=f"s{s}")
+        for _ in range(per_section):
+            article = ArticleFactory(lead_image=image, section=section)
+            BylineFactory(article=article)
+            BylineFactory(article=article)
+    # 1 top stories with sections and lead images, 2 their bylines, 3 the latest of each section
+    # (one query, a window function), 4 their bylines, 5 nav sections, 6 newsletters.
+    with django_assert_num_queries(6):
         assert client.get("/").status_code == 200
+
+
+def test_home_page_has_top_stories_then_the_latest_of_each_section(client):
+    from datetime import timedelta
+
+    news, culture = SectionFactory(slug="news", name="News"), SectionFactory(slug="culture", name="Culture")
+    for i in range(12):
+        ArticleFactory(section=news, headline=f"News {i:02d}", published_at=timezone.now() - timedelta(hours=i))
+    ArticleFactory(section=culture, headline="Old review", published_at=timezone.now() - timedelta(days=9))
+
+    context = client.get("/").context
+
+    assert context["lead"].headline == "News 00"
+    assert [a.headline for a in context["latest"]] == [f"News {i:02d}" for i in range(1, 7)]
+    shown = {section.name: [a.headline for a in articles] for section, articles in context["sections"]}
+    assert shown == {"News": ["News 07", "News 08", "News 09", "News 10"], "Culture": ["Old review"]}
 
 
 @pytest.mark.parametrize("n", [1, 20])
