@@ -70,46 +70,51 @@ def link_problem(request, exc):
     return render(request, "newsletter/link_problem.html", {"reason": reason, "form": SubscribeForm()}, status=status)
 
 
-class ConfirmView(View):
-    """GET shows one button; only its POST confirms, so mail scanners that fetch links confirm nobody."""
+class EmailLinkView(View):
+    """A link from one of our emails: GET shows the page with one button and changes nothing; only the
+    POST acts. Expired, tampered or used-up links get a page that offers to sign up again."""
+
+    confirmation: bool
+    page_template: str
+    done_template: str
+
+    def act(self, request, token):
+        raise NotImplementedError
 
     def get(self, request, token):
         try:
-            subscription = subscription_for_link(token=token, confirmation=True)
+            subscription = subscription_for_link(token=token, confirmation=self.confirmation)
         except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
             return link_problem(request, exc)
-        return render(request, "newsletter/confirm.html", {"subscription": subscription})
+        return render(request, self.page_template, {"subscription": subscription})
 
     def post(self, request, token):
         try:
-            subscription = subscription_confirm(
-                token=token, ip=ratelimit.client_ip(request), user_agent=_user_agent(request)
-            )
+            subscription = self.act(request, token)
         except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
             return link_problem(request, exc)
-        return render(request, "newsletter/confirmed.html", {"subscription": subscription})
+        context = {"subscription": subscription, "signup_url": reverse("newsletter:subscribe")}
+        return render(request, self.done_template, context)
+
+
+class ConfirmView(EmailLinkView):
+    """Mail scanners that fetch links confirm nobody: only the button's POST does."""
+
+    confirmation = True
+    page_template = "newsletter/confirm.html"
+    done_template = "newsletter/confirmed.html"
+
+    def act(self, request, token):
+        return subscription_confirm(token=token, ip=ratelimit.client_ip(request), user_agent=_user_agent(request))
 
 
 @method_decorator(csrf_exempt, name="dispatch")
-class UnsubscribeView(View):
+class UnsubscribeView(EmailLinkView):
     """One click to leave. The POST needs no CSRF token or session: mail clients send it (RFC 8058)."""
 
-    def get(self, request, token):
-        try:
-            subscription = subscription_for_link(token=token, confirmation=False)
-        except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
-            return link_problem(request, exc)
-        return render(request, "newsletter/unsubscribe.html", {"subscription": subscription})
+    confirmation = False
+    page_template = "newsletter/unsubscribe.html"
+    done_template = "newsletter/unsubscribed.html"
 
-    def post(self, request, token):
-        try:
-            subscription = subscription_unsubscribe(
-                token=token, ip=ratelimit.client_ip(request), user_agent=_user_agent(request)
-            )
-        except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
-            return link_problem(request, exc)
-        return render(
-            request,
-            "newsletter/unsubscribed.html",
-            {"subscription": subscription, "signup_url": reverse("newsletter:subscribe")},
-        )
+    def act(self, request, token):
+        return subscription_unsubscribe(token=token, ip=ratelimit.client_ip(request), user_agent=_user_agent(request))
