@@ -1,4 +1,5 @@
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -22,6 +23,7 @@ from .services import (
     WorkflowError,
     article_publish,
     article_save,
+    article_set_top_story,
     article_submit,
     article_unpublish,
     image_build_renditions,
@@ -205,15 +207,31 @@ class CorrectionInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
-    list_display = ["headline", "preview", "status_label", "section", "byline_names", "published_at", "updated_at"]
-    list_filter = [MineFilter, StateFilter, "section", ("published_at", admin.DateFieldListFilter), "bylines__author"]
+    list_display = [
+        "headline",
+        "preview",
+        "status_label",
+        "top_story",
+        "section",
+        "byline_names",
+        "published_at",
+        "updated_at",
+    ]
+    list_filter = [
+        MineFilter,
+        StateFilter,
+        "top_story",
+        "section",
+        ("published_at", admin.DateFieldListFilter),
+        "bylines__author",
+    ]
     search_fields = ["headline", "standfirst"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "lead_image"]
     readonly_fields = ["lead_image_preview", "preview_link", "first_published_at", "created_at", "updated_at"]
     inlines = [BylineInline, FigureInline, QuoteInline, RelatedArticleInline, CorrectionInline]
-    actions = ["submit_for_review", "publish_now", "unpublish"]
+    actions = ["submit_for_review", "publish_now", "unpublish", "make_top_story", "remove_top_story"]
     change_form_template = "admin/articles/article/change_form.html"
     list_select_related = ["section", "lead_image"]
     ordering = ["-updated_at"]
@@ -227,7 +245,7 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
 
     fieldsets = [
         (None, {"fields": ["kicker", "headline", "slug", "standfirst", "body"]}),
-        ("Placement", {"fields": ["section", "tags"]}),
+        ("Placement", {"fields": ["section", "tags", "top_story"]}),
         (
             "Lead image",
             {"fields": ["lead_image", "lead_image_preview", "lead_image_caption", "lead_image_credit"]},
@@ -347,6 +365,16 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
     def unpublish(self, request, queryset):
         self._bulk_step(request, queryset, article_unpublish, "unpublished")
 
+    @admin.action(description="Make selected top stories on the home page", permissions=["publish"])
+    def make_top_story(self, request, queryset):
+        self._bulk_step(request, queryset, partial(article_set_top_story, top_story=True), "made top stories")
+
+    @admin.action(description="Take selected out of the top stories", permissions=["publish"])
+    def remove_top_story(self, request, queryset):
+        self._bulk_step(
+            request, queryset, partial(article_set_top_story, top_story=False), "taken out of the top stories"
+        )
+
     @staticmethod
     def can_publish(request) -> bool:
         return request.user.has_perm("articles.publish_article")
@@ -378,7 +406,7 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
         """Without the publish permission, when and whether an article is public is not yours to set."""
         fields = list(super().get_readonly_fields(request, obj))
         if not self.can_publish(request):
-            fields += ["published_at", "embargo_until"]
+            fields += ["published_at", "embargo_until", "top_story"]
             if obj is not None and obj.status == Article.Status.PUBLISHED:
                 fields.append("status")
         return fields

@@ -257,6 +257,7 @@ ARTICLES = [
         "lead_image": "wend-riverbank",
         "lead_image_caption": "",
         "hours_ago": 9,
+        "top_story": True,
         "paragraphs": [
             "Residents of Kingsmere's riverside streets are being asked for their views on a £14m scheme to reduce "
             "the risk of flooding from the River Wend, the largest investment in the town's defences for more than "
@@ -466,6 +467,7 @@ ARTICLES = [
         "lead_image": "harrow-turbines",
         "lead_image_caption": "",
         "hours_ago": 51,
+        "top_story": True,
         "paragraphs": [
             "On a clear day the six turbines of Harrow Down can be seen from almost every street in Kingsmere. Since "
             "they began generating five years ago they have become a landmark, a source of income for local good "

@@ -187,6 +187,10 @@ class ArticleQuerySet(models.QuerySet):
     def newest_first(self):
         return self.order_by("-published_at", "-id")
 
+    def front_page_order(self):
+        """Editors' top stories first (newest first), then everything else by date."""
+        return self.order_by("-top_story", "-published_at", "-id")
+
     def for_list(self):
         """What article cards need: section, lead image and bylines."""
         return self.select_related("section", "lead_image").prefetch_related(
@@ -288,6 +292,11 @@ class Article(models.Model):
         default=1, editable=False, help_text="Raised by every save, so two people's saves cannot overwrite each other."
     )
     search_vector = SearchVectorField(null=True, editable=False)
+    top_story = models.BooleanField(
+        "top story",
+        default=False,
+        help_text="Editors' choice for the home page: top stories lead it, newest first, before the latest news.",
+    )
     meta_description = models.CharField(
         max_length=300,
         blank=True,
@@ -304,6 +313,7 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["status", "-published_at"], name="article_published_idx"),
             models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
+            models.Index(fields=["status", "-top_story", "-published_at"], name="article_front_page_idx"),
         ]
 
     def __str__(self):

@@ -2,6 +2,7 @@ import reversion
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from . import imaging
@@ -109,6 +110,21 @@ def article_publish(*, article: Article, user, at=None) -> Article:
     article_save(article=article, user=user, expected_version=article.version)
     scheduled = at > timezone.now()
     _log(article, user, f"Scheduled for {timezone.localtime(at):%d %B %Y %H:%M}." if scheduled else "Published.")
+    return article
+
+
+def article_set_top_story(*, article: Article, user, top_story: bool) -> Article:
+    """Put an article among the home page's top stories, or take it out.
+
+    Only that field changes: the article is not marked updated for readers, but its version moves on so
+    a form opened before this cannot quietly undo it.
+    """
+    _require_publisher(user)
+    if article.top_story == top_story:
+        return article
+    Article.objects.filter(pk=article.pk).update(top_story=top_story, version=F("version") + 1)
+    article.refresh_from_db(fields=["top_story", "version"])
+    _log(article, user, "Made a top story." if top_story else "Taken out of the top stories.")
     return article
 
 

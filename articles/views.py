@@ -14,7 +14,8 @@ from .search import clean_query, snippet
 
 
 class HomeView(TemplateView):
-    """The lead story, the next newest as top stories, then the latest of every section."""
+    """The lead story and a row of top stories (editors' choice, topped up with the latest), then the
+    latest of every section."""
 
     template_name = "articles/home.html"
     top_count = 7
@@ -22,7 +23,7 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         published = Article.objects.published()
-        top = list(published.for_list().newest_first()[: self.top_count])
+        top = list(published.for_list().front_page_order()[: self.top_count])
         shown = {article.pk for article in top}
         by_section: dict = {}
         for article in published.exclude(pk__in=shown).latest_per_section(self.per_section).for_list():

@@ -15,4 +15,8 @@ os.environ.setdefault("NEWSLETTER_MAIL_IN_BACKGROUND", "0")
 
 from newsroom.settings import *  # noqa: E402, F403
 
+# Parallel workers share the folder but not their databases: image ids repeat, so each gets its own.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    MEDIA_ROOT = MEDIA_ROOT / os.environ["PYTEST_XDIST_WORKER"]  # noqa: F405
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -42,7 +42,9 @@ def test_reader_follows_the_lead_headline_to_a_complete_article(live_server, pag
     expect(lead_figure.locator("figcaption")).to_contain_text("Jo Finch")
     lead_picture = lead_figure.get_by_role("img", name="The old wharf at low tide")
     expect(lead_picture).to_be_visible()
-    assert lead_picture.evaluate("img => img.complete && img.naturalWidth > 0"), "the lead rendition did not load"
+    assert lead_picture.evaluate("img => img.decode().then(() => img.naturalWidth > 0, () => false)"), (
+        "the lead rendition did not load"
+    )
 
     quote = page.locator("figure.pull-quote")
     expect(quote.locator("blockquote")).to_contain_text("This bridge joins two halves of the town.")

@@ -73,4 +73,6 @@ def test_editor_writes_and_publishes_an_article_with_an_image_and_a_quote(live_s
     expect(page.locator("figure.pull-quote figcaption")).to_contain_text("Hannah Cole")
     expect(page.locator(".byline__name")).to_have_text("Priya Shah")
     lead = page.get_by_role("img", name="Stalls in the market square on a sunny morning")
-    assert lead.evaluate("img => img.complete && img.naturalWidth > 0"), "the uploaded picture's rendition did not load"
+    assert lead.evaluate("img => img.decode().then(() => img.naturalWidth > 0, () => false)"), (
+        "the uploaded picture's rendition did not load"
+    )

@@ -111,6 +111,7 @@ class Command(BaseCommand):
             lead_image_caption=data["lead_image_caption"],
             status=status,
             published_at=published_at,
+            top_story=data.get("top_story", False),
         )
         # The demo story was written when it went out, not now.
         written_at = min(published_at or now, now)
