@@ -27,6 +27,7 @@ def index_articles(articles) -> None:
     body C, stemmed in English."""
     if connection.vendor != "postgresql":
         return
+    from .freshness import content_changed
     from .models import SEARCH_CONFIG, Article
 
     for article in articles:
@@ -37,6 +38,7 @@ def index_articles(articles) -> None:
             + SearchVector(Value(strip_tags(article.body)), weight="C", config=SEARCH_CONFIG)
         )
         Article.objects.filter(pk=article.pk).update(search_vector=vector)
+    content_changed()  # search results are what readers see too
 
 
 def snippet(article, query: str) -> SafeString:

@@ -6,6 +6,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from . import imaging
+from .freshness import content_changed
 from .models import Article, Image, OldSlug
 from .search import index_articles
 
@@ -123,6 +124,7 @@ def article_set_top_story(*, article: Article, user, top_story: bool) -> Article
     if article.top_story == top_story:
         return article
     Article.objects.filter(pk=article.pk).update(top_story=top_story, version=F("version") + 1)
+    content_changed()  # update() sends no signal
     article.refresh_from_db(fields=["top_story", "version"])
     _log(article, user, "Made a top story." if top_story else "Taken out of the top stories.")
     return article

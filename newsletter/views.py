@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
@@ -27,7 +28,12 @@ def _safe_source(value: str) -> str:
     return value[:500] if value.startswith("/") and not value.startswith("//") else ""
 
 
+@method_decorator(csrf_exempt, name="dispatch")
 class SubscribeView(View):
+    """Sign-up. No CSRF token: the form acts for no logged-in user and changes nothing until the address's
+    owner confirms by email, so a forged POST can do no more than a direct one (which the per-address and
+    per-IP limits and the honeypot already meet); and without a token every page stays cacheable."""
+
     template_name = "newsletter/subscribe.html"
 
     def get(self, request):
@@ -70,6 +76,7 @@ def link_problem(request, exc):
     return render(request, "newsletter/link_problem.html", {"reason": reason, "form": SubscribeForm()}, status=status)
 
 
+@method_decorator(never_cache, name="dispatch")
 class EmailLinkView(View):
     """A link from one of our emails: GET shows the page with one button and changes nothing; only the
     POST acts. Expired, tampered or used-up links get a page that offers to sign up again."""

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "newsroom.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "newsroom.cache_headers.PublicCacheHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -124,6 +126,15 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# What is cached for readers is keyed by a content version (articles/freshness.py). Only a shared cache
+# (Redis) carries a new version to every server process; with the local-memory cache each process
+# trusts its version for this many seconds only.
+CONTENT_VERSION_SHARED = bool(REDIS_URL)
+CONTENT_VERSION_LOCAL_SECONDS = env_int("CONTENT_VERSION_LOCAL_SECONDS", 10)
+CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600)
+# Public pages tell browsers and proxies to keep them this long (and to serve them stale for as long
+# again while they fetch a fresh copy).
+HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 60)
 
 
 def email_settings_from_url(url: str) -> dict:

@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
 
 from articles.models import Article
-from tests.e2e.test_writing import pick
+from tests.e2e.test_writing import add_inline_row, pick
 from tests.factories import SectionFactory, image_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +41,7 @@ def test_a_journalist_writes_and_submits_and_an_editor_publishes(live_server, pa
     body.type("The fair opens at ten on Saturday.")
     pick(page, "id_section", "News")
     pick(page, "id_lead_image", "Stalls and a big wheel")
-    page.get_by_text("Add another Quote").click()
+    add_inline_row(page, "Add another Quote", "#id_quotes-0-text")
     page.locator("#id_quotes-0-text").fill("It is the biggest fair we have had.")
     page.locator("#id_quotes-0-speaker_name").fill("Ruth Okoye")
     page.locator("#id_quotes-0-speaker_role").fill("Fair organiser")

@@ -1,0 +1,133 @@
+"""Public pages can be kept by browsers, proxies and CDNs and revalidated with a conditional GET; anything
+personal cannot. Last-Modified follows the content version, which every change readers see moves on."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django.utils.http import http_date, parse_http_date
+
+from articles import freshness
+from articles.models import Article
+from articles.preview import preview_url
+from articles.services import article_publish, article_save, article_unpublish
+from newsletter import tokens
+from tests.factories import ArticleFactory, SectionFactory, SubscriptionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def article():
+    return ArticleFactory(headline="Bridge reopens", slug="bridge-reopens", section=SectionFactory(slug="news"))
+
+
+PUBLIC_PAGES = ["/", "/articles/bridge-reopens/", "/sections/news/", "/search/?q=bridge", "/feeds/rss.xml"]
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_public_pages_are_cacheable_and_a_conditional_get_answers_304(client, article, url):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    cache_control = response["Cache-Control"]
+    assert "public" in cache_control and "max-age=60" in cache_control and "stale-while-revalidate=60" in cache_control
+    assert "Cookie" not in response.get("Vary", "")
+    assert not response.cookies
+    assert response["ETag"] and response["Last-Modified"]
+
+    assert client.get(url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 304
+
+
+def test_an_edit_moves_last_modified_on_and_the_old_copy_is_not_revalidated(client, admin_user, article):
+    before = client.get("/articles/bridge-reopens/")
+    freshness_before = freshness.current()
+
+    article.headline = "Bridge reopens after eight months"
+    article_save(article=article, user=admin_user, expected_version=article.version)
+
+    assert freshness.current().key != freshness_before.key
+    after = client.get("/articles/bridge-reopens/", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert b"after eight months" in after.content
+
+
+@pytest.mark.parametrize("change", ["publish", "unpublish", "top story", "new section"])
+def test_every_change_readers_see_moves_the_content_version_on(admin_user, article, change):
+    before = freshness.current().key
+
+    if change == "publish":
+        article_publish(article=ArticleFactory(status=Article.Status.DRAFT, published_at=None), user=admin_user)
+    elif change == "unpublish":
+        article_unpublish(article=article, user=admin_user)
+    elif change == "top story":
+        from articles.services import article_set_top_story
+
+        article_set_top_story(article=article, user=admin_user, top_story=True)
+    else:
+        SectionFactory(name="Sport")
+
+    assert freshness.current().key != before
+
+
+def test_a_scheduled_article_moves_the_version_on_when_its_time_comes(client, admin_user, monkeypatch):
+    ArticleFactory(headline="Already out")
+    at = (timezone.now() + timedelta(minutes=30)).replace(microsecond=0)
+    article_publish(article=ArticleFactory(headline="Due later", status=Article.Status.DRAFT), user=admin_user, at=at)
+
+    before = client.get("/")
+    assert b"Due later" not in before.content
+    assert freshness.current().next_change_at == at
+
+    later = at + timedelta(seconds=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    after = client.get("/", HTTP_IF_MODIFIED_SINCE=before["Last-Modified"])
+
+    assert after.status_code == 200
+    assert b"Due later" in after.content
+    assert parse_http_date(after["Last-Modified"]) == int(at.timestamp())
+
+
+def test_browsers_do_not_keep_a_page_past_the_next_scheduled_article(client, admin_user):
+    at = timezone.now() + timedelta(seconds=20)
+    article_publish(article=ArticleFactory(status=Article.Status.DRAFT), user=admin_user, at=at)
+
+    max_age = int(client.get("/")["Cache-Control"].split("max-age=")[1].split(",")[0])
+
+    assert 1 <= max_age <= 21
+
+
+def test_logged_in_staff_get_no_shared_cache_headers(client, admin_user, article):
+    client.force_login(admin_user)
+
+    response = client.get("/articles/bridge-reopens/")
+
+    assert "public" not in response.get("Cache-Control", "")
+
+
+def test_previews_admin_pages_and_email_links_are_never_cached(client, admin_client, article):
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    subscription = SubscriptionFactory()
+
+    responses = [
+        client.get(preview_url(draft)),
+        admin_client.get("/admin/articles/article/"),
+        client.get(f"/newsletter/unsubscribe/{tokens.unsubscribe_token(subscription)}/"),
+        client.get(f"/newsletter/confirm/{tokens.confirmation_token(subscription)}/"),
+    ]
+
+    for response in responses:
+        assert response.status_code == 200
+        assert "public" not in response["Cache-Control"]
+        assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+def test_error_pages_are_not_cached_as_public(client):
+    assert "public" not in client.get("/articles/nope/").get("Cache-Control", "")
+
+
+def test_last_modified_is_when_the_content_last_changed(client, article):
+    version = freshness.current()
+
+    assert client.get("/")["Last-Modified"] == http_date(version.changed_at.timestamp())
