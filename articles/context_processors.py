@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.utils.functional import SimpleLazyObject
 
+from . import freshness
 from .models import Section
 
 
@@ -10,4 +12,13 @@ def site(request):
         site_root = f"{request.scheme}://{request.get_host()}"
     except DisallowedHost:  # the 400 page for a request to a host we do not serve
         site_root = ""
-    return {"site_name": settings.SITE_NAME, "site_root": site_root, "nav_sections": Section.objects.all()}
+    return {
+        "site_name": settings.SITE_NAME,
+        "site_root": site_root,
+        # Cached until something readers see changes: no query on most requests.
+        "nav_sections": SimpleLazyObject(lambda: freshness.cached("nav-sections", _sections)),
+    }
+
+
+def _sections():
+    return list(Section.objects.all())

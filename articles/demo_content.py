@@ -1102,3 +1102,38 @@ ARTICLES = [
         "status": "scheduled",
     },
 ]
+
+PAGES = [
+    {
+        "slug": "about",
+        "title": "About us",
+        "order": 1,
+        "description": "Who we are and how we report on Kingsmere and the Wend valley.",
+        "body": (
+            "<p>The Kingsmere Courier is an independent local newsroom covering Kingsmere, Wendmouth and the "
+            "villages of the Wend valley. Our reporters live here, go to the council meetings and answer their "
+            "own phones.</p>"
+            "<h2>How we work</h2>"
+            "<p>We check what we publish with the people it is about, name our sources wherever we can, and say "
+            "so at the foot of a story when we get something wrong.</p>"
+            "<h2>Corrections</h2>"
+            "<p>Every correction is dated and stays on the article. Tell us about a mistake through the "
+            '<a href="/contact/">contact page</a>.</p>'
+        ),
+    },
+    {
+        "slug": "contact",
+        "title": "Contact",
+        "order": 2,
+        "description": "How to reach the newsroom with a story, a correction or a question.",
+        "body": (
+            "<p>Have a story, a photograph or a correction? We would like to hear from you.</p>"
+            "<ul>"
+            '<li>News desk: <a href="mailto:news@example.org">news@example.org</a></li>'
+            '<li>Corrections: <a href="mailto:corrections@example.org">corrections@example.org</a></li>'
+            '<li>Telephone: <a href="tel:+441632960000">01632 960000</a> (weekdays, 9am to 6pm)</li>'
+            "</ul>"
+            "<p>Our office is above the old Corn Exchange, Market Square, Kingsmere.</p>"
+        ),
+    },
+]

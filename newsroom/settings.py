@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "articles",
     "newsletter",
+    "pages",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "articles.context_processors.site",
                 "newsletter.context_processors.signup",
+                "pages.context_processors.footer",
             ],
         },
     },

@@ -7,8 +7,15 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, AuthorSitemap, NewsSitemap, SectionSitemap, TagSitemap
+from pages.sitemaps import PageSitemap
 
-SITEMAPS = {"articles": ArticleSitemap, "sections": SectionSitemap, "tags": TagSitemap, "authors": AuthorSitemap}
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "sections": SectionSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "pages": PageSitemap,
+}
 
 admin.site.site_header = f"{settings.SITE_NAME} newsroom"
 admin.site.site_title = "Newsroom"
@@ -31,6 +38,8 @@ urlpatterns = [
     ),
     path("newsletter/", include("newsletter.urls")),
     path("", include("articles.urls")),
+    # Last: a standing page (About us, Contact) takes any one-word address nothing above has.
+    path("", include("pages.urls")),
 ]
 
 if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):

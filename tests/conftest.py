@@ -34,6 +34,7 @@ def roles(db):
     importlib.import_module("articles.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("articles.migrations.0006_editor_gets_new_permissions").grant(apps, None)
     importlib.import_module("articles.migrations.0008_journalists_delete_own_drafts").grant(apps, None)
+    importlib.import_module("pages.migrations.0002_editors_edit_pages").grant(apps, None)
     newsletter = importlib.import_module("newsletter.migrations.0002_the_daily_and_audience")
     newsletter.create_the_daily(apps, None)
     newsletter.create_audience(apps, None)
@@ -58,3 +59,28 @@ def login_as(client, db):
         return user
 
     return login
+
+
+def warm_site_chrome():
+    """Fill the cached header and footer (sections, footer pages, newsletters), as every request after the
+    first change of content finds them."""
+    from articles import context_processors as articles_chrome
+    from articles import freshness
+    from newsletter import context_processors as newsletter_chrome
+    from pages import context_processors as pages_chrome
+
+    freshness.cached("nav-sections", articles_chrome._sections)
+    freshness.cached("footer-pages", pages_chrome._footer_pages)
+    freshness.cached("signup-newsletters", newsletter_chrome._newsletters)
+
+
+@pytest.fixture
+def django_assert_num_queries(django_assert_num_queries):
+    """pytest-django's query guard, counting what a page costs with the site's header and footer already
+    cached (they cost three queries once per content change; tests/test_site_chrome.py checks that)."""
+
+    def guard(num, *args, **kwargs):
+        warm_site_chrome()
+        return django_assert_num_queries(num, *args, **kwargs)
+
+    return guard

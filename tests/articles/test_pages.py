@@ -173,9 +173,9 @@ def test_article_page_query_count_is_constant(client, django_assert_num_queries,
     article = rich_article(n, image)
     # 1 article + section + lead image, 2 bylines + authors, 3 tags, 4 figures + images, 5 quotes,
     # 6 corrections, 7 related news (editors' picks, then by shared tags and section, in one query),
-    # 8 the newest stories, only when fewer than four are related at all; 9 nav sections,
-    # 10 sign-up newsletters. Never more than 10, whatever the article holds.
-    expected = {1: 10, 10: 9}[n]
+    # 8 the newest stories, only when fewer than four are related at all. The header and footer are
+    # cached. Never more than 8, whatever the article holds.
+    expected = {1: 8, 10: 7}[n]
     with django_assert_num_queries(expected):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
@@ -192,8 +192,8 @@ def test_home_page_query_count_is_constant(client, django_assert_num_queries, im
             BylineFactory(article=article)
             BylineFactory(article=article)
     # 1 top stories with sections and lead images, 2 their bylines, 3 the latest of each section
-    # (one query, a window function), 4 their bylines, 5 nav sections, 6 newsletters.
-    with django_assert_num_queries(6):
+    # (one query, a window function), 4 their bylines.
+    with django_assert_num_queries(4):
         assert client.get("/").status_code == 200
 
 
@@ -218,9 +218,8 @@ def test_section_page_query_count_is_constant(client, django_assert_num_queries,
     section = SectionFactory(slug="business")
     for _ in range(n):
         BylineFactory(article=ArticleFactory(section=section, lead_image=image))
-    # 1 section, 2 count for the paginator, 3 page of articles, 4 bylines + authors, 5 nav sections,
-    # 6 newsletters for the sign-up form.
-    with django_assert_num_queries(6):
+    # 1 section, 2 count for the paginator, 3 page of articles, 4 bylines + authors.
+    with django_assert_num_queries(4):
         assert client.get("/sections/business/").status_code == 200
 
 
@@ -242,6 +241,6 @@ def test_pages_have_one_h1_and_headings_that_do_not_skip_a_level(client):
 def test_not_found_page_query_count_is_constant(client, django_assert_num_queries, n):
     for i in range(n):
         SectionFactory(slug=f"section-{i}")
-    # 1 nav sections, 2 newsletters for the sign-up form.
-    with django_assert_num_queries(2):
+    # The one lookup of a standing page (About us, …) by that name; the header and footer are cached.
+    with django_assert_num_queries(1):
         assert client.get("/no-such-page/").status_code == 404

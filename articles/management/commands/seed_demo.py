@@ -24,6 +24,7 @@ from articles.models import Article, Author, Byline, Figure, Image, Quote, Relat
 from articles.search import index_articles
 from articles.services import image_create
 from newsletter.models import Newsletter, Subscriber, Subscription
+from pages.models import Page
 
 DEMO_PASSWORD = "newsroom-demo"
 DEMO_USERS = [
@@ -54,6 +55,8 @@ class Command(BaseCommand):
         for data in demo.SECTIONS:
             sections[data["slug"]], new = Section.objects.get_or_create(slug=data["slug"], defaults=data)
             created += new
+        for data in demo.PAGES:
+            created += Page.objects.get_or_create(slug=data["slug"], defaults=data)[1]
         authors = {}
         for data in demo.AUTHORS:
             authors[data["slug"]], new = Author.objects.get_or_create(slug=data["slug"], defaults=data)

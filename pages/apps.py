@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class PagesConfig(AppConfig):
+    name = "pages"
+    verbose_name = "Site pages"
+
+    def ready(self):
+        from articles import freshness
+
+        from .models import Page
+
+        freshness.watch(Page)  # the footer lists them on every page
