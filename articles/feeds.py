@@ -4,7 +4,10 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.html import format_html, format_html_join
 
 from .models import Article, Section
 
@@ -25,7 +28,7 @@ class ArticleFeed(Feed):
         return (obj.description if obj and obj.description else None) or f"The latest news from {settings.SITE_NAME}."
 
     def items(self, obj=None):
-        articles = Article.objects.published().for_list().prefetch_related("tags").newest_first()
+        articles = Article.objects.published().for_list().prefetch_related("tags", "corrections").newest_first()
         if obj is not None:
             articles = articles.in_section(obj)
         return articles[:FEED_LENGTH]
@@ -34,7 +37,13 @@ class ArticleFeed(Feed):
         return item.headline
 
     def item_description(self, item):
-        return item.standfirst
+        """HTML, as feed readers take it: the standfirst, then each correction, dated (escaped text)."""
+        corrections = format_html_join(
+            "",
+            "<p><strong>Correction, {}:</strong> {}</p>",
+            ((date_format(timezone.localtime(c.published_at), "j F Y"), c.text) for c in item.corrections.all()),
+        )
+        return format_html("<p>{}</p>{}", item.standfirst, corrections)
 
     def item_link(self, item):
         return item.get_absolute_url()

@@ -1,11 +1,11 @@
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import feedparser
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Correction
 from tests.factories import ArticleFactory, AuthorFactory, BylineFactory, ImageFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,11 +39,31 @@ def test_the_site_feed_carries_everything_a_feed_reader_shows(client, stories):
     assert "Creamery to double its output" in titles and "A news story" in titles
     assert "Secret draft" not in titles and "Tomorrow's story" not in titles
     entry = next(e for e in feed.entries if e.title == "Creamery to double its output")
-    assert entry.summary == "85 new jobs at the dairy."
+    assert entry.summary == "<p>85 new jobs at the dairy.</p>"
     assert entry.author == "Tom Okafor"
     assert {t.term for t in entry.tags} == {"Business", "jobs", "farming"}
     assert entry.enclosures[0].type == "image/jpeg" and entry.enclosures[0].href.startswith("http://testserver/media/")
     assert entry.published_parsed is not None
+
+
+def test_a_feed_item_carries_the_articles_corrections_dated_and_escaped(client, stories):
+    Correction.objects.create(
+        article=stories,
+        text="An earlier version said 58 <b>jobs</b>.",
+        published_at=timezone.make_aware(datetime(2026, 3, 4, 12, 0)),
+    )
+    stories.standfirst = "85 new jobs & a <script>alert(1)</script> shop."
+    stories.save()
+
+    content = client.get("/feeds/rss.xml").content
+    entry = next(e for e in feedparser.parse(content).entries if e.title == "Creamery to double its output")
+
+    assert (
+        "<strong>Correction, 4 March 2026:</strong> An earlier version said 58 &lt;b&gt;jobs&lt;/b&gt;."
+        in entry.summary
+    )
+    assert "85 new jobs &amp; a &lt;script&gt;" in entry.summary
+    assert b"<script>" not in content and b"&lt;script&gt;" not in content  # escaped twice in the XML
 
 
 def test_a_section_feed_has_only_that_section(client, stories):
@@ -112,6 +132,6 @@ def test_the_feed_costs_the_same_queries_however_many_articles(client, django_as
     for _ in range(n):
         article = ArticleFactory(lead_image=image, tags=["a", "b"])
         BylineFactory(article=article)
-    # 1 articles with sections and lead images, 2 bylines with authors, 3 tags.
-    with django_assert_num_queries(3):
+    # 1 articles with sections and lead images, 2 bylines with authors, 3 tags, 4 corrections.
+    with django_assert_num_queries(4):
         assert client.get("/feeds/rss.xml").status_code == 200
