@@ -37,7 +37,12 @@ run: seed
 	@echo ""
 	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-dev
+# The page checkers (axe-core, the Nu HTML Checker) come from npm; without npm their tests are skipped.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the accessibility and HTML checks will be skipped"; fi
+
+test: $(VENV)/.installed-dev node_modules/.package-lock.json
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev
@@ -49,4 +54,4 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles .pytest_cache .ruff_cache

@@ -241,6 +241,10 @@ ARTICLES = [
             },
         ],
         "related": ["evening-bus-cuts", "wend-flood-scheme"],
+        "corrections": [
+            "An earlier version of this article said the bridge would close for six months. The council's notice "
+            "gives eight months, and the headline has been changed to match."
+        ],
         "status": "published",
     },
     {

@@ -20,7 +20,7 @@ from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFilter
 
 from articles import demo_content as demo
-from articles.models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+from articles.models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from articles.search import index_articles
 from articles.services import image_create
 from newsletter.models import Newsletter, Subscriber, Subscription
@@ -128,6 +128,8 @@ class Command(BaseCommand):
             Figure.objects.create(
                 article=article, image=images[figure["image"]], caption=figure["caption"], position=figure["position"]
             )
+        for text in data.get("corrections", []):
+            Correction.objects.create(article=article, text=text, published_at=written_at + timedelta(minutes=40))
         return article
 
     def seed_subscribers(self, *, now) -> int:
