@@ -90,3 +90,29 @@ def test_bad_page_numbers_on_list_pages_are_404(client):
 
     for url in ("/tags/river/?page=9", "/quotes/ada-marsh/?page=abc"):
         assert client.get(url).status_code == 404
+
+
+def test_every_paginated_list_links_its_neighbour_pages_in_the_head(client):
+    author = AuthorFactory(slug="ada")
+    for i in range(25):
+        article = ArticleFactory(headline=f"Footbridge story {i}", tags=["bridges"], section__slug="news")
+        BylineFactory(article=article, author=author)
+        QuoteFactory(article=article, speaker_name="Ada Marsh")
+    lists = ["/sections/news/", "/tags/bridges/", "/authors/ada/", "/quotes/ada-marsh/", "/search/?q=footbridge"]
+
+    for url in lists:
+        join = "&" if "?" in url else "?"
+        first = client.get(url).content.decode().split("</head>")[0]
+        second = client.get(f"{url}{join}page=2").content.decode().split("</head>")[0]
+        assert '<link rel="next" href="?' in first and 'rel="prev"' not in first, url
+        assert '<link rel="prev" href="?' in second, url
+
+
+def test_the_header_has_sections_search_and_the_newsletter_call_to_action(client):
+    ArticleFactory(section__name="Business", section__slug="business")
+
+    header = client.get("/").content.decode().split("</header>")[0]
+
+    assert '<form role="search"' in header
+    assert 'href="/sections/business/"' in header
+    assert '<a class="header-cta" href="/newsletter/">Get the newsletter</a>' in header
