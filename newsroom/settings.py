@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "newsroom.cache_headers.PublicCacheHeadersMiddleware",
+    "newsroom.public_cache.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,6 +134,8 @@ else:
 CONTENT_VERSION_SHARED = bool(REDIS_URL)
 CONTENT_VERSION_LOCAL_SECONDS = env_int("CONTENT_VERSION_LOCAL_SECONDS", 10)
 CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600)
+# Whole public pages for anonymous readers are kept in the cache (0 turns it off, e.g. to measure).
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
 # Public pages tell browsers and proxies to keep them this long (and to serve them stale for as long
 # again while they fetch a fresh copy).
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 60)

@@ -131,3 +131,96 @@ def test_last_modified_is_when_the_content_last_changed(client, article):
     version = freshness.current()
 
     assert client.get("/")["Last-Modified"] == http_date(version.changed_at.timestamp())
+
+
+# The whole-page cache for anonymous readers.
+
+
+def test_a_page_is_served_from_the_cache_the_second_time_without_a_query(client, article, django_assert_num_queries):
+    assert client.get("/articles/bridge-reopens/")["X-Page-Cache"] == "miss"
+
+    with django_assert_num_queries(0):
+        response = client.get("/articles/bridge-reopens/")
+
+    assert response["X-Page-Cache"] == "hit"
+    assert b"Bridge reopens" in response.content
+    assert "public" in response["Cache-Control"]
+
+
+def test_publish_edit_and_unpublish_show_at_once_on_cached_pages(client, admin_user, article):
+    draft = ArticleFactory(headline="Ferry returns", status=Article.Status.DRAFT, published_at=None)
+    assert b"Ferry returns" not in client.get("/").content
+    client.get("/articles/bridge-reopens/")
+
+    article_publish(article=draft, user=admin_user)
+    assert b"Ferry returns" in client.get("/").content
+
+    article.headline = "Bridge reopens to buses only"
+    article_save(article=article, user=admin_user, expected_version=article.version)
+    assert b"to buses only" in client.get("/articles/bridge-reopens/").content
+
+    article_unpublish(article=article, user=admin_user)
+    assert client.get("/articles/bridge-reopens/").status_code == 404
+    assert b"to buses only" not in client.get("/").content
+
+
+def test_a_scheduled_article_appears_on_cached_pages_when_its_time_comes(client, admin_user, monkeypatch):
+    ArticleFactory(headline="Already out")
+    at = timezone.now() + timedelta(minutes=10)
+    article_publish(article=ArticleFactory(headline="Due later", status=Article.Status.DRAFT), user=admin_user, at=at)
+    assert b"Due later" not in client.get("/").content
+    assert client.get("/")["X-Page-Cache"] == "hit"
+
+    monkeypatch.setattr(timezone, "now", lambda: at + timedelta(seconds=1))
+
+    assert b"Due later" in client.get("/").content
+
+
+def test_the_cache_keeps_a_page_no_longer_than_until_the_next_scheduled_article(client, admin_user, monkeypatch):
+    from django.core.cache import cache
+
+    at = timezone.now() + timedelta(seconds=90)
+    article_publish(article=ArticleFactory(status=Article.Status.DRAFT), user=admin_user, at=at)
+    timeouts = []
+    real_set = cache.set
+    monkeypatch.setattr(
+        cache,
+        "set",
+        lambda key, value, timeout=None, **kw: (timeouts.append((key, timeout)), real_set(key, value, timeout, **kw)),
+    )
+
+    client.get("/")
+
+    page_timeouts = [timeout for key, timeout in timeouts if key.startswith("page:")]
+    assert page_timeouts and all(1 <= timeout <= 91 for timeout in page_timeouts)
+
+
+def test_logged_in_staff_bypass_the_page_cache(client, admin_user, article):
+    client.get("/articles/bridge-reopens/")  # cached for readers
+    client.force_login(admin_user)
+
+    response = client.get("/articles/bridge-reopens/")
+
+    assert "X-Page-Cache" not in response
+    client.logout()
+    client.cookies.clear()
+    assert client.get("/articles/bridge-reopens/")["X-Page-Cache"] == "hit"
+
+
+def test_each_address_is_cached_on_its_own(client):
+    for i in range(14):
+        ArticleFactory(headline=f"Story {i:02d}", published_at=timezone.now() - timedelta(hours=i))
+
+    first = client.get("/search/?q=story").content
+    second = client.get("/search/?q=story&page=2").content
+
+    assert first != second
+    assert client.get("/search/?q=story&page=2").content == second
+
+
+def test_a_preview_is_never_kept_in_the_page_cache(client):
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+
+    client.get(preview_url(draft))
+
+    assert "X-Page-Cache" not in client.get(preview_url(draft))

@@ -1,0 +1,75 @@
+"""What anonymous readers fetch is the same for all of them, so it is cached twice over:
+
+- whole responses in our own cache (local memory, or Redis with REDIS_URL), keyed by the content version
+  (articles/freshness.py), so a publish, edit or unpublish shows at once, and kept no longer than until
+  the next scheduled article is due;
+- by browsers, proxies and CDNs, with `Cache-Control` (max-age and stale-while-revalidate),
+  `Last-Modified` from the content version and an ETag (ConditionalGetMiddleware, which answers the 304s).
+
+Logged-in staff (a session cookie) bypass both; so does anything that sets a cookie, varies by cookie or
+has said how it may be cached (the admin, previews, email links).
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.cache import has_vary_header, patch_cache_control
+from django.utils.http import http_date
+
+from articles import freshness
+
+
+def is_reader_request(request) -> bool:
+    return request.method in {"GET", "HEAD"} and settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def is_public(response) -> bool:
+    """A successful response that sets no cookie, varies by no cookie and has no cache policy of its own."""
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not response.has_header("Cache-Control")
+        and not has_vary_header(response, "Cookie")
+    )
+
+
+def page_key(request, version: freshness.ContentVersion) -> str:
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return f"page:{version.key}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def add_public_headers(response, version: freshness.ContentVersion) -> None:
+    max_age = settings.HTTP_CACHE_SECONDS
+    if (until_next := version.seconds_valid(timezone.now())) is not None:
+        max_age = min(max_age, until_next)  # a scheduled story is due: look again then
+    patch_cache_control(response, public=True, max_age=max_age, stale_while_revalidate=max_age)
+    response["Last-Modified"] = http_date(version.changed_at.timestamp())
+
+
+class PublicCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not is_reader_request(request):
+            return self.get_response(request)
+        version = freshness.current()
+        key = page_key(request, version) if settings.PAGE_CACHE else None
+        if key and (cached := cache.get(key)) is not None:
+            add_public_headers(cached, version)  # max-age shrinks as the next scheduled story nears
+            cached["X-Page-Cache"] = "hit"
+            return cached
+        response = self.get_response(request)
+        if is_public(response):
+            add_public_headers(response, version)
+            if key and request.method == "GET":
+                timeout = min(
+                    version.seconds_valid(timezone.now()) or settings.CONTENT_CACHE_SECONDS,
+                    settings.CONTENT_CACHE_SECONDS,
+                )
+                response["X-Page-Cache"] = "miss"
+                cache.set(key, response, timeout)
+        return response
