@@ -7,7 +7,7 @@ PORT ?= 8000
 # Development mode for `make run`: DEBUG on, SQLite, no services, whatever the shell exports.
 DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL -u MEDIA_ROOT -u SECRET_KEY -u ALLOWED_HOSTS DEBUG=1
 
-.PHONY: run test lint format migrate seed check-deploy clean
+.PHONY: run test lint format migrate seed check-deploy clean bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -44,6 +44,13 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 test: $(VENV)/.installed-dev node_modules/.package-lock.json
 	$(BIN)/pytest
+
+# Benchmarks on PostgreSQL (DATABASE_URL names the server; they make a database of their own there).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run
+
+bench-quick: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run --quick
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

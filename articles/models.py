@@ -1,3 +1,5 @@
+import functools
+
 import reversion
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
@@ -69,18 +71,24 @@ class Image(models.Model):
     def fallback_extension(self) -> str:
         return imaging.fallback_extension(self.file.name)
 
-    def renditions(self, extension: str) -> list[imaging.Rendition]:
+    def renditions(self, extension: str) -> tuple[imaging.Rendition, ...]:
         """The resized copies made when the image was saved (no query, no file-system check)."""
         if not self.file or not self.width or not self.height:
-            return []
-        return [
-            imaging.Rendition(
-                url=default_storage.url(imaging.rendition_name(self.pk, self.file.name, width, extension)),
-                width=width,
-                height=imaging.rendition_size(self.width, self.height, width)[1],
-            )
-            for width in imaging.rendition_widths(self.width)
-        ]
+            return ()
+        return _renditions(self.pk, self.file.name, self.width, self.height, extension)
+
+
+@functools.lru_cache(maxsize=4096)
+def _renditions(pk: int, name: str, width: int, height: int, extension: str) -> tuple[imaging.Rendition, ...]:
+    """Rendition URLs and sizes follow from these values alone: worked out once per process."""
+    return tuple(
+        imaging.Rendition(
+            url=default_storage.url(imaging.rendition_name(pk, name, target, extension)),
+            width=target,
+            height=imaging.rendition_size(width, height, target)[1],
+        )
+        for target in imaging.rendition_widths(width)
+    )
 
 
 class Author(models.Model):
@@ -207,28 +215,36 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def related_to(self, article, *, tag_ids, limit):
-        """Editors' picks in their order, then the articles sharing most tags, then the same section,
-        then the newest: one query, and a second only when fewer than `limit` are related at all."""
-        picks = RelatedArticle.objects.filter(from_article=article, to_article=OuterRef("pk")).order_by("order", "id")
+        """Editors' picks in their order, then the articles sharing most tags (same section first on a tie),
+        then the newest of the same section, then the newest of all.
+
+        The first query ranks only the picks and the articles sharing a tag, never the whole archive, so
+        its cost does not grow with it; a second (and rarely a third) fills up from the date indexes.
+        """
+        picked = RelatedArticle.objects.filter(from_article=article)
+        sharing_tags = TaggedArticle.objects.filter(tag_id__in=tag_ids).values("content_object_id")
         ranked = (
             self.exclude(pk=article.pk)
-            .annotate(pick_order=Subquery(picks.values("order")[:1]))
-            .filter(
-                Q(pick_order__isnull=False) | Q(tagged_items__tag_id__in=tag_ids) | Q(section_id=article.section_id)
-            )
+            .filter(Q(pk__in=picked.values("to_article_id")) | Q(pk__in=sharing_tags))
             .annotate(
-                shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids), distinct=True),
-                same_section=Count("pk", filter=Q(section_id=article.section_id), distinct=True),
+                pick_order=Subquery(
+                    picked.filter(to_article=OuterRef("pk")).order_by("order", "id").values("order")[:1]
+                ),
+                shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids)),
+                same_section=models.Case(
+                    models.When(section_id=article.section_id, then=1), default=0, output_field=models.IntegerField()
+                ),
             )
             .select_related("section", "lead_image")
             .order_by(F("pick_order").asc(nulls_last=True), "-shared_tags", "-same_section", "-published_at", "-id")
         )
         found = list(ranked[:limit])
-        if len(found) < limit:
+        for fill in (self.filter(section_id=article.section_id), self):
+            if len(found) >= limit:
+                break
             seen = [article.pk, *(a.pk for a in found)]
-            found += list(
-                self.exclude(pk__in=seen).select_related("section", "lead_image").newest_first()[: limit - len(found)]
-            )
+            newest = fill.exclude(pk__in=seen).select_related("section", "lead_image").newest_first()
+            found += list(newest[: limit - len(found)])
         return found
 
 

@@ -82,6 +82,6 @@ def test_preview_page_query_count_is_constant(client, django_assert_num_queries,
     for _ in range(n):
         QuoteFactory(article=article)
     # Same plan as the article page: article, bylines, tags, figures, quotes, corrections, related news,
-    # the newest stories (nothing else is related here).
-    with django_assert_num_queries(8):
+    # the newest of the section and the newest of all (nothing else is related here).
+    with django_assert_num_queries(9):
         assert client.get(preview.preview_url(article)).status_code == 200

@@ -1,0 +1,544 @@
+"""`make bench` (or `make bench-quick`): seed a PostgreSQL database of its own, measure, print a table and
+write bench/results/latest.json. Every speed is reported beside a limit measured in the same run on the
+same machine: nginx serving the same saved HTML, PostgreSQL's own COPY of the same rows.
+
+Needs PostgreSQL (DATABASE_URL names the server; the benchmark creates and drops its own database there),
+and wrk, nginx and psql (Debian packages wrk, nginx-light, postgresql-client). Redis at REDIS_URL (default
+redis://127.0.0.1:6379/15) shares the cache between the two gunicorn workers; that database is flushed.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+SCALES = {
+    "full": {
+        "article_steps": [1_000, 10_000, 100_000],
+        "subscription_steps": [100_000, 1_000_000],
+        "import_rows": 100_000,
+        "samples": 500,
+        "wrk_seconds": 15,
+        "database": "newsroom_bench",
+    },
+    "quick": {
+        "article_steps": [100, 300, 1_000],
+        "subscription_steps": [2_000, 10_000],
+        "import_rows": 5_000,
+        "samples": 40,
+        "wrk_seconds": 1,
+        "database": "newsroom_bench_quick",
+    },
+}
+WRK_THREADS, WRK_CONNECTIONS = 2, 16
+GUNICORN_WORKERS = 2
+
+
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
+# Set-up: tools, database, environment.
+
+
+def require_tools() -> None:
+    missing = [
+        tool for tool in ("wrk", "nginx", "psql") if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists())
+    ]
+    if missing:
+        packages = {"wrk": "wrk", "nginx": "nginx-light", "psql": "postgresql-client"}
+        raise SystemExit(
+            f"The benchmark needs {', '.join(missing)}: apt-get install {' '.join(packages[m] for m in missing)}"
+        )
+
+
+def database_urls(name: str) -> tuple[str, str]:
+    """The server's maintenance database, and the benchmark's own database on the same server."""
+    url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql"}:
+        raise SystemExit("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://user@host:5432/anything")
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def create_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def redis_url() -> str:
+    url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        redis.Redis.from_url(url).flushdb()
+        return url
+    except Exception as exc:  # noqa: BLE001 (any failure means: no Redis for this run)
+        say(f"  (no Redis at {url}: {exc}; the local-memory cache is used)")
+        return ""
+
+
+def bench_environment(database_url: str, workdir: Path, cache_url: str) -> dict[str, str]:
+    return {
+        "DJANGO_SETTINGS_MODULE": "newsroom.settings",
+        "DATABASE_URL": database_url,
+        "DB_CONN_MAX_AGE": "600",  # persistent connections, as in production
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback
+        "SECURE_HSTS_SECONDS": "0",
+        "REDIS_URL": cache_url,
+        "EMAIL_URL": "dummy:",
+        "NEWSLETTER_MAIL_IN_BACKGROUND": "1",
+        "NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR": "1000000000",
+        "NEWSLETTER_IMPORT_MAX_MB": "500",
+        "MEDIA_ROOT": str(workdir / "media"),
+        "STATIC_ROOT": str(workdir / "static"),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+# Measuring.
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def in_process(paths: list[str]) -> dict:
+    """SQL queries of the first page and server time per request over all, with the page cache off."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, override_settings
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    with override_settings(PAGE_CACHE=False):
+        client.get(paths[0])  # the header and footer cached, as after any first request
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(paths[0]).status_code == 200, paths[0]
+        times = []
+        for path in paths:
+            started = time.perf_counter()
+            response = client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+    return {
+        "queries": len(queries),
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 95), 2),
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (loopback)
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"Nothing answered at {url}")
+
+
+@contextmanager
+def gunicorn(env: dict, *, page_cache: bool):
+    port = free_port()
+    process = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "newsroom.wsgi",
+            "--workers",
+            str(GUNICORN_WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env, "PAGE_CACHE": "1" if page_cache else "0"},
+    )
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+@contextmanager
+def nginx(workdir: Path, html: bytes):
+    root = workdir / "nginx"
+    (root / "www").mkdir(parents=True, exist_ok=True)
+    (root / "www" / "page.html").write_bytes(html)
+    port = free_port()
+    (root / "nginx.conf").write_text(
+        f"""
+daemon off;
+worker_processes {GUNICORN_WORKERS};
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    default_type text/html;
+    sendfile on;
+    server {{
+        listen 127.0.0.1:{port};
+        root {root}/www;
+    }}
+}}
+"""
+    )
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    process = subprocess.Popen([binary, "-c", str(root / "nginx.conf"), "-p", str(root)])  # noqa: S603
+    try:
+        wait_for(f"http://127.0.0.1:{port}/page.html")
+        yield f"http://127.0.0.1:{port}/page.html"
+    finally:
+        process.send_signal(signal.SIGQUIT)
+        process.wait(timeout=30)
+
+
+def wrk(url: str, seconds: int, *, script: Path | None = None, close: bool = False) -> dict:
+    command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    if close:
+        command += ["-H", "Connection: close"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: .*", output)
+
+    def latency(label):
+        match = re.search(rf"\s{label}%\s+([\d.]+)(us|ms|s)", output)
+        value, unit = float(match.group(1)), match.group(2)
+        return round(value / 1000 if unit == "us" else value * 1000 if unit == "s" else value, 2)
+
+    return {
+        "requests_per_second": round(rate, 1),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "bad_responses": int(bad.group(1)) if bad else 0,
+        "socket_errors": errors.group(0) if errors else "",
+    }
+
+
+def paths_script(workdir: Path, name: str, paths: list[str]) -> Path:
+    """A wrk script that walks through many addresses, not one."""
+    script = workdir / f"{name}.lua"
+    quoted = ",\n".join(json.dumps(path) for path in paths)
+    script.write_text(
+        f"paths = {{\n{quoted}\n}}\ncounter = 0\n"
+        "request = function()\n  counter = counter + 1\n"
+        "  return wrk.format('GET', paths[(counter % #paths) + 1])\nend\n"
+    )
+    return script
+
+
+def signup_script(workdir: Path, newsletter_id: int) -> Path:
+    script = workdir / "signup.lua"
+    script.write_text(
+        "threads = 0\n"
+        "setup = function(thread)\n  threads = threads + 1\n"
+        "  thread:set('prefix', threads .. '-' .. os.time())\nend\n"
+        "counter = 0\n"
+        "request = function()\n  counter = counter + 1\n"
+        "  local body = 'email=signup' .. prefix .. '-' .. counter .. '%40example.org"
+        f"&newsletter={newsletter_id}'\n"
+        "  return wrk.format('POST', '/newsletter/', "
+        "{['Content-Type'] = 'application/x-www-form-urlencoded'}, body)\nend\n"
+    )
+    return script
+
+
+def run_measured(command: list[str], *, env: dict, stdin=None, stdout=subprocess.DEVNULL) -> dict:
+    """Run a process; its wall time and its own peak RSS (from the kernel, not sampled)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdin=stdin, stdout=stdout)  # noqa: S603
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode})")
+    out = process.stdout.read().decode() if process.stdout else ""
+    return {"seconds": round(seconds, 3), "peak_rss_mb": round(usage.ru_maxrss / 1024, 1), "output": out}
+
+
+EXPORT_SQL = """COPY (
+  SELECT s.email, n.slug, sub.status, sub.subscribed_at, sub.confirmed_at, sub.unsubscribed_at, sub.source,
+         sub.consent_version, sub.consent_text, sub.signup_ip, sub.signup_user_agent, sub.confirm_ip,
+         sub.confirm_user_agent
+  FROM newsletter_subscription sub
+  JOIN newsletter_subscriber s ON s.id = sub.subscriber_id
+  JOIN newsletter_newsletter n ON n.id = sub.newsletter_id
+  ORDER BY sub.id
+) TO STDOUT WITH CSV HEADER"""
+
+
+def measure_export(env: dict, database_url: str) -> dict:
+    python = sys.executable
+    view = run_measured([python, "-m", "bench.probe", "export-view"], env=env, stdout=subprocess.PIPE)
+    view_rows = json.loads(view.pop("output"))["rows"]
+    command = run_measured([python, "manage.py", "export_subscribers"], env=env)
+    command.pop("output")
+    copy = run_measured(["psql", database_url, "-X", "-q", "-c", EXPORT_SQL], env=env)
+    copy.pop("output")
+    return {
+        "rows": view_rows,
+        "admin_view": view,
+        "command": command,
+        "copy_to_stdout": copy,
+        "view_to_copy": round(view["seconds"] / copy["seconds"], 2),
+        "command_to_copy": round(command["seconds"] / copy["seconds"], 2),
+    }
+
+
+def measure_import(env: dict, database_url: str, workdir: Path, rows: int) -> dict:
+    csv_file = workdir / "import.csv"
+    with csv_file.open("w") as out:
+        out.write("email,status,subscribed_at,confirmed_at\n")
+        for n in range(rows):
+            day = n % 9 + 1
+            out.write(f"imported{n}@example.net,active,2025-03-0{day}T08:00:00+00:00,2025-03-0{day}T08:05:00+00:00\n")
+    view = run_measured(
+        [sys.executable, "-m", "bench.probe", "import-view", str(csv_file)], env=env, stdout=subprocess.PIPE
+    )
+    created = json.loads(view.pop("output"))["created"]
+    assert created == rows, (created, rows)
+    with csv_file.open("rb") as data:
+        copy = run_measured(
+            [
+                "psql",
+                database_url,
+                "-X",
+                "-q",
+                "-c",
+                "CREATE TEMP TABLE copied (email text, status text, subscribed_at timestamptz, confirmed_at timestamptz)",  # noqa: E501
+                "-c",
+                "COPY copied FROM STDIN WITH CSV HEADER",
+            ],
+            env=env,
+            stdin=data,
+        )
+    copy.pop("output")
+    return {
+        "rows": rows,
+        "admin_view": view,
+        "rows_per_second": round(rows / view["seconds"]),
+        "copy_from": copy,
+        "view_to_copy": round(view["seconds"] / copy["seconds"], 2),
+    }
+
+
+# The run.
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small scale, in under a minute")
+    args = parser.parse_args()
+    scale = SCALES["quick" if args.quick else "full"]
+    started = time.monotonic()
+    require_tools()
+    admin_url, database_url = database_urls(scale["database"])
+    create_database(admin_url, scale["database"])
+    host = urlsplit(database_url).hostname
+    say(f"Benchmark database: {scale['database']} on {host} (dropped and created for this run)")
+    workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    workdir.chmod(0o755)  # nginx's workers (another user when started as root) read the saved page here
+    env = bench_environment(database_url, workdir, redis_url())
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", verbosity=0, interactive=False)
+
+    from articles.models import Article, Section
+    from bench import seed
+    from newsletter.models import Newsletter
+
+    results: dict = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "scale": "quick" if args.quick else "full",
+        "growth": {"article": {}, "search": {}, "export": {}},
+        "pages": {},
+        "http": {},
+    }
+    samples = scale["samples"]
+    words = ["council", "flood", "bridge", "school+budget", "harbour", "festival+music", "planning+homes", "court"]
+
+    # Growth: the same article page and search at each size.
+    for target in scale["article_steps"]:
+        step = time.monotonic()
+        seed.add_articles(target - Article.objects.count())
+        say(f"Seeded {target:,} articles ({time.monotonic() - step:.0f} s)")
+        slugs = list(Article.objects.order_by("?").values_list("slug", flat=True)[:samples])
+        results["growth"]["article"][target] = in_process([f"/articles/{slug}/" for slug in slugs])
+        results["growth"]["search"][target] = in_process(
+            [f"/search/?q={words[i % len(words)]}" for i in range(samples)]
+        )
+
+    # Every public page at full size, in-process.
+    articles = [f"/articles/{s}/" for s in Article.objects.order_by("?").values_list("slug", flat=True)[:samples]]
+    sections = [s.get_absolute_url() for s in Section.objects.all()]
+    from taggit.models import Tag
+
+    tags = [f"/tags/{slug}/" for slug in Tag.objects.order_by("?").values_list("slug", flat=True)[:samples]]
+    searches = [f"/search/?q={words[i % len(words)]}&page={i % 3 + 1}" for i in range(samples)]
+    page_sets = {
+        "article": articles,
+        "home": ["/"] * samples,
+        "section": [sections[i % len(sections)] + (f"?page={i % 5 + 1}") for i in range(samples)],
+        "tag": tags,
+        "search": searches,
+    }
+    for name, paths in page_sets.items():
+        results["pages"][name] = in_process(paths)
+
+    # Through a real server: gunicorn, uncached and cached, beside nginx serving the saved article page.
+    seconds = scale["wrk_seconds"]
+    for cached in (False, True):
+        with gunicorn(env, page_cache=cached) as base:
+            for name, paths in page_sets.items():
+                script = paths_script(workdir, name, sorted(set(paths)))
+                if cached:
+                    for path in sorted(set(paths)):
+                        urllib.request.urlopen(base + path).read()  # noqa: S310 (loopback)
+                results["http"].setdefault(name, {})["cached" if cached else "uncached"] = wrk(
+                    base + "/", seconds, script=script
+                )
+            if not cached:
+                with urllib.request.urlopen(base + articles[0]) as response:  # noqa: S310
+                    saved_article = response.read()
+    with nginx(workdir, saved_article) as static_url:
+        results["http"]["nginx"] = {
+            "connection_close": wrk(static_url, seconds, close=True),
+            "keep_alive": wrk(static_url, seconds),
+        }
+    limit = results["http"]["nginx"]["connection_close"]["requests_per_second"]
+    for name in page_sets:
+        for figures in results["http"][name].values():
+            figures["percent_of_nginx"] = round(100 * figures["requests_per_second"] / limit, 2)
+
+    # Sign-up: POSTs per second through gunicorn, each queueing its confirmation email.
+    the_daily = Newsletter.objects.get(slug="the-daily")
+    with gunicorn(env, page_cache=True) as base:
+        results["signup"] = wrk(base + "/newsletter/", seconds, script=signup_script(workdir, the_daily.pk))
+    results["signup"]["subscriptions_made"] = the_daily.subscriptions.count()
+
+    # Export at each size, then the import.
+    for target in scale["subscription_steps"]:
+        step = time.monotonic()
+        seed.add_subscriptions(target - the_daily.subscriptions.count(), newsletter=the_daily)
+        say(f"Seeded {target:,} subscriptions ({time.monotonic() - step:.0f} s)")
+        results["growth"]["export"][target] = measure_export(env, database_url)
+    results["export"] = results["growth"]["export"][scale["subscription_steps"][-1]]
+    results["import"] = measure_import(env, database_url, workdir, scale["import_rows"])
+    results["seconds"] = round(time.monotonic() - started)
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_table(results)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def machine() -> dict:
+    return {
+        "host": platform.node(),
+        "cpus": os.cpu_count(),
+        "cpu": next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if "model name" in line
+            ),
+            platform.processor(),
+        ),
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
+
+
+def print_table(r: dict) -> None:
+    nginx_close = r["http"]["nginx"]["connection_close"]["requests_per_second"]
+    nginx_keep = r["http"]["nginx"]["keep_alive"]["requests_per_second"]
+    say("")
+    say(f"Newsroom benchmark, {r['scale']} scale, {r['date']}, {r['machine']['cpus']} CPUs ({r['machine']['cpu']})")
+    say(
+        f"Limit: nginx serving the saved article page: {nginx_close:,.0f} req/s with Connection: close, "
+        f"{nginx_keep:,.0f} with keep-alive"
+    )
+    say("")
+    columns = [("page", -9), ("queries", 8), ("median ms", 11), ("p95 ms", 9), ("uncached r/s", 14)]
+    columns += [("% nginx", 9), ("cached r/s", 12), ("% nginx", 9)]
+    say("".join(f"{label:<{-width}}" if width < 0 else f"{label:>{width}}" for label, width in columns))
+    for name, figures in r["pages"].items():
+        http = r["http"][name]
+        say(
+            f"{name:<9}{figures['queries']:>8}{figures['median_ms']:>11}{figures['p95_ms']:>9}"
+            f"{http['uncached']['requests_per_second']:>14,.0f}{http['uncached']['percent_of_nginx']:>8}%"
+            f"{http['cached']['requests_per_second']:>12,.0f}{http['cached']['percent_of_nginx']:>8}%"
+        )
+    say("")
+    say(f"{'growth':<28}" + "".join(f"{size:>12,}" for size in r["growth"]["article"]))
+    say(f"{'article queries':<28}" + "".join(f"{f['queries']:>12}" for f in r["growth"]["article"].values()))
+    say(f"{'article median ms':<28}" + "".join(f"{f['median_ms']:>12}" for f in r["growth"]["article"].values()))
+    say(f"{'search p95 ms':<28}" + "".join(f"{f['p95_ms']:>12}" for f in r["growth"]["search"].values()))
+    say("")
+    for size, e in r["growth"]["export"].items():
+        say(
+            f"export {size:>9,} rows: admin view {e['admin_view']['seconds']:.2f} s "
+            f"({e['admin_view']['peak_rss_mb']} MB), "
+            f"command {e['command']['seconds']:.2f} s ({e['command']['peak_rss_mb']} MB), "
+            f"COPY {e['copy_to_stdout']['seconds']:.2f} s: {e['view_to_copy']}x / {e['command_to_copy']}x COPY"
+        )
+    i = r["import"]
+    say(
+        f"import {i['rows']:,} rows: {i['admin_view']['seconds']:.2f} s = {i['rows_per_second']:,} rows/s "
+        f"({i['admin_view']['peak_rss_mb']} MB), COPY FROM {i['copy_from']['seconds']:.2f} s: {i['view_to_copy']}x COPY"
+    )
+    s = r["signup"]
+    rate, p99, bad = s["requests_per_second"], s["p99_ms"], s["bad_responses"]
+    say(f"sign-up POST: {rate:,.0f} req/s (p99 {p99} ms, {bad} bad responses)")
+    say(f"\nWritten to bench/results/latest.json ({r['seconds']} s in all)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,320 @@
+"""Realistic benchmark data, written with PostgreSQL's COPY (never one save per row).
+
+Articles: 12 sections, 1–3 authors, 3–6 tags of 2,000, a lead image, 2 figures, 2 quotes and 3 related
+picks each, bodies of eight paragraphs, spread over five years; the search index filled in SQL exactly as
+`articles.search.index_articles` fills it. Subscriptions: one each for a million readers, most active.
+Each call adds to what is there, so a run can measure at 1,000, then 10,000, then 100,000 articles.
+"""
+
+import random
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.text import slugify
+
+from articles.models import (
+    SEARCH_CONFIG,
+    Article,
+    Author,
+    Byline,
+    Figure,
+    Image,
+    Quote,
+    RelatedArticle,
+    Section,
+    TaggedArticle,
+)
+from newsletter.models import Newsletter, Subscriber, Subscription
+
+SECTIONS = 12
+AUTHORS = 60
+TAGS = 2000
+IMAGES = 400
+SPEAKERS = 3000
+CONSENT = "Send me this newsletter by email. I can unsubscribe with one click in any issue."
+
+# Real words (so stemming and ranking have something to do) and made-up place and family names.
+WORDS = (
+    "council plan homes river bridge flood school hospital road traffic market shop jobs business farm "
+    "festival music theatre police court crime fire station train bus ferry harbour fishing weather storm "
+    "election mayor budget tax rent housing planning park library church museum history football cricket "
+    "rugby team match season coach player club result win loss draw report inquiry evidence witness judge "
+    "water supply energy wind solar power cost price rise fall year month week today residents families "
+    "children teachers nurses doctors workers union strike talks deal agreement funding grant charity "
+    "volunteers community village town city county county-wide new old first last major minor local "
+    "national warns says calls opens closes reopens approves rejects delays launches celebrates marks "
+    "repairs builds expands cuts saves spends raises falls grows"
+).split()
+SYLLABLES = "ka ri mo sen tal wen dor bry lin ash ford ham ton ley wick mere by thorpe cot stead".split()
+
+
+def _made_up_names(rng, count):
+    names = set()
+    while len(names) < count:
+        names.add("".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize())
+    return sorted(names)
+
+
+def _copy(table_model, columns, rows):
+    table = table_model._meta.db_table
+    names = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _next_id(model) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {model._meta.db_table}")
+        return cursor.fetchone()[0]
+
+
+def _reset_sequences(*models) -> None:
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(_NoStyle(), models):
+            cursor.execute(sql)
+
+
+class _NoStyle:
+    def __getattr__(self, name):
+        return lambda text: text
+
+
+def ensure_basics(rng) -> None:
+    """Sections, authors, tags and the image library: made once."""
+    if Section.objects.exists():
+        return
+    now = timezone.now()
+    places = _made_up_names(rng, SECTIONS + AUTHORS * 2)
+    Section.objects.bulk_create(
+        Section(name=f"{places[i]} {['News', 'Business', 'Sport', 'Culture'][i % 4]}", slug=slugify(places[i]), order=i)
+        for i in range(SECTIONS)
+    )
+    Author.objects.bulk_create(
+        Author(name=f"{places[SECTIONS + i]} {places[SECTIONS + AUTHORS + i]}", slug=f"author-{i}", bio="Reporter.")
+        for i in range(AUTHORS)
+    )
+    tag_names = sorted({f"{rng.choice(WORDS)} {name.lower()}" for name in _made_up_names(rng, TAGS * 2)})[:TAGS]
+    from taggit.models import Tag
+
+    Tag.objects.bulk_create(Tag(name=name, slug=slugify(name)[:100] + f"-{i}") for i, name in enumerate(tag_names))
+    Image.objects.bulk_create(
+        Image(
+            file=f"images/bench/picture-{i}.jpg",
+            width=2000,
+            height=1333,
+            alt_text=f"Picture {i} of {rng.choice(places)}",
+            caption=f"A scene in {rng.choice(places)}",
+            credit="Bench/Courier",
+            uploaded_at=now,
+        )
+        for i in range(IMAGES)
+    )
+
+
+def _sentence(rng, words, places):
+    chosen = rng.choices(WORDS, k=words)
+    chosen[rng.randrange(words)] = rng.choice(places)
+    return " ".join(chosen).capitalize()
+
+
+def add_articles(count: int, *, seed: int = 1) -> None:
+    """Add `count` published articles with everything an article page shows."""
+    rng = random.Random(seed + _next_id(Article))
+    ensure_basics(rng)
+    sections = list(Section.objects.values_list("id", flat=True))
+    authors = list(Author.objects.values_list("id", flat=True))
+    from taggit.models import Tag
+
+    tags = list(Tag.objects.values_list("id", flat=True))
+    images = list(Image.objects.values_list("id", flat=True))
+    places = _made_up_names(rng, 300)
+    speakers = [f"{rng.choice(places)} {rng.choice(places)}" for _ in range(SPEAKERS)]
+    first = _next_id(Article)
+    ids = range(first, first + count)
+    now = timezone.now()
+    five_years = 5 * 365 * 24 * 3600
+    times = {pk: now - timedelta(seconds=rng.randrange(60, five_years)) for pk in ids}
+
+    def articles():
+        for pk in ids:
+            at = times[pk]
+            body = "".join(f"<p>{_sentence(rng, rng.randint(40, 70), places)}.</p>" for _ in range(8))
+            headline = _sentence(rng, rng.randint(8, 12), places)
+            yield (
+                pk,
+                "",
+                headline,
+                f"{slugify(headline)[:180]}-{pk}",
+                _sentence(rng, rng.randint(20, 30), places) + ".",
+                body,
+                rng.choice(sections),
+                rng.choice(images),
+                "",
+                "",
+                "published",
+                at,
+                None,
+                at,
+                at,
+                at,
+                1,
+                "",
+                False,
+            )
+
+    _copy(
+        Article,
+        [
+            "id",
+            "kicker",
+            "headline",
+            "slug",
+            "standfirst",
+            "body",
+            "section_id",
+            "lead_image_id",
+            "lead_image_caption",
+            "lead_image_credit",
+            "status",
+            "published_at",
+            "embargo_until",
+            "first_published_at",
+            "created_at",
+            "updated_at",
+            "version",
+            "meta_description",
+            "top_story",
+        ],
+        articles(),
+    )
+    _copy(
+        Byline,
+        ["article_id", "author_id", "order"],
+        ((pk, author, order) for pk in ids for order, author in enumerate(rng.sample(authors, rng.randint(1, 3)))),
+    )
+    _copy(
+        TaggedArticle,
+        ["content_object_id", "tag_id"],
+        ((pk, tag) for pk in ids for tag in rng.sample(tags, rng.randint(3, 6))),
+    )
+    _copy(
+        Figure,
+        ["article_id", "position", "image_id", "caption", "credit"],
+        ((pk, position, rng.choice(images), "", "") for pk in ids for position in (2, 5)),
+    )
+    _copy(
+        Quote,
+        ["article_id", "position", "text", "speaker_name", "speaker_slug", "speaker_role"],
+        (
+            (pk, position, _sentence(rng, 18, places) + ".", name, slugify(name), "Resident")
+            for pk in ids
+            for position, name in ((3, rng.choice(speakers)), (6, rng.choice(speakers)))
+        ),
+    )
+    # Related picks among articles that exist by the end of this batch.
+    pool = range(1, first + count)
+    _copy(
+        RelatedArticle,
+        ["from_article_id", "to_article_id", "order"],
+        (
+            (pk, other, order)
+            for pk in ids
+            for order, other in enumerate(o for o in rng.sample(pool, 4) if o != pk)
+            if order < 3
+        ),
+    )
+    _reset_sequences(Article, Byline, TaggedArticle, Figure, Quote, RelatedArticle)
+    index(first, first + count - 1)
+
+
+def index(first: int, last: int) -> None:
+    """The search index of these articles, as `index_articles` makes it, in SQL."""
+    article, tagged = Article._meta.db_table, TaggedArticle._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {article} a SET search_vector =
+                setweight(to_tsvector(%(config)s, a.headline), 'A')
+                || setweight(to_tsvector(%(config)s, a.standfirst || ' ' || COALESCE(t.names, '')), 'B')
+                || setweight(to_tsvector(%(config)s, regexp_replace(a.body, '<[^>]*>', ' ', 'g')), 'C')
+            FROM (
+                SELECT a2.id, string_agg(tag.name, ' ') AS names
+                FROM {article} a2
+                LEFT JOIN {tagged} ta ON ta.content_object_id = a2.id
+                LEFT JOIN taggit_tag tag ON tag.id = ta.tag_id
+                WHERE a2.id BETWEEN %(first)s AND %(last)s
+                GROUP BY a2.id
+            ) t
+            WHERE a.id = t.id
+            """,
+            {"config": SEARCH_CONFIG, "first": first, "last": last},
+        )
+        cursor.execute(f"ANALYZE {article}")
+
+
+def add_subscriptions(count: int, *, newsletter: Newsletter, seed: int = 2) -> None:
+    """Add `count` readers, each subscribed to `newsletter`: 80% active, 10% pending, 10% unsubscribed."""
+    rng = random.Random(seed + _next_id(Subscriber))
+    first = _next_id(Subscriber)
+    ids = range(first, first + count)
+    now = timezone.now()
+    _copy(
+        Subscriber,
+        ["id", "email", "created_at"],
+        ((pk, f"reader{pk}@example.org", now) for pk in ids),
+    )
+
+    def subscriptions():
+        for pk in ids:
+            at = now - timedelta(seconds=rng.randrange(60, 3 * 365 * 24 * 3600))
+            roll = rng.random()
+            status = "active" if roll < 0.8 else "pending" if roll < 0.9 else "unsubscribed"
+            yield (
+                pk,
+                pk,
+                newsletter.pk,
+                status,
+                at,
+                at,
+                at + timedelta(minutes=5) if status != "pending" else None,
+                at + timedelta(days=30) if status == "unsubscribed" else None,
+                "/articles/some-story/",
+                CONSENT,
+                "2026-01",
+                f"192.0.2.{pk % 250 + 1}",
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+                f"198.51.100.{pk % 250 + 1}" if status != "pending" else None,
+                "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0" if status != "pending" else "",
+                at,
+                0,
+            )
+
+    _copy(
+        Subscription,
+        [
+            "id",
+            "subscriber_id",
+            "newsletter_id",
+            "status",
+            "created_at",
+            "subscribed_at",
+            "confirmed_at",
+            "unsubscribed_at",
+            "source",
+            "consent_text",
+            "consent_version",
+            "signup_ip",
+            "signup_user_agent",
+            "confirm_ip",
+            "confirm_user_agent",
+            "confirmation_sent_at",
+            "token_nonce",
+        ],
+        subscriptions(),
+    )
+    _reset_sequences(Subscriber, Subscription)
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {Subscriber._meta.db_table}")
+        cursor.execute(f"ANALYZE {Subscription._meta.db_table}")
