@@ -272,6 +272,8 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
         return super().get_queryset(request).prefetch_related("bylines__author")
 
     def save_model(self, request, obj, form, change):
+        if (top_story := getattr(request, "article_top_story_before_restore", None)) is not None:
+            obj.top_story = top_story
         article_save(
             article=obj,
             user=request.user,
@@ -293,11 +295,15 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
         restoring rewrites the row before the form is shown or saved."""
         self._check_restorable(request, version_id, object_id)
         with transaction.atomic():
-            current = Article.objects.select_for_update().filter(pk=object_id).values("version", "slug").first()
+            current = (
+                Article.objects.select_for_update().filter(pk=object_id).values("version", "slug", "top_story").first()
+            )
             if current is None:
                 raise Http404
             request.article_version_before_restore = current["version"]
             request.article_slug_before_restore = current["slug"]
+            # Restoring brings back what was written, not where the article stood on the home page.
+            request.article_top_story_before_restore = current["top_story"]
             return super().revision_view(request, object_id, version_id, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):

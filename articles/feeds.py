@@ -1,5 +1,7 @@
 """RSS 2.0 and Atom feeds of published articles: the whole site and each section."""
 
+import re
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -12,6 +14,12 @@ from django.utils.html import format_html, format_html_join
 from .models import Article, Section
 
 FEED_LENGTH = 30
+# Characters XML 1.0 cannot carry (pasted from word processors, say): dropped rather than failing the feed.
+NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text):
+    return NOT_IN_XML.sub("", text) if isinstance(text, str) else text
 
 
 class ArticleFeed(Feed):
@@ -19,13 +27,15 @@ class ArticleFeed(Feed):
     description_template = None
 
     def title(self, obj=None):
-        return f"{settings.SITE_NAME}: {obj.name}" if obj else settings.SITE_NAME
+        return xml_safe(f"{settings.SITE_NAME}: {obj.name}" if obj else settings.SITE_NAME)
 
     def link(self, obj=None):
         return obj.get_absolute_url() if obj else reverse("articles:home")
 
     def description(self, obj=None):
-        return (obj.description if obj and obj.description else None) or f"The latest news from {settings.SITE_NAME}."
+        return xml_safe(
+            (obj.description if obj and obj.description else None) or f"The latest news from {settings.SITE_NAME}."
+        )
 
     def items(self, obj=None):
         articles = Article.objects.published().for_list().prefetch_related("tags", "corrections").newest_first()
@@ -34,7 +44,7 @@ class ArticleFeed(Feed):
         return articles[:FEED_LENGTH]
 
     def item_title(self, item):
-        return item.headline
+        return xml_safe(item.headline)
 
     def item_description(self, item):
         """HTML, as feed readers take it: the standfirst, then each correction, dated (escaped text)."""
@@ -43,7 +53,7 @@ class ArticleFeed(Feed):
             "<p><strong>Correction, {}:</strong> {}</p>",
             ((date_format(timezone.localtime(c.published_at), "j F Y"), c.text) for c in item.corrections.all()),
         )
-        return format_html("<p>{}</p>{}", item.standfirst, corrections)
+        return xml_safe(format_html("<p>{}</p>{}", item.standfirst, corrections))
 
     def item_link(self, item):
         return item.get_absolute_url()
@@ -61,10 +71,10 @@ class ArticleFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item):
-        return ", ".join(byline.author.name for byline in item.bylines.all()) or None
+        return xml_safe(", ".join(byline.author.name for byline in item.bylines.all())) or None
 
     def item_categories(self, item):
-        return [item.section.name, *(tag.name for tag in item.tags.all())]
+        return [xml_safe(name) for name in (item.section.name, *(tag.name for tag in item.tags.all()))]
 
     def item_enclosures(self, item):
         if item.lead_image is None:

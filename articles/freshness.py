@@ -13,9 +13,12 @@ The version lives in the default cache. Redis (REDIS_URL) shares it between proc
 cache cannot, so there the version is only trusted for a short while (`CONTENT_VERSION_LOCAL_SECONDS`).
 """
 
+import itertools
+import logging
+import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,19 +28,34 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
 VERSION_KEY = "content-version"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ContentVersion:
     key: str  # different for every change, however close together
-    changed_at: datetime  # when readers' content last changed, for Last-Modified
+    # When readers' content last changed, for Last-Modified: whole seconds (all HTTP dates have), and a
+    # second later at least for every commit that changes anything, so If-Modified-Since never matches a
+    # page older than the change.
+    changed_at: datetime
     next_change_at: datetime | None  # when the next scheduled article goes out, if one is scheduled
+    committed_ns: int = 0  # when a commit last moved changed_at on
+    commit: str = ""  # which transaction that was
 
     def seconds_valid(self, now: datetime) -> int | None:
         """How long anything cached under this version may be kept: until the next scheduled article."""
         if self.next_change_at is None:
             return None
         return max(1, int((self.next_change_at - now).total_seconds()) + 1)
+
+
+# The signals of one transaction's saves all run their commit callbacks one after another: together they
+# move changed_at on once, not once each (which would push it into the future).
+SAME_COMMIT_NS = 1_000_000_000
+
+
+def _whole_second_up(at: datetime) -> datetime:
+    return at.replace(microsecond=0) + timedelta(seconds=1) if at.microsecond else at
 
 
 def _next_scheduled(now: datetime) -> datetime | None:
@@ -48,45 +66,93 @@ def _next_scheduled(now: datetime) -> datetime | None:
     )["next"]
 
 
+def _read() -> ContentVersion | None:
+    try:
+        return cache.get(VERSION_KEY)
+    except Exception:  # a cache outage must not take the site down: render uncached meanwhile
+        logger.exception("Cannot read the content version from the cache")
+        return None
+
+
 def _store(version: ContentVersion) -> ContentVersion:
     timeout = None if settings.CONTENT_VERSION_SHARED else settings.CONTENT_VERSION_LOCAL_SECONDS
-    cache.set(VERSION_KEY, version, timeout)
+    try:
+        cache.set(VERSION_KEY, version, timeout)
+    except Exception:
+        logger.exception("Cannot store the content version in the cache")
     return version
 
 
-def _new_version(changed_at: datetime) -> ContentVersion:
+def _new_version(at: datetime, *, committed: bool, commit: str = "") -> ContentVersion:
+    """A new key; and, for a committed change (or a scheduled time reached), a later changed_at."""
+    previous = _read()
+    now_ns = time.time_ns()
+    if previous is None:  # first use, or the cache was emptied: nothing can be newer than now
+        return _store(ContentVersion(f"{now_ns:x}", _whole_second_up(timezone.now()), _next_scheduled(timezone.now())))
+    same_commit = commit and commit == previous.commit and now_ns - previous.committed_ns < SAME_COMMIT_NS
+    if committed and not same_commit:
+        changed_at = max(_whole_second_up(at), previous.changed_at + timedelta(seconds=1))
+        committed_ns = now_ns
+    else:
+        changed_at, committed_ns, commit = previous.changed_at, previous.committed_ns, previous.commit
     return _store(
         ContentVersion(
-            key=f"{time.time_ns():x}",
+            key=f"{now_ns:x}",
             changed_at=changed_at,
             next_change_at=_next_scheduled(timezone.now()),
+            committed_ns=committed_ns,
+            commit=commit,
         )
     )
 
 
 def current() -> ContentVersion:
     """The version readers' content is at now (a cache read; a query only when it has to move on)."""
-    version = cache.get(VERSION_KEY)
+    version = _read()
     now = timezone.now()
     if version is None:
-        return _new_version(now)
+        return _new_version(now, committed=True)
     if version.next_change_at is not None and version.next_change_at <= now:
-        return _new_version(version.next_change_at)  # a scheduled article has just gone out
+        return _new_version(version.next_change_at, committed=True)  # a scheduled article has just gone out
     return version
 
 
 def content_changed() -> None:
-    """Move the version on now, and again when the current transaction commits: a reader's request in
-    between may have cached what it read before the commit, under the version of the first move."""
-    _new_version(timezone.now())
-    transaction.on_commit(lambda: _new_version(timezone.now()))
+    """A new version now, and a new version with a later changed_at when the transaction commits (at once
+    outside one). The first keeps readers' requests from caching what they read under the old version;
+    the second from caching, under the first, what they read before the commit."""
+    try:
+        _new_version(timezone.now(), committed=False)
+    except Exception:  # never fail an editor's save over the cache
+        logger.exception("Cannot move the content version on")
+    commit = _transaction_token()
+    transaction.on_commit(lambda: _new_version(timezone.now(), committed=True, commit=commit), robust=True)
+
+
+_tokens = itertools.count(1)
+
+
+def _transaction_token() -> str:
+    """The same for every change in one transaction, different for the next (a token on its outermost
+    atomic block)."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return ""
+    outermost = connection.atomic_blocks[0]
+    if not hasattr(outermost, "freshness_token"):
+        outermost.freshness_token = f"{os.getpid()}:{next(_tokens)}"
+    return outermost.freshness_token
 
 
 def cached(name: str, build, *, version: ContentVersion | None = None):
     """`build()`'s value, kept in the cache until the content version moves on."""
     version = version or current()
     timeout = version.seconds_valid(timezone.now()) or settings.CONTENT_CACHE_SECONDS
-    return cache.get_or_set(f"{name}:{version.key}", build, min(timeout, settings.CONTENT_CACHE_SECONDS))
+    try:
+        return cache.get_or_set(f"{name}:{version.key}", build, min(timeout, settings.CONTENT_CACHE_SECONDS))
+    except Exception:
+        logger.exception("Cannot use the cache for %s", name)
+        return build()
 
 
 def _on_change(sender, raw=False, action="post_save", **kwargs):

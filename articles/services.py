@@ -136,6 +136,7 @@ def article_unpublish(*, article: Article, user) -> Article:
     if article.status != Article.Status.PUBLISHED:
         raise WorkflowError(f"“{article}” is not published.")
     article.status = Article.Status.DRAFT
+    article.top_story = False  # if it comes back, it comes back as news, not pinned to the front
     article_save(article=article, user=user, expected_version=article.version)
     _log(article, user, "Unpublished.")
     return article

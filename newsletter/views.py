@@ -28,11 +28,22 @@ def _safe_source(value: str) -> str:
     return value[:500] if value.startswith("/") and not value.startswith("//") else ""
 
 
+def is_cross_site(request) -> bool:
+    """Sent by a page of another site: the browser says so (Sec-Fetch-Site), or the Origin is not ours."""
+    if request.headers.get("Sec-Fetch-Site") == "cross-site":
+        return True
+    origin = request.headers.get("Origin")
+    if not origin:
+        return False  # an old browser or a script: no different from a direct POST
+    return origin not in {f"{request.scheme}://{request.get_host()}", *settings.CSRF_TRUSTED_ORIGINS}
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class SubscribeView(View):
-    """Sign-up. No CSRF token: the form acts for no logged-in user and changes nothing until the address's
-    owner confirms by email, so a forged POST can do no more than a direct one (which the per-address and
-    per-IP limits and the honeypot already meet); and without a token every page stays cacheable."""
+    """Sign-up. No CSRF token, so every page with the form stays the same for all readers and cacheable:
+    the form acts for no logged-in user and nothing happens until the address's owner confirms. What a
+    token would also stop, another site making its visitors' browsers post addresses (each visitor a new
+    IP for the rate limit), is refused from the browser's own Sec-Fetch-Site and Origin headers."""
 
     template_name = "newsletter/subscribe.html"
 
@@ -40,6 +51,11 @@ class SubscribeView(View):
         return render(request, self.template_name, {"form": SubscribeForm()})
 
     def post(self, request):
+        if is_cross_site(request):
+            form = SubscribeForm(request.POST)
+            form.is_valid()
+            form.add_error(None, "Please sign up from this page: sign-ups sent from other websites are refused.")
+            return render(request, self.template_name, {"form": form}, status=403)
         form = SubscribeForm(request.POST)
         if form.is_bot:
             return redirect("newsletter:check_inbox")

@@ -11,6 +11,7 @@ has said how it may be cached (the admin, previews, email links).
 """
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,6 +20,8 @@ from django.utils.cache import has_vary_header, patch_cache_control
 from django.utils.http import http_date
 
 from articles import freshness
+
+logger = logging.getLogger(__name__)
 
 
 def is_reader_request(request) -> bool:
@@ -42,11 +45,30 @@ def page_key(request, version: freshness.ContentVersion) -> str:
 
 
 def add_public_headers(response, version: freshness.ContentVersion) -> None:
-    max_age = settings.HTTP_CACHE_SECONDS
+    """Browsers and proxies may keep the page HTTP_CACHE_SECONDS, and serve it as long again while they
+    fetch a new copy; both end by the time the next scheduled story is due. Last-Modified is the content
+    version's, also on feeds and sitemaps (whose own would not move when an item is removed or corrected)."""
+    max_age = stale = settings.HTTP_CACHE_SECONDS
     if (until_next := version.seconds_valid(timezone.now())) is not None:
-        max_age = min(max_age, until_next)  # a scheduled story is due: look again then
-    patch_cache_control(response, public=True, max_age=max_age, stale_while_revalidate=max_age)
+        max_age = min(max_age, until_next)
+        stale = max(0, min(stale, until_next - max_age))
+    patch_cache_control(response, public=True, max_age=max_age, stale_while_revalidate=stale)
     response["Last-Modified"] = http_date(version.changed_at.timestamp())
+
+
+def cache_get(key: str):
+    try:
+        return cache.get(key)
+    except Exception:  # a cache outage must not take the site down
+        logger.exception("Cannot read a page from the cache")
+        return None
+
+
+def cache_set(key: str, response, timeout: int) -> None:
+    try:
+        cache.set(key, response, timeout)
+    except Exception:
+        logger.exception("Cannot store a page in the cache")
 
 
 class PublicCacheMiddleware:
@@ -58,7 +80,7 @@ class PublicCacheMiddleware:
             return self.get_response(request)
         version = freshness.current()
         key = page_key(request, version) if settings.PAGE_CACHE else None
-        if key and (cached := cache.get(key)) is not None:
+        if key and (cached := cache_get(key)) is not None:
             add_public_headers(cached, version)  # max-age shrinks as the next scheduled story nears
             cached["X-Page-Cache"] = "hit"
             return cached
@@ -71,5 +93,5 @@ class PublicCacheMiddleware:
                     settings.CONTENT_CACHE_SECONDS,
                 )
                 response["X-Page-Cache"] = "miss"
-                cache.set(key, response, timeout)
+                cache_set(key, response, timeout)
         return response

@@ -135,3 +135,16 @@ def test_the_feed_costs_the_same_queries_however_many_articles(client, django_as
     # 1 articles with sections and lead images, 2 bylines with authors, 3 tags, 4 corrections.
     with django_assert_num_queries(4):
         assert client.get("/feeds/rss.xml").status_code == 200
+
+
+def test_control_characters_pasted_into_a_correction_do_not_break_the_feed(client, stories):
+    Correction.objects.create(article=stories, text="Page\x0cbreak and a vertical\x0btab from a word processor.")
+    stories.headline = "Creamery\x08 doubles output"
+    stories.save()
+
+    response = client.get("/feeds/rss.xml")
+
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert feed.bozo == 0
+    assert "Creamery doubles output" in [entry.title for entry in feed.entries]

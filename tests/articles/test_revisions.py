@@ -102,3 +102,17 @@ def test_a_restore_keeps_later_corrections_and_the_current_address(admin_client,
     assert article.slug == "first-address"
     assert Correction.objects.filter(article=article).exists()
     assert client.get("/articles/second-address/")["Location"] == "/articles/first-address/"
+
+
+def test_a_restore_keeps_the_articles_place_among_the_top_stories(admin_client, admin_user):
+    from articles.services import article_set_top_story
+
+    article = ArticleFactory(headline="Bridge to close")
+    change = f"/admin/articles/article/{article.pk}/change/"
+    save_through_the_admin(admin_client, change)
+    version = first_version(article)
+    article_set_top_story(article=Article.objects.get(pk=article.pk), user=admin_user, top_story=True)
+
+    save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/history/{version.pk}/")
+
+    assert Article.objects.get(pk=article.pk).top_story

@@ -87,3 +87,13 @@ def test_journalists_cannot_choose_top_stories(client, login_as):
     assert not Article.objects.filter(top_story=True).exists()
     with pytest.raises(PermissionDenied):
         article_set_top_story(article=live, user=journalist, top_story=True)
+
+
+def test_unpublishing_takes_an_article_out_of_the_top_stories(admin_user):
+    from articles.services import article_unpublish
+
+    article = ArticleFactory(top_story=True)
+
+    article_unpublish(article=article, user=admin_user)
+
+    assert not Article.objects.get(pk=article.pk).top_story

@@ -460,3 +460,30 @@ def test_a_staff_unsubscribe_also_kills_older_confirmation_links(client, login_a
     assert client.post(old_confirm).status_code == 410
     assert Subscription.objects.get().status == "pending"
     assert subscription.events.filter(kind="unsubscribed", note__contains="in the admin").exists()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"HTTP_SEC_FETCH_SITE": "cross-site"}, {"HTTP_ORIGIN": "https://elsewhere.example"}, {"HTTP_ORIGIN": "null"}],
+    ids=["sec-fetch-site", "foreign origin", "opaque origin"],
+)
+def test_sign_ups_posted_from_another_website_are_refused(client, the_daily, headers):
+    response = client.post("/newsletter/", {"email": "victim@example.org", "newsletter": the_daily.pk}, **headers)
+
+    assert response.status_code == 403
+    assert "sent from other websites are refused" in response.content.decode()
+    assert 'value="victim@example.org"' in response.content.decode()
+    assert not Subscription.objects.exists()
+    assert not mail.outbox
+
+
+def test_sign_ups_from_our_own_pages_are_accepted_by_their_origin(client, the_daily):
+    response = client.post(
+        "/newsletter/",
+        {"email": "reader@example.org", "newsletter": the_daily.pk},
+        HTTP_ORIGIN="http://testserver",
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+
+    assert response.status_code == 302
+    assert Subscription.objects.filter(subscriber__email="reader@example.org").exists()
