@@ -8,6 +8,7 @@ from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import connection, models
 from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -129,6 +130,7 @@ class BodyField(ProseEditorField):
 
 
 SEARCH_CONFIG = "english"
+SEARCH_MAX_MATCHES = 1000
 
 
 def published_filter(prefix: str = "") -> Q:
@@ -154,8 +156,12 @@ class ArticleQuerySet(models.QuerySet):
         """Published articles matching the words: ranked full-text search on PostgreSQL (headline first,
         then standfirst and tags, then body; stemmed), a case-insensitive match elsewhere."""
         if connection.vendor == "postgresql":
+            # Ranked among the newest SEARCH_MAX_MATCHES matches: a word in most stories costs no more than
+            # a rare one, and nobody pages past a thousand results.
             query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-            found = self.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query))
+            newest = self.filter(search_vector=query).order_by("-published_at", "-id").values("pk")
+            found = Article.objects.filter(pk__in=newest[:SEARCH_MAX_MATCHES])
+            found = found.annotate(rank=SearchRank(F("search_vector"), query))
             return found.order_by("-rank", "-published_at", "-id") if order == "relevance" else found.newest_first()
         found = self
         for word in text.split()[:12]:
@@ -174,14 +180,31 @@ class ArticleQuerySet(models.QuerySet):
         )
         return found.annotate(rank=in_headline).order_by("-rank", "-published_at", "-id")
 
-    def latest_per_section(self, per_section: int):
-        """The newest few of each section, in one query (a window function numbers them per section)."""
-        numbered = self.annotate(
-            rank_in_section=Window(
-                RowNumber(), partition_by=F("section_id"), order_by=[F("published_at").desc(), F("id").desc()]
+    def latest_per_section(self, per_section: int, *, exclude_ids=()):
+        """The newest few published articles of each section, in one query. PostgreSQL reads each section's
+        newest from the date index (a LATERAL join), so the cost does not grow with the archive; elsewhere
+        a window function numbers them."""
+        if connection.vendor == "postgresql":
+            article, section = Article._meta.db_table, Section._meta.db_table
+            newest = RawSQL(  # noqa: S611 (values are parameters)
+                f"SELECT a.id FROM {section} s CROSS JOIN LATERAL ("  # noqa: S608 (table names from the models)
+                f"SELECT id FROM {article} WHERE section_id = s.id AND status = %s AND published_at <= %s "
+                "AND NOT (id = ANY(%s)) ORDER BY published_at DESC, id DESC LIMIT %s) a",
+                [Article.Status.PUBLISHED, timezone.now(), list(exclude_ids), per_section],
             )
-        )
-        return numbered.filter(rank_in_section__lte=per_section).order_by("section__order", "section__name")
+            chosen = self.filter(pk__in=newest)
+        else:
+            numbered = (
+                self.published()
+                .exclude(pk__in=list(exclude_ids))
+                .annotate(
+                    rank_in_section=Window(
+                        RowNumber(), partition_by=F("section_id"), order_by=[F("published_at").desc(), F("id").desc()]
+                    )
+                )
+            )
+            chosen = numbered.filter(rank_in_section__lte=per_section)
+        return chosen.order_by("section__order", "section__name", "-published_at", "-id")
 
     def tagged(self, tag):
         return self.filter(tagged_items__tag=tag)
@@ -199,19 +222,26 @@ class ArticleQuerySet(models.QuerySet):
         """Editors' top stories first (newest first), then everything else by date."""
         return self.order_by("-top_story", "-published_at", "-id")
 
-    def for_list(self):
-        """What article cards need: section, lead image and bylines."""
+    def _card_relations(self):
         return self.select_related("section", "lead_image").prefetch_related(
             models.Prefetch("bylines", queryset=Byline.objects.select_related("author"))
         )
 
+    def for_list(self):
+        """What article cards need: section, lead image and bylines; not the body or the search index."""
+        return self._card_relations().defer("body", "search_vector")
+
     def for_page(self):
         """Everything the article page renders, in a fixed number of queries."""
-        return self.for_list().prefetch_related(
-            "tags",
-            models.Prefetch("figures", queryset=Figure.objects.select_related("image")),
-            "quotes",
-            "corrections",
+        return (
+            self._card_relations()
+            .defer("search_vector")
+            .prefetch_related(
+                "tags",
+                models.Prefetch("figures", queryset=Figure.objects.select_related("image")),
+                "quotes",
+                "corrections",
+            )
         )
 
     def related_to(self, article, *, tag_ids, limit):
@@ -222,20 +252,32 @@ class ArticleQuerySet(models.QuerySet):
         its cost does not grow with it; a second (and rarely a third) fills up from the date indexes.
         """
         picked = RelatedArticle.objects.filter(from_article=article)
-        sharing_tags = TaggedArticle.objects.filter(tag_id__in=tag_ids).values("content_object_id")
+        sharing_tags = TaggedArticle.objects.filter(tag_id__in=tag_ids)
+        shared = (
+            sharing_tags.filter(content_object=OuterRef("pk"))
+            .values("content_object")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
         ranked = (
             self.exclude(pk=article.pk)
-            .filter(Q(pk__in=picked.values("to_article_id")) | Q(pk__in=sharing_tags))
+            # One IN over a UNION (an OR of two INs makes PostgreSQL scan the whole table).
+            .filter(
+                pk__in=picked.order_by()
+                .values("to_article_id")
+                .union(sharing_tags.order_by().values("content_object_id"))
+            )
             .annotate(
                 pick_order=Subquery(
                     picked.filter(to_article=OuterRef("pk")).order_by("order", "id").values("order")[:1]
                 ),
-                shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids)),
+                shared_tags=models.functions.Coalesce(Subquery(shared), 0),
                 same_section=models.Case(
                     models.When(section_id=article.section_id, then=1), default=0, output_field=models.IntegerField()
                 ),
             )
             .select_related("section", "lead_image")
+            .defer("body", "search_vector")
             .order_by(F("pick_order").asc(nulls_last=True), "-shared_tags", "-same_section", "-published_at", "-id")
         )
         found = list(ranked[:limit])
@@ -243,7 +285,8 @@ class ArticleQuerySet(models.QuerySet):
             if len(found) >= limit:
                 break
             seen = [article.pk, *(a.pk for a in found)]
-            newest = fill.exclude(pk__in=seen).select_related("section", "lead_image").newest_first()
+            newest = fill.exclude(pk__in=seen).select_related("section", "lead_image").defer("body", "search_vector")
+            newest = newest.newest_first()
             found += list(newest[: limit - len(found)])
         return found
 

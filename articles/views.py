@@ -26,7 +26,7 @@ class HomeView(TemplateView):
         top = list(published.for_list().front_page_order()[: self.top_count])
         shown = {article.pk for article in top}
         by_section: dict = {}
-        for article in published.exclude(pk__in=shown).latest_per_section(self.per_section).for_list():
+        for article in Article.objects.latest_per_section(self.per_section, exclude_ids=shown).for_list():
             by_section.setdefault(article.section, []).append(article)
         return super().get_context_data(
             lead=top[0] if top else None,

@@ -104,3 +104,23 @@ def test_result_pages_link_on_with_the_query(client):
     html = client.get("/search/", {"q": "footbridge story", "sort": "newest"}).content.decode()
 
     assert 'rel="next" href="?q=footbridge+story&amp;sort=newest&amp;page=2"' in html
+
+
+def test_a_word_in_every_story_is_ranked_among_the_newest_matches_only(client, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the ranked search is PostgreSQL's")
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles import models
+
+    monkeypatch.setattr(models, "SEARCH_MAX_MATCHES", 5)
+    for hours in range(8):
+        ArticleFactory(headline=f"Harbour story {hours}", published_at=timezone.now() - timedelta(hours=hours))
+
+    found = list(Article.objects.published().search("harbour", order="newest"))
+
+    assert [a.headline for a in found] == [f"Harbour story {hours}" for hours in range(5)]
