@@ -130,7 +130,8 @@ class BodyField(ProseEditorField):
 
 
 SEARCH_CONFIG = "english"
-SEARCH_MAX_MATCHES = 1000
+SEARCH_MAX_MATCHES = 200
+RELATED_CANDIDATES = 50
 
 
 def published_filter(prefix: str = "") -> Q:
@@ -157,7 +158,7 @@ class ArticleQuerySet(models.QuerySet):
         then standfirst and tags, then body; stemmed), a case-insensitive match elsewhere."""
         if connection.vendor == "postgresql":
             # Ranked among the newest SEARCH_MAX_MATCHES matches: a word in most stories costs no more than
-            # a rare one, and nobody pages past a thousand results.
+            # a rare one, and nobody pages past twenty pages of results.
             query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
             newest = self.filter(search_vector=query).order_by("-published_at", "-id").values("pk")
             found = Article.objects.filter(pk__in=newest[:SEARCH_MAX_MATCHES])
@@ -259,14 +260,23 @@ class ArticleQuerySet(models.QuerySet):
             .annotate(n=Count("*"))
             .values("n")
         )
+        # Candidates: the picks, and the articles sharing most tags (newest first on a tie), a bounded
+        # number of them however many articles carry a popular tag.
+        most_shared = (
+            sharing_tags.exclude(content_object_id=article.pk)
+            .values("content_object_id")
+            .annotate(n=Count("*"))
+            .order_by("-n", "-content_object_id")
+            .values("content_object_id")
+        )
+        if connection.features.supports_slicing_ordering_in_compound:
+            most_shared = most_shared[:RELATED_CANDIDATES]
+        else:  # SQLite: no LIMIT inside a UNION's parts; its data is small anyway
+            most_shared = most_shared.order_by()
         ranked = (
             self.exclude(pk=article.pk)
             # One IN over a UNION (an OR of two INs makes PostgreSQL scan the whole table).
-            .filter(
-                pk__in=picked.order_by()
-                .values("to_article_id")
-                .union(sharing_tags.order_by().values("content_object_id"))
-            )
+            .filter(pk__in=picked.order_by().values("to_article_id").union(most_shared))
             .annotate(
                 pick_order=Subquery(
                     picked.filter(to_article=OuterRef("pk")).order_by("order", "id").values("order")[:1]

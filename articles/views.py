@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from .models import Article, Author, Quote, Section, published_filter
+from .models import SEARCH_MAX_MATCHES, Article, Author, Quote, Section, published_filter
 from .preview import PreviewExpired, PreviewInvalid, read_preview_token
 from .search import clean_query, snippet
 
@@ -103,6 +104,9 @@ class SearchView(ListView):
             **kwargs,
         )
         context["results"] = [(article, snippet(article, self.query)) for article in context["articles"]]
+        context["search_capped"] = (
+            connection.vendor == "postgresql" and context["paginator"].count >= SEARCH_MAX_MATCHES
+        )
         return context
 
 

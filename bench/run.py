@@ -363,6 +363,65 @@ def measure_import(env: dict, database_url: str, workdir: Path, rows: int) -> di
     }
 
 
+def query_plans() -> dict:
+    """EXPLAIN of each public query at full size: the indexes it uses, and any sequential scan of a big table."""
+    from django.db import connection
+    from taggit.models import Tag
+
+    from articles.models import Article, Author, Section
+    from newsletter.models import Subscription
+
+    article = Article.objects.order_by("?").first()
+    published = Article.objects.published()
+    queries = {
+        "home: top stories": published.for_list().front_page_order()[:7],
+        "home: latest per section": Article.objects.latest_per_section(4),
+        "section page": published.in_section(Section.objects.first()).for_list().newest_first()[:12],
+        "tag page": published.tagged(Tag.objects.order_by("?").first()).for_list().newest_first()[:12],
+        "author page": published.by_author(Author.objects.order_by("?").first()).for_list().newest_first()[:12],
+        "search": published.search(_first_search_term())[:10],
+        "subscriptions by list and status": Subscription.objects.filter(newsletter_id=1, status="active")[:100],
+    }
+    plans = {}
+    for name, queryset in queries.items():
+        sql, params = queryset.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+        plan = plan[0]["Plan"] if isinstance(plan, list) else json.loads(plan)[0]["Plan"]
+        indexes, scans = set(), []
+        _walk(plan, indexes, scans)
+        plans[name] = {"indexes": sorted(indexes), "sequential_scans": scans}
+    # Related news is several querysets; its ranking query is the one that matters.
+    tag_ids = [tag.pk for tag in article.tags.all()]
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        Article.objects.published().related_to(article, tag_ids=tag_ids, limit=4)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {captured.captured_queries[0]['sql']}")
+        plan = cursor.fetchone()[0]
+    indexes, scans = set(), []
+    _walk(plan[0]["Plan"] if isinstance(plan, list) else json.loads(plan)[0]["Plan"], indexes, scans)
+    plans["related news"] = {"indexes": sorted(indexes), "sequential_scans": scans}
+    return plans
+
+
+def _first_search_term() -> str:
+    from bench import seed
+
+    return seed.search_terms(1)[0].replace("+", " ")
+
+
+def _walk(node: dict, indexes: set, scans: list) -> None:
+    if "Index Name" in node:
+        indexes.add(node["Index Name"])
+    if node.get("Node Type") == "Seq Scan" and node.get("Plan Rows", 0) > 1000:
+        scans.append(f"{node['Relation Name']} (~{node['Plan Rows']:,} rows)")
+    for child in node.get("Plans", []):
+        _walk(child, indexes, scans)
+
+
 # The run.
 
 
@@ -433,6 +492,7 @@ def main() -> None:
     }
     for name, paths in page_sets.items():
         results["pages"][name] = in_process(paths)
+    results["query_plans"] = query_plans()
 
     # Through a real server: gunicorn, uncached and cached, beside nginx serving the saved article page.
     seconds = scale["wrk_seconds"]
@@ -539,6 +599,10 @@ def print_table(r: dict) -> None:
     s = r["signup"]
     rate, p99, bad = s["requests_per_second"], s["p99_ms"], s["bad_responses"]
     say(f"sign-up POST: {rate:,.0f} req/s (p99 {p99} ms, {bad} bad responses)")
+    say("")
+    for name, plan in r["query_plans"].items():
+        scans = "; sequential scans: " + ", ".join(plan["sequential_scans"]) if plan["sequential_scans"] else ""
+        say(f"EXPLAIN {name}: {', '.join(plan['indexes']) or 'no index'}{scans}")
     say(f"\nWritten to bench/results/latest.json ({r['seconds']} s in all)")
 
 
