@@ -16,7 +16,9 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "site_root": site_root,
         # Cached until something readers see changes: no query on most requests.
-        "nav_sections": SimpleLazyObject(lambda: freshness.cached("nav-sections", _sections)),
+        "nav_sections": SimpleLazyObject(
+            lambda: freshness.cached("nav-sections", _sections, version=getattr(request, "content_version", None))
+        ),
     }
 
 

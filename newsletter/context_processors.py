@@ -9,7 +9,11 @@ from .models import Newsletter
 def signup(request):
     """What the sign-up form on every page needs: cached, and fetched only if the page shows the form."""
     return {
-        "signup_newsletters": SimpleLazyObject(lambda: freshness.cached("signup-newsletters", _newsletters)),
+        "signup_newsletters": SimpleLazyObject(
+            lambda: freshness.cached(
+                "signup-newsletters", _newsletters, version=getattr(request, "content_version", None)
+            )
+        ),
         "signup_consent": consent_text,
     }
 

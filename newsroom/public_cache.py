@@ -79,7 +79,7 @@ class PublicCacheMiddleware:
     def __call__(self, request):
         if not is_reader_request(request):
             return self.get_response(request)
-        version = freshness.current()
+        version = request.content_version = freshness.current()  # read once a request
         key = page_key(request, version) if settings.PAGE_CACHE else None
         if key and (cached := cache_get(key)) is not None:
             content, headers = cached

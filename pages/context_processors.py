@@ -7,7 +7,11 @@ from .models import Page
 
 def footer(request):
     """The pages linked from every page's footer: cached until something readers see changes."""
-    return {"footer_pages": SimpleLazyObject(lambda: freshness.cached("footer-pages", _footer_pages))}
+    return {
+        "footer_pages": SimpleLazyObject(
+            lambda: freshness.cached("footer-pages", _footer_pages, version=getattr(request, "content_version", None))
+        )
+    }
 
 
 def _footer_pages():
