@@ -1,4 +1,5 @@
 import functools
+from datetime import timedelta
 
 import reversion
 from django.conf import settings
@@ -160,7 +161,10 @@ class ArticleQuerySet(models.QuerySet):
             # Ranked among the newest SEARCH_MAX_MATCHES matches: a word in most stories costs no more than
             # a rare one, and nobody pages past twenty pages of results.
             query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-            newest = self.filter(search_vector=query).order_by("-published_at", "-id").values("pk")
+            # Sorted by an expression, not the bare column: otherwise PostgreSQL may walk the date index
+            # and unpack every article's search vector to test it; the GIN index finds the matches at once.
+            by_date = models.ExpressionWrapper(F("published_at") + timedelta(0), output_field=models.DateTimeField())
+            newest = self.filter(search_vector=query).order_by(by_date.desc(), "-id").values("pk")
             found = Article.objects.filter(pk__in=newest[:SEARCH_MAX_MATCHES])
             found = found.annotate(rank=SearchRank(F("search_vector"), query))
             return found.order_by("-rank", "-published_at", "-id") if order == "relevance" else found.newest_first()

@@ -89,7 +89,8 @@ class Subscription(models.Model):
             models.UniqueConstraint(fields=["subscriber", "newsletter"], name="one_subscription_per_newsletter")
         ]
         indexes = [
-            models.Index(fields=["newsletter", "status"], name="subscription_list_idx"),
+            # The admin lists a newsletter's subscriptions in one state, newest first.
+            models.Index(fields=["newsletter", "status", "-subscribed_at"], name="subscription_list_date_idx"),
             models.Index(fields=["subscribed_at"], name="subscription_date_idx"),
         ]
         permissions = [
