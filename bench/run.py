@@ -501,7 +501,6 @@ def main() -> None:
     }
     for name, paths in page_sets.items():
         results["pages"][name] = in_process(paths)
-    results["query_plans"] = query_plans()
 
     # Through a real server: gunicorn, uncached and cached, beside nginx serving the saved article page.
     seconds = scale["wrk_seconds"]
@@ -542,6 +541,7 @@ def main() -> None:
         results["growth"]["export"][target] = measure_export(env, database_url)
     results["export"] = results["growth"]["export"][scale["subscription_steps"][-1]]
     results["import"] = measure_import(env, database_url, workdir, scale["import_rows"])
+    results["query_plans"] = query_plans()  # now that every table is full
     results["seconds"] = round(time.monotonic() - started)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
