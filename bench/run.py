@@ -437,7 +437,11 @@ def _walk(node: dict, indexes: set, scans: list) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small scale, in under a minute")
+    parser.add_argument("--show", metavar="JSON", help="print the table of a saved run and stop")
     args = parser.parse_args()
+    if args.show:
+        print_table(json.loads(Path(args.show).read_text()))
+        return
     scale = SCALES["quick" if args.quick else "full"]
     started = time.monotonic()
     require_tools()
@@ -577,25 +581,26 @@ def print_table(r: dict) -> None:
         f"{nginx_keep:,.0f} with keep-alive"
     )
     say("")
-    columns = [("page", -9), ("queries", 8), ("median ms", 11), ("p95 ms", 9), ("uncached r/s", 14)]
-    columns += [("% nginx", 9), ("cached r/s", 12), ("% nginx", 9)]
+    columns = [("page", -9), ("queries", 8), ("median ms", 10), ("p95 ms", 8), ("uncached r/s", 13)]
+    columns += [("%", 7), ("p50/p99 ms", 13), ("cached r/s", 11), ("%", 7), ("p50/p99 ms", 12)]
     say("".join(f"{label:<{-width}}" if width < 0 else f"{label:>{width}}" for label, width in columns))
     for name, figures in r["pages"].items():
-        http = r["http"][name]
-        say(
-            f"{name:<9}{figures['queries']:>8}{figures['median_ms']:>11}{figures['p95_ms']:>9}"
-            f"{http['uncached']['requests_per_second']:>14,.0f}{http['uncached']['percent_of_nginx']:>8}%"
-            f"{http['cached']['requests_per_second']:>12,.0f}{http['cached']['percent_of_nginx']:>8}%"
-        )
+        row = [name.ljust(9), f"{figures['queries']:>8}", f"{figures['median_ms']:>10}", f"{figures['p95_ms']:>8}"]
+        for mode, width in (("uncached", 13), ("cached", 11)):
+            http = r["http"][name][mode]
+            latency = f"{http['p50_ms']:.0f}/{http['p99_ms']:.0f}"
+            row += [f"{http['requests_per_second']:>{width},.0f}", f"{http['percent_of_nginx']:>6}%"]
+            row += [f"{latency:>{13 if mode == 'uncached' else 12}}"]
+        say("".join(row))
     say("")
-    say(f"{'growth':<28}" + "".join(f"{size:>12,}" for size in r["growth"]["article"]))
+    say(f"{'growth':<28}" + "".join(f"{int(size):>12,}" for size in r["growth"]["article"]))
     say(f"{'article queries':<28}" + "".join(f"{f['queries']:>12}" for f in r["growth"]["article"].values()))
     say(f"{'article median ms':<28}" + "".join(f"{f['median_ms']:>12}" for f in r["growth"]["article"].values()))
     say(f"{'search p95 ms':<28}" + "".join(f"{f['p95_ms']:>12}" for f in r["growth"]["search"].values()))
     say("")
     for size, e in r["growth"]["export"].items():
         say(
-            f"export {size:>9,} rows: admin view {e['admin_view']['seconds']:.2f} s "
+            f"export {int(size):>9,} rows: admin view {e['admin_view']['seconds']:.2f} s "
             f"({e['admin_view']['peak_rss_mb']} MB), "
             f"command {e['command']['seconds']:.2f} s ({e['command']['peak_rss_mb']} MB), "
             f"COPY {e['copy_to_stdout']['seconds']:.2f} s: {e['view_to_copy']}x / {e['command_to_copy']}x COPY"
