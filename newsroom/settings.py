@@ -138,7 +138,8 @@ CONTENT_VERSION_SHARED = bool(REDIS_URL)
 CONTENT_VERSION_LOCAL_SECONDS = env_int("CONTENT_VERSION_LOCAL_SECONDS", 10)
 CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600)
 # Whole public pages for anonymous readers are kept in the cache (0 turns it off, e.g. to measure).
-PAGE_CACHE = env_bool("PAGE_CACHE", True)
+# Off by default in development, where an edited template must show on the next reload.
+PAGE_CACHE = env_bool("PAGE_CACHE", not DEBUG)
 # Public pages tell browsers and proxies to keep them this long (and to serve them stale for as long
 # again while they fetch a fresh copy).
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 60)

@@ -12,6 +12,8 @@ os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="newsroom-test-media
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 # Mail is sent in the request, so tests can read the outbox as soon as the response is back.
 os.environ.setdefault("NEWSLETTER_MAIL_IN_BACKGROUND", "0")
+# The whole-page cache is tested as production runs it.
+os.environ.setdefault("PAGE_CACHE", "1")
 
 from newsroom.settings import *  # noqa: E402, F403
 
