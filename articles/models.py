@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import connection, models
-from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -264,13 +264,14 @@ class ArticleQuerySet(models.QuerySet):
             .annotate(n=Count("*"))
             .values("n")
         )
-        # Candidates: the picks, and the articles sharing most tags (newest first on a tie), a bounded
-        # number of them however many articles carry a popular tag.
+        # Candidates: the picks, and the published articles sharing most tags (newest first on a tie),
+        # a bounded number of them however many articles carry a popular tag.
         most_shared = (
-            sharing_tags.exclude(content_object_id=article.pk)
+            sharing_tags.filter(published_filter("content_object__"))
+            .exclude(content_object_id=article.pk)
             .values("content_object_id")
-            .annotate(n=Count("*"))
-            .order_by("-n", "-content_object_id")
+            .annotate(n=Count("*"), newest=Max("content_object__published_at"))
+            .order_by("-n", "-newest", "-content_object_id")
             .values("content_object_id")
         )
         if connection.features.supports_slicing_ordering_in_compound:

@@ -292,6 +292,7 @@ def _store_by_copy(rows: list[_Row], *, consent_note: str, note: str, now) -> in
     and subscriptions already there (or added meanwhile by a reader signing up) are left as they are."""
     subscriber, subscription, event = (m._meta.db_table for m in (Subscriber, Subscription, ConsentEvent))
     with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS import_rows")  # an earlier import in this same transaction
         cursor.execute(
             "CREATE TEMPORARY TABLE import_rows (email text, newsletter_id bigint, status text, "
             "subscribed_at timestamptz, confirmed_at timestamptz, unsubscribed_at timestamptz) ON COMMIT DROP"

@@ -73,3 +73,23 @@ def test_an_article_is_never_related_to_itself_and_never_listed_twice():
     related = page_article(article).related_news()
 
     assert related == [pick]
+
+
+def test_unpublished_articles_sharing_tags_do_not_crowd_out_a_published_one():
+    news, business = SectionFactory(slug="news"), SectionFactory(slug="business")
+    article = ArticleFactory(section=news, tags=["river", "housing"], published_at=hours_ago(96))
+    match = ArticleFactory(section=business, tags=["river"], published_at=hours_ago(48))
+    for _ in range(55):  # more than the candidates ranked, all sharing both tags, none published
+        ArticleFactory(section=business, tags=["river", "housing"], status=Article.Status.DRAFT, published_at=None)
+    for hours in (1, 2, 3, 4):
+        ArticleFactory(section=news, published_at=hours_ago(hours))
+
+    assert page_article(article).related_news()[0] == match
+
+
+def test_among_many_equally_related_the_newest_by_date_come_first():
+    article = ArticleFactory(tags=["river"], published_at=hours_ago(2000))
+    # Created oldest-id-newest-date first: ids and publication dates run opposite ways.
+    sharing = [ArticleFactory(tags=["river"], published_at=hours_ago(n + 1)) for n in range(55)]
+
+    assert page_article(article).related_news() == sharing[:4]

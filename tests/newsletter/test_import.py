@@ -267,3 +267,11 @@ def test_an_upload_over_the_size_limit_is_refused(client, login_as, the_daily, s
 
     assert "larger than 1 MB" in response.content.decode()
     assert not Subscription.objects.exists()
+
+
+def test_two_imports_in_one_transaction_both_go_in(the_daily):
+    """A batch job importing several files at once (each import's working table is its own)."""
+    first = run("email\nann@example.org\n", the_daily)
+    second = run("email\nbob@example.org\nann@example.org\n", the_daily)
+
+    assert (first.created, second.created, second.already_there) == (1, 1, 1)
