@@ -388,6 +388,8 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"], name="article_published_idx"),
             models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
             models.Index(fields=["status", "-top_story", "-published_at"], name="article_front_page_idx"),
+            # Whether an article is public, by id, without reading the row: related news checks hundreds.
+            models.Index(fields=["id"], include=["status", "published_at"], name="article_visibility_idx"),
         ]
 
     def __str__(self):
