@@ -373,7 +373,7 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
 
     @admin.action(description="Make selected top stories on the home page", permissions=["publish"])
     def make_top_story(self, request, queryset):
-        self._bulk_step(request, queryset, partial(article_set_top_story, top_story=True), "made top stories")
+        self._bulk_step(request, queryset, partial(article_set_top_story, top_story=True), "now among the top stories")
 
     @admin.action(description="Take selected out of the top stories", permissions=["publish"])
     def remove_top_story(self, request, queryset):

@@ -440,7 +440,10 @@ def main() -> None:
     parser.add_argument("--show", metavar="JSON", help="print the table of a saved run and stop")
     args = parser.parse_args()
     if args.show:
-        print_table(json.loads(Path(args.show).read_text()))
+        try:
+            print_table(json.loads(Path(args.show).read_text()))
+        except (OSError, ValueError, KeyError) as exc:
+            raise SystemExit(f"{args.show} is not a saved benchmark run ({exc!r}).") from None
         return
     scale = SCALES["quick" if args.quick else "full"]
     started = time.monotonic()
