@@ -8,7 +8,8 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from taggit.models import Tag
 
-        from . import freshness
+        from newsroom import freshness
+
         from . import models as m
 
         # Everything readers see of an article and around it.

@@ -2,7 +2,8 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.utils.functional import SimpleLazyObject
 
-from . import freshness
+from newsroom import freshness
+
 from .models import Section
 
 

@@ -27,7 +27,8 @@ def index_articles(articles) -> None:
     body C, stemmed in English."""
     if connection.vendor != "postgresql":
         return
-    from .freshness import content_changed
+    from newsroom.freshness import content_changed
+
     from .models import SEARCH_CONFIG, Article
 
     for article in articles:

@@ -5,8 +5,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from newsroom.freshness import content_changed
+
 from . import imaging
-from .freshness import content_changed
 from .models import Article, Image, OldSlug
 from .search import index_articles
 

@@ -6,7 +6,7 @@ class NewsletterConfig(AppConfig):
     verbose_name = "Audience"
 
     def ready(self):
-        from articles import freshness
+        from newsroom import freshness
 
         from .models import Newsletter
 

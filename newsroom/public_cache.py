@@ -1,7 +1,7 @@
 """What anonymous readers fetch is the same for all of them, so it is cached twice over:
 
 - whole responses in our own cache (local memory, or Redis with REDIS_URL), keyed by the content version
-  (articles/freshness.py), so a publish, edit or unpublish shows at once, and kept no longer than until
+  (newsroom/freshness.py), so a publish, edit or unpublish shows at once, and kept no longer than until
   the next scheduled article is due;
 - by browsers, proxies and CDNs, with `Cache-Control` (max-age and stale-while-revalidate),
   `Last-Modified` from the content version and an ETag (ConditionalGetMiddleware, which answers the 304s).
@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.cache import has_vary_header, patch_cache_control, set_response_etag
 from django.utils.http import http_date
 
-from articles import freshness
+from newsroom import freshness
 
 logger = logging.getLogger(__name__)
 

@@ -138,7 +138,7 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# What is cached for readers is keyed by a content version (articles/freshness.py). Only a shared cache
+# What is cached for readers is keyed by a content version (newsroom/freshness.py). Only a shared cache
 # (Redis) carries a new version to every server process; with the local-memory cache each process
 # trusts its version for this many seconds only.
 CONTENT_VERSION_SHARED = bool(REDIS_URL)

@@ -6,7 +6,7 @@ class PagesConfig(AppConfig):
     verbose_name = "Site pages"
 
     def ready(self):
-        from articles import freshness
+        from newsroom import freshness
 
         from .models import Page
 

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from articles import freshness
+from newsroom import freshness
 
 from .models import Page
 

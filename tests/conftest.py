@@ -65,8 +65,8 @@ def warm_site_chrome():
     """Fill the cached header and footer (sections, footer pages, newsletters), as every request after the
     first change of content finds them."""
     from articles import context_processors as articles_chrome
-    from articles import freshness
     from newsletter import context_processors as newsletter_chrome
+    from newsroom import freshness
     from pages import context_processors as pages_chrome
 
     freshness.cached("nav-sections", articles_chrome._sections)

@@ -7,11 +7,11 @@ import pytest
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date
 
-from articles import freshness
 from articles.models import Article
 from articles.preview import preview_url
 from articles.services import article_publish, article_save, article_unpublish
 from newsletter import tokens
+from newsroom import freshness
 from tests.factories import ArticleFactory, SectionFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db

@@ -59,7 +59,7 @@ def _whole_second_up(at: datetime) -> datetime:
 
 
 def _next_scheduled(now: datetime) -> datetime | None:
-    from .models import Article
+    from articles.models import Article
 
     return Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now).aggregate(
         next=Min("published_at")
