@@ -15,7 +15,7 @@ from reversion.models import Version
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
-from .forms import ArticleAdminForm, ImageUploadField, TagSuggestWidget
+from .forms import ArticleAdminForm, ImageUploadField, TagAdminForm, TagSuggestWidget
 from .models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from .preview import preview_url
 from .search import index_articles
@@ -471,3 +471,17 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
     @admin.display(description="Bylines")
     def byline_names(self, obj):
         return ", ".join(byline.author.name for byline in obj.bylines.all())
+
+
+# Taggit's own admin merges tags through its generic TaggedItem, which our articles do not use (merging there
+# would leave every article's tags where they were), and lets a tag be saved with no address at all.
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    form = TagAdminForm
+    list_display = ["name", "slug"]
+    ordering = ["name"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -400,7 +400,7 @@ ARTICLES = [
         ),
         "section": "business",
         "authors": ["tom-okafor"],
-        "tags": ["jobs", "farming"],
+        "tags": ["jobs", "farming", "東京"],
         "lead_image": "brackwater-meadows",
         "lead_image_caption": "The creamery buys milk from 48 farms within 30 miles of Kingsmere.",
         "hours_ago": 33,
@@ -412,6 +412,9 @@ ARTICLES = [
             "build a second production hall, a temperature-controlled maturing store capable of holding 4,000 tonnes "
             "of cheese, and a new visitor shop. Planning permission was granted last year, and construction is due to "
             "begin in the autumn.",
+            "Exports have grown fastest. A department store group in Tokyo has stocked Wendshire Blue since a "
+            "trade visit two years ago, and the new maturing store is partly meant to keep up with orders from "
+            "Japan, which now take a tenth of everything the dairy makes.",
             "The new jobs will include cheesemakers, engineers, laboratory technicians and warehouse staff. The "
             "company says most roles will pay above the Wendshire average and that it will offer twelve "
             "apprenticeships a year in partnership with Wendshire College, which is developing a food technology "
@@ -607,7 +610,7 @@ ARTICLES = [
         ),
         "section": "business",
         "authors": ["tom-okafor"],
-        "tags": ["high street", "jobs", "town council"],
+        "tags": ["high street", "jobs", "town council", "café"],
         "lead_image": "high-street-night",
         "lead_image_caption": "",
         "hours_ago": 96,

@@ -8,6 +8,7 @@ from taggit.models import Tag
 
 from . import imaging
 from .models import Article
+from .tagging import NO_ADDRESS, tag_slug
 
 
 class ImageUploadField(forms.ImageField):
@@ -187,4 +188,33 @@ class ArticleAdminForm(forms.ModelForm):
                 params={"limit": limit, "tag": too_long[0][:40]},
                 code="tag_too_long",
             )
+        if no_address := [tag for tag in tags if not tag_slug(tag)]:
+            raise forms.ValidationError(NO_ADDRESS, params={"name": no_address[0]}, code="tag_without_address")
         return tags
+
+
+class TagAdminForm(forms.ModelForm):
+    """A tag's address is filled in from its name, in the name's own script, and must not be empty."""
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields[
+            "slug"
+        ].help_text = "The tag page's address, /tags/<address>/. Leave empty to make it from the name."
+
+    def clean(self):
+        cleaned = super().clean()
+        name = cleaned.get("name")
+        if name and not cleaned.get("slug"):
+            if not (slug := tag_slug(name)):
+                self.add_error("name", forms.ValidationError(NO_ADDRESS, params={"name": name}))
+            elif Tag.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+                self.add_error("slug", f"Another tag has the address “{slug}”; choose another.")
+            else:
+                cleaned["slug"] = slug
+        return cleaned

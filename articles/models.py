@@ -14,7 +14,6 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.text import slugify
 from django_prose_editor.fields import ProseEditorField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -22,6 +21,7 @@ from taggit.models import TaggedItemBase
 from . import imaging
 from .rendering import interleave_body
 from .sanitize import BODY_EXTENSIONS, sanitize_body
+from .tagging import speaker_slug
 
 
 class Section(models.Model):
@@ -569,7 +569,7 @@ class Quote(BodyInsert):
         return f"“{self.text[:60]}” — {self.speaker_name}"
 
     def save(self, *args, **kwargs):
-        self.speaker_slug = slugify(self.speaker_name)[:120] or "unknown"
+        self.speaker_slug = speaker_slug(self.speaker_name)
         super().save(*args, **kwargs)
 
     def get_speaker_url(self):

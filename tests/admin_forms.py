@@ -14,6 +14,20 @@ def inline_management(**counts) -> dict[str, str]:
     return data
 
 
+def article_form(section, **overrides) -> dict[str, str]:
+    """A new article's form as the add page posts it."""
+    return {
+        "headline": "Council tax to rise by five per cent",
+        "slug": "council-tax-rise",
+        "standfirst": "The increase is the largest in a decade.",
+        "body": "<p>Text.</p>",
+        "section": section.pk,
+        "tags": "",
+        **inline_management(),
+        **overrides,
+    }
+
+
 def change_url(article):
     return f"/admin/articles/article/{article.pk}/change/"
 

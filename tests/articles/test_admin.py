@@ -1,7 +1,7 @@
 import pytest
 
 from articles.models import Article
-from tests.admin_forms import inline_management
+from tests.admin_forms import article_form, inline_management
 from tests.factories import ArticleFactory, AuthorFactory, ImageFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -161,19 +161,6 @@ def test_image_choosers_carry_the_preview_link(admin_client):
 def journalist(login_as, client):
     login_as("Journalist")
     return client
-
-
-def article_form(section, **overrides):
-    return {
-        "headline": "Council tax to rise by five per cent",
-        "slug": "council-tax-rise",
-        "standfirst": "The increase is the largest in a decade.",
-        "body": "<p>Text.</p>",
-        "section": section.pk,
-        "tags": "",
-        **inline_management(),
-        **overrides,
-    }
 
 
 def test_a_journalist_cannot_publish_even_with_a_forged_post(journalist):

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.urls import reverse
 from taggit.models import Tag
 
 from articles.models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
@@ -59,3 +60,15 @@ def test_every_demo_page_renders(client, settings, django_capture_on_commit_call
         assert b'class="pull-quote"' in response.content
     for section in Section.objects.all():
         assert client.get(section.get_absolute_url()).status_code == 200
+
+
+def test_the_demo_has_published_stories_tagged_in_other_scripts_with_working_tag_pages(client, settings, roles):
+    settings.DEBUG = True
+    call_command("seed_demo", verbosity=0)
+
+    for name in ["café", "東京"]:
+        tag = Tag.objects.get(name=name)
+        story = Article.objects.published().tagged(tag).get()
+        assert client.get(story.get_absolute_url()).status_code == 200
+        tag_page = client.get(reverse("articles:tag", kwargs={"slug": tag.slug}))
+        assert tag_page.status_code == 200 and story.headline in tag_page.content.decode()
