@@ -15,6 +15,8 @@ from reversion.models import Version
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
+from newsroom.admin import SafeAutocomplete
+
 from .forms import ArticleAdminForm, ImageUploadField, TagAdminForm, TagSuggestWidget
 from .models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from .preview import preview_url
@@ -69,7 +71,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(SafeAutocomplete, admin.ModelAdmin):
     list_display = ["name", "job_title", "user"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "job_title"]
@@ -130,7 +132,7 @@ class ImageAdmin(admin.ModelAdmin):
             )
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(SafeAutocomplete, admin.TabularInline):
     model = Byline
     extra = 1
     autocomplete_fields = ["author"]
@@ -138,7 +140,7 @@ class BylineInline(admin.TabularInline):
     fields = ["author", "order"]
 
 
-class FigureInline(ImagePreviewMixin, admin.StackedInline):
+class FigureInline(SafeAutocomplete, ImagePreviewMixin, admin.StackedInline):
     model = Figure
     extra = 0
     autocomplete_fields = ["image"]
@@ -156,7 +158,7 @@ class QuoteInline(admin.StackedInline):
     fields = ["text", ("speaker_name", "speaker_role"), "position"]
 
 
-class RelatedArticleInline(admin.TabularInline):
+class RelatedArticleInline(SafeAutocomplete, admin.TabularInline):
     model = RelatedArticle
     fk_name = "from_article"
     extra = 0
@@ -206,7 +208,7 @@ class CorrectionInline(admin.TabularInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
+class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
     list_display = [
         "headline",
         "preview",

@@ -17,10 +17,6 @@ SITEMAPS = {
     "pages": PageSitemap,
 }
 
-admin.site.site_header = f"{settings.SITE_NAME} newsroom"
-admin.site.site_title = "Newsroom"
-admin.site.index_title = "Back office"
-
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap_index"),

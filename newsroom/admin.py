@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpResponseRedirect
+
+
+class InputChecks:
+    """Parameters of the change list that Django's admin answered with a 500."""
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as exc:  # ?published_at__year=99999999999999999999: a date no calendar has
+            raise IncorrectLookupParameters(exc) from exc
+
+    def response_action(self, request, queryset):
+        """A selection that names no row ('_selected_action=abc') is refused with a message; Django looked it up
+        as a primary key."""
+        if not all(_names_a_row(self.model._meta.pk, value) for value in request.POST.getlist(ACTION_CHECKBOX_NAME)):
+            self.message_user(request, "Nothing was done: the selection was not valid. Select again.", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+
+class NewsroomAdminSite(admin.AdminSite):
+    site_header = f"{settings.SITE_NAME} newsroom"
+    site_title = "Newsroom"
+    index_title = "Back office"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every model's admin, ours and the contrib apps', checks the change list's parameters."""
+        admin_class = admin_class or admin.ModelAdmin
+        checked = type(admin_class.__name__, (InputChecks, admin_class), {"__module__": admin_class.__module__})
+        super().register(model_or_iterable, checked, **options)
+
+
+class CheckedValues:
+    """Re-showing a posted value that names no row ('section=1\\x00', 'lead_image=abc') drops it, where
+    Django's autocomplete widget looked it up and answered 500 instead of showing the form's error."""
+
+    def optgroups(self, name, value, attr=None):
+        target = self.field.remote_field.model._meta.get_field(
+            getattr(self.field.remote_field, "field_name", None) or self.field.remote_field.model._meta.pk.name
+        )
+        return super().optgroups(name, [v for v in value if _names_a_row(target, v)], attr)
+
+
+def _names_a_row(field, value) -> bool:
+    try:
+        value = field.to_python(value)
+    except ValidationError:
+        return False
+    if isinstance(value, int):  # SQLite cannot even compare a number past 64 bits
+        low, high = connection.ops.integer_field_range(field.get_internal_type())
+        return (low is None or value >= low) and (high is None or value <= high)
+    return True
+
+
+class CheckedAutocompleteSelect(CheckedValues, AutocompleteSelect):
+    pass
+
+
+class CheckedAutocompleteSelectMultiple(CheckedValues, AutocompleteSelectMultiple):
+    pass
+
+
+class SafeAutocomplete:
+    """For admins and inlines with autocomplete_fields."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = CheckedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
