@@ -18,7 +18,7 @@ def site(request):
         "site_root": site_root,
         # Cached until something readers see changes: no query on most requests.
         "nav_sections": SimpleLazyObject(
-            lambda: freshness.cached("nav-sections", _sections, version=getattr(request, "content_version", None))
+            lambda: freshness.cached("nav-sections", _sections, within=getattr(request, "content_snapshot", None))
         ),
     }
 

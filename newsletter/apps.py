@@ -11,3 +11,4 @@ class NewsletterConfig(AppConfig):
         from .models import Newsletter
 
         freshness.watch(Newsletter)  # its name and description are in every page's sign-up form
+        freshness.fragment("signup-newsletters")

@@ -11,7 +11,7 @@ def signup(request):
     return {
         "signup_newsletters": SimpleLazyObject(
             lambda: freshness.cached(
-                "signup-newsletters", _newsletters, version=getattr(request, "content_version", None)
+                "signup-newsletters", _newsletters, within=getattr(request, "content_snapshot", None)
             )
         ),
         "signup_consent": consent_text,

@@ -1,9 +1,13 @@
 """Per-client limits kept in the cache (local memory on a laptop, Redis in production)."""
 
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+
+from newsroom.redis_cache import log_cache_failure
 
 logger = logging.getLogger(__name__)
 
@@ -17,18 +21,35 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+# Counts kept in this process while the shared cache is out of reach: each process then limits on its own.
+_fallback = LocMemCache("ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+_said_at = 0.0
+
+
 def hit(key: str, *, limit: int, window_seconds: int) -> bool:
-    """Count one attempt; False once the limit for this window is passed. With the cache out of reach
-    the attempt is let through (and logged): sign-ups still need the address's owner to confirm."""
-    cache_key = f"ratelimit:{key}"
+    """Count one attempt; False once the limit for this window is passed. With the shared cache out of reach
+    the count goes on in this process alone (so with N processes up to N times the limit gets through), and
+    the log says so, at most once a minute."""
     try:
-        cache.add(cache_key, 0, timeout=window_seconds)
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=window_seconds)
-            count = 1
-    except Exception:
-        logger.exception("Rate limit %s not counted: the cache is out of reach", key)
-        return True
-    return count <= limit
+        return _count(cache, key, window_seconds) <= limit
+    except Exception as exc:
+        log_cache_failure(exc, f"count rate limit {key}")
+        _say_per_process()
+        return _count(_fallback, key, window_seconds) <= limit
+
+
+def _count(store, key: str, window_seconds: int) -> int:
+    cache_key = f"ratelimit:{key}"
+    store.add(cache_key, 0, timeout=window_seconds)
+    try:
+        return store.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        store.set(cache_key, 1, timeout=window_seconds)
+        return 1
+
+
+def _say_per_process() -> None:
+    global _said_at
+    if time.monotonic() - _said_at > 60:
+        _said_at = time.monotonic()
+        logger.warning("Rate limits are counted per process while the cache is out of reach.")

@@ -17,7 +17,7 @@ import itertools
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -26,6 +26,8 @@ from django.db import transaction
 from django.db.models import Min
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
+
+from .redis_cache import log_cache_failure
 
 VERSION_KEY = "content-version"
 logger = logging.getLogger(__name__)
@@ -69,8 +71,8 @@ def _next_scheduled(now: datetime) -> datetime | None:
 def _read() -> ContentVersion | None:
     try:
         return cache.get(VERSION_KEY)
-    except Exception:  # a cache outage must not take the site down: render uncached meanwhile
-        logger.exception("Cannot read the content version from the cache")
+    except Exception as exc:  # a cache outage must not take the site down: render uncached meanwhile
+        log_cache_failure(exc, "read the content version")
         return None
 
 
@@ -78,14 +80,17 @@ def _store(version: ContentVersion) -> ContentVersion:
     timeout = None if settings.CONTENT_VERSION_SHARED else settings.CONTENT_VERSION_LOCAL_SECONDS
     try:
         cache.set(VERSION_KEY, version, timeout)
-    except Exception:
-        logger.exception("Cannot store the content version in the cache")
+    except Exception as exc:
+        log_cache_failure(exc, "store the content version")
     return version
 
 
-def _new_version(at: datetime, *, committed: bool, commit: str = "") -> ContentVersion:
+_UNREAD = object()
+
+
+def _new_version(at: datetime, *, committed: bool, commit: str = "", previous=_UNREAD) -> ContentVersion:
     """A new key; and, for a committed change (or a scheduled time reached), a later changed_at."""
-    previous = _read()
+    previous = _read() if previous is _UNREAD else previous
     now_ns = time.time_ns()
     if previous is None:  # first use, or the cache was emptied: nothing can be newer than now
         return _store(ContentVersion(f"{now_ns:x}", _whole_second_up(timezone.now()), _next_scheduled(timezone.now())))
@@ -106,15 +111,19 @@ def _new_version(at: datetime, *, committed: bool, commit: str = "") -> ContentV
     )
 
 
-def current() -> ContentVersion:
-    """The version readers' content is at now (a cache read; a query only when it has to move on)."""
-    version = _read()
+def _up_to_date(version: ContentVersion | None) -> ContentVersion:
     now = timezone.now()
     if version is None:
-        return _new_version(now, committed=True)
+        return _new_version(now, committed=True, previous=None)
     if version.next_change_at is not None and version.next_change_at <= now:
-        return _new_version(version.next_change_at, committed=True)  # a scheduled article has just gone out
+        # A scheduled article has just gone out.
+        return _new_version(version.next_change_at, committed=True, previous=version)
     return version
+
+
+def current() -> ContentVersion:
+    """The version readers' content is at now (a cache read; a query only when it has to move on)."""
+    return _up_to_date(_read())
 
 
 def content_changed() -> None:
@@ -144,15 +153,75 @@ def _transaction_token() -> str:
     return outermost.freshness_token
 
 
-def cached(name: str, build, *, version: ContentVersion | None = None):
-    """`build()`'s value, kept in the cache until the content version moves on."""
-    version = version or current()
-    timeout = version.seconds_valid(timezone.now()) or settings.CONTENT_CACHE_SECONDS
+FRAGMENTS: set[str] = set()
+
+
+def fragment(name: str) -> str:
+    """Declare a cached fragment (a part of every page, such as the header's sections), so that each request
+    reads it in its one round trip to the cache; returns its cache key."""
+    FRAGMENTS.add(name)
+    return f"fragment:{name}"
+
+
+@dataclass
+class Snapshot:
+    """What one request reads from the cache in one round trip: the content version, every fragment and, for
+    an anonymous reader, the page. Values are kept with the version key they were made under and count only
+    under that version. What the request makes meanwhile is written back in one round trip at its end."""
+
+    version: ContentVersion
+    found: dict = field(default_factory=dict)
+    made: dict = field(default_factory=dict)
+
+    def get(self, key: str):
+        stored = self.found.get(key)
+        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version.key:
+            return stored[1]
+        return None
+
+    def keep(self, key: str, value) -> None:
+        self.made[key] = (self.version.key, value)
+
+    def timeout(self) -> int:
+        until_next = self.version.seconds_valid(timezone.now())
+        return min(until_next or settings.CONTENT_CACHE_SECONDS, settings.CONTENT_CACHE_SECONDS)
+
+    def write(self) -> None:
+        if not self.made:
+            return
+        try:
+            cache.set_many(self.made, self.timeout())
+        except Exception as exc:
+            log_cache_failure(exc, "store pages and fragments")
+        self.made = {}
+
+
+def snapshot(*keys: str) -> Snapshot:
+    """The content version, every declared fragment and these keys, in one round trip to the cache."""
+    wanted = [VERSION_KEY, *(f"fragment:{name}" for name in sorted(FRAGMENTS)), *keys]
     try:
-        return cache.get_or_set(f"{name}:{version.key}", build, min(timeout, settings.CONTENT_CACHE_SECONDS))
-    except Exception:
-        logger.exception("Cannot use the cache for %s", name)
-        return build()
+        found = cache.get_many(wanted)
+    except Exception as exc:
+        log_cache_failure(exc, "read the content version, fragments and page")
+        found = {}
+    version = found.pop(VERSION_KEY, None)
+    return Snapshot(_up_to_date(version if isinstance(version, ContentVersion) else None), found)
+
+
+def cached(name: str, build, *, within: Snapshot | None = None):
+    """`build()`'s value, kept in the cache until the content version moves on. Within a request's snapshot
+    it costs no round trip of its own; elsewhere (a command, a test) it reads and writes the cache itself."""
+    key = fragment(name)
+    own = within is None
+    if own:
+        within = snapshot()
+    value = within.get(key)
+    if value is None:
+        value = build()
+        within.keep(key, value)
+        if own:
+            within.write()
+    return value
 
 
 def _on_change(sender, raw=False, action="post_save", **kwargs):
@@ -166,6 +235,6 @@ def watch(*models) -> None:
     for model in models:
         post_save.connect(_on_change, sender=model, dispatch_uid=f"freshness-save-{model._meta.label}")
         post_delete.connect(_on_change, sender=model, dispatch_uid=f"freshness-delete-{model._meta.label}")
-        for field in model._meta.local_many_to_many:
-            through = field.remote_field.through
+        for m2m in model._meta.local_many_to_many:
+            through = m2m.remote_field.through
             m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"freshness-m2m-{through._meta.label}")

@@ -1,28 +1,27 @@
 """What anonymous readers fetch is the same for all of them, so it is cached twice over:
 
-- whole responses in our own cache (local memory, or Redis with REDIS_URL), keyed by the content version
+- whole responses in our own cache (local memory, or Redis with REDIS_URL), under the content version
   (newsroom/freshness.py), so a publish, edit or unpublish shows at once, and kept no longer than until
   the next scheduled article is due;
 - by browsers, proxies and CDNs, with `Cache-Control` (max-age and stale-while-revalidate),
   `Last-Modified` from the content version and an ETag (ConditionalGetMiddleware, which answers the 304s).
+
+Each request reads the content version, the site's header and footer and (for a reader) the page in one
+round trip to the cache, and writes what it made in one more.
 
 Logged-in staff (a session cookie) bypass both; so does anything that sets a cookie, varies by cookie or
 has said how it may be cached (the admin, previews, email links).
 """
 
 import hashlib
-import logging
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.cache import has_vary_header, patch_cache_control, set_response_etag
 from django.utils.http import http_date
 
 from newsroom import freshness
-
-logger = logging.getLogger(__name__)
 
 
 def is_reader_request(request) -> bool:
@@ -40,9 +39,9 @@ def is_public(response) -> bool:
     )
 
 
-def page_key(request, version: freshness.ContentVersion) -> str:
+def page_key(request) -> str:
     address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return f"page:{version.key}:{hashlib.sha256(address.encode()).hexdigest()}"
+    return f"page:{hashlib.sha256(address.encode()).hexdigest()}"
 
 
 def add_public_headers(response, version: freshness.ContentVersion) -> None:
@@ -57,46 +56,27 @@ def add_public_headers(response, version: freshness.ContentVersion) -> None:
     response["Last-Modified"] = http_date(version.changed_at.timestamp())
 
 
-def cache_get(key: str):
-    try:
-        return cache.get(key)
-    except Exception:  # a cache outage must not take the site down
-        logger.exception("Cannot read a page from the cache")
-        return None
-
-
-def cache_set(key: str, response, timeout: int) -> None:
-    try:
-        cache.set(key, response, timeout)
-    except Exception:
-        logger.exception("Cannot store a page in the cache")
-
-
 class PublicCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not is_reader_request(request):
-            return self.get_response(request)
-        version = request.content_version = freshness.current()  # read once a request
-        key = page_key(request, version) if settings.PAGE_CACHE else None
-        if key and (cached := cache_get(key)) is not None:
+        reader = is_reader_request(request)
+        key = page_key(request) if reader and settings.PAGE_CACHE else None
+        snapshot = request.content_snapshot = freshness.snapshot(*([key] if key else []))
+        if key and (cached := snapshot.get(key)) is not None:
             content, headers = cached
             response = HttpResponse(content, headers=headers)
-            add_public_headers(response, version)  # max-age shrinks as the next scheduled story nears
+            add_public_headers(response, snapshot.version)  # max-age shrinks as the next scheduled story nears
             response["X-Page-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if is_public(response):
-            add_public_headers(response, version)
+        if reader and is_public(response):
+            add_public_headers(response, snapshot.version)
             if key and request.method == "GET":
-                timeout = min(
-                    version.seconds_valid(timezone.now()) or settings.CONTENT_CACHE_SECONDS,
-                    settings.CONTENT_CACHE_SECONDS,
-                )
                 set_response_etag(response)  # hashed once here, not on every hit
                 # The bytes and headers only: cheaper to store and to rebuild than a pickled response.
-                cache_set(key, (response.content, dict(response.headers)), timeout)
+                snapshot.keep(key, (response.content, dict(response.headers)))
                 response["X-Page-Cache"] = "miss"
+        snapshot.write()
         return response

@@ -1,14 +1,103 @@
-"""Django's Redis cache, keeping one client per connection pool instead of making one per operation.
+"""Django's Redis cache, made safe to lose: short timeouts, no retries, and a circuit breaker per process.
 
-Django's client builds a new `redis.Redis` for every get and set, and building one fills a table of some
-two hundred reply handlers: a noticeable part of a cached page's time. A client is thread-safe and holds
-no connection of its own (the pool does), so one per pool is enough.
+A Redis that is down, or worse hung (accepting connections and never answering), must cost a page at most one
+short timeout, and then nothing for a while: after a failure every operation fails at once, without touching
+the network, for `CACHE_BREAKER_SECONDS`; then one request tries again (the others still fail at once), and
+its success closes the breaker. Callers already treat a failing cache as an empty one.
+
+Django's client also builds a new `redis.Redis` for every operation, filling a table of some two hundred reply
+handlers each time; a client is thread-safe and holds no connection of its own, so one per pool is kept.
 """
 
+import logging
+import threading
+import time
+from functools import wraps
+
+import redis
+from django.conf import settings
 from django.core.cache.backends import redis as django_redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+logger = logging.getLogger(__name__)
+
+
+class CacheUnavailable(redis.exceptions.ConnectionError):
+    """The breaker is open: the cache failed a moment ago and is not being asked again yet."""
+
+
+class Breaker:
+    """Closed while the cache answers; open for `seconds` after it fails; then half-open, letting one caller
+    through to try."""
+
+    def __init__(self, name: str, seconds: float):
+        self.name, self.seconds = name, seconds
+        self.open_until = 0.0
+        self._trial = threading.Lock()
+
+    def call(self, operation, *args, **kwargs):
+        if self.open_until:
+            if time.monotonic() < self.open_until or not self._trial.acquire(blocking=False):
+                raise CacheUnavailable(f"The cache at {self.name} failed less than {self.seconds:g} s ago.")
+            try:
+                return self._attempt(operation, *args, **kwargs)
+            finally:
+                self._trial.release()
+        return self._attempt(operation, *args, **kwargs)
+
+    def _attempt(self, operation, *args, **kwargs):
+        try:
+            result = operation(*args, **kwargs)
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
+            if not self.open_until or time.monotonic() >= self.open_until:
+                logger.warning(
+                    "The cache at %s did not answer (%s): carrying on without it for %g s.",
+                    self.name,
+                    exc.__class__.__name__,
+                    self.seconds,
+                )
+            self.open_until = time.monotonic() + self.seconds
+            raise
+        if self.open_until:
+            logger.warning("The cache at %s answers again.", self.name)
+            self.open_until = 0.0
+        return result
+
+
+def log_cache_failure(exc: Exception, what: str) -> None:
+    """A cache that does not answer was reported once, when its breaker opened; anything else is a fault."""
+    if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)):
+        logger.debug("Cannot %s: %s", what, exc)
+    else:
+        logger.exception("Cannot %s", what)
+
+
+_breakers: dict[str, Breaker] = {}
+_breakers_lock = threading.Lock()
+
+
+def breaker_for(location: str) -> Breaker:
+    """One breaker per server per process, shared by every thread's cache object."""
+    with _breakers_lock:
+        if location not in _breakers:
+            _breakers[location] = Breaker(location, settings.CACHE_BREAKER_SECONDS)
+        return _breakers[location]
+
+
+def _guarded(method):
+    @wraps(method)
+    def guarded(self, *args, **kwargs):
+        return self._breaker.call(method, self, *args, **kwargs)
+
+    return guarded
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
+    def __init__(self, servers, **options):
+        super().__init__(servers, **options)
+        self._breaker = breaker_for(",".join(servers))
+
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
         clients = self.__dict__.setdefault("_clients_by_pool", {})
@@ -17,8 +106,27 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             client = clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
+    add = _guarded(django_redis.RedisCacheClient.add)
+    get = _guarded(django_redis.RedisCacheClient.get)
+    set = _guarded(django_redis.RedisCacheClient.set)
+    touch = _guarded(django_redis.RedisCacheClient.touch)
+    delete = _guarded(django_redis.RedisCacheClient.delete)
+    get_many = _guarded(django_redis.RedisCacheClient.get_many)
+    has_key = _guarded(django_redis.RedisCacheClient.has_key)
+    incr = _guarded(django_redis.RedisCacheClient.incr)
+    set_many = _guarded(django_redis.RedisCacheClient.set_many)
+    delete_many = _guarded(django_redis.RedisCacheClient.delete_many)
+    clear = _guarded(django_redis.RedisCacheClient.clear)
+
 
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
-        super().__init__(server, params)
+        timeout = settings.CACHE_TIMEOUT_MS / 1000
+        options = {
+            "socket_connect_timeout": timeout,
+            "socket_timeout": timeout,
+            "retry": Retry(NoBackoff(), 0),  # a retry would double the wait on a hung server
+            **params.get("OPTIONS", {}),
+        }
+        super().__init__(server, {**params, "OPTIONS": options})
         self._class = RedisCacheClient

@@ -133,12 +133,14 @@ if REDIS_URL:
         "default": {
             "BACKEND": "newsroom.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
-            # An unreachable Redis must fail fast (pages then render uncached), not hold every worker.
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A Redis that is down or hung costs one wait of this long, then is left alone for CACHE_BREAKER_SECONDS
+# (pages render uncached meanwhile; newsroom/redis_cache.py).
+CACHE_TIMEOUT_MS = env_int("CACHE_TIMEOUT_MS", 250)
+CACHE_BREAKER_SECONDS = env_int("CACHE_BREAKER_SECONDS", 30)
 # What is cached for readers is keyed by a content version (newsroom/freshness.py). Only a shared cache
 # (Redis) carries a new version to every server process; with the local-memory cache each process
 # trusts its version for this many seconds only.

@@ -11,3 +11,4 @@ class PagesConfig(AppConfig):
         from .models import Page
 
         freshness.watch(Page)  # the footer lists them on every page
+        freshness.fragment("footer-pages")

@@ -9,7 +9,7 @@ def footer(request):
     """The pages linked from every page's footer: cached until something readers see changes."""
     return {
         "footer_pages": SimpleLazyObject(
-            lambda: freshness.cached("footer-pages", _footer_pages, version=getattr(request, "content_version", None))
+            lambda: freshness.cached("footer-pages", _footer_pages, within=getattr(request, "content_snapshot", None))
         )
     }
 
