@@ -6,6 +6,7 @@ without a real `SECRET_KEY` and `ALLOWED_HOSTS`. The README lists every variable
 """
 
 import os
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -28,6 +29,16 @@ def env_int(name: str, default: int) -> int:
         return int(value) if value else default
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from exc
+
+
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """`Night desk <desk@example.org>, ops@example.org` as the (name, address) pairs Django wants."""
+    pairs = getaddresses([os.environ.get(name, "")])
+    for _, address in pairs:
+        local, _, domain = address.rpartition("@")
+        if not local or not domain:
+            raise ImproperlyConfigured(f"{name} must list email addresses (`Name <addr>` or `addr`), comma-separated.")
+    return pairs
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
@@ -183,6 +194,8 @@ globals().update(email_settings_from_url(os.environ.get("EMAIL_URL", "console:")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Newsroom <newsroom@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Who is mailed the report of every server error (with DEBUG off).
+ADMINS = env_addresses("ADMINS")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

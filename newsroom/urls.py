@@ -21,6 +21,8 @@ admin.site.site_header = f"{settings.SITE_NAME} newsroom"
 admin.site.site_title = "Newsroom"
 admin.site.index_title = "Back office"
 
+handler500 = "newsroom.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap_index"),

@@ -86,3 +86,20 @@ def test_email_url_configures_smtp():
         "p@ss",
         "True",
     ], result.stderr
+
+
+def test_admins_are_read_as_names_and_addresses():
+    admins = 'Night desk <desk@example.org>, "Doe, Jane" <jane@example.org>,ops@example.org'
+    code = "from django.conf import settings as s; print(s.ADMINS)"
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="1", ADMINS=admins)
+
+    assert result.stdout.strip() == (
+        "[('Night desk', 'desk@example.org'), ('Doe, Jane', 'jane@example.org'), ('', 'ops@example.org')]"
+    ), result.stderr
+
+
+def test_admins_that_are_not_addresses_are_refused():
+    result = manage("check", DEBUG="1", ADMINS="night desk")
+
+    assert result.returncode != 0
+    assert "ADMINS must list email addresses" in result.stderr
