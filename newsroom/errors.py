@@ -5,5 +5,5 @@ from django.template import loader
 
 def server_error(request):
     """The 500 page, rendered without the request, so no context processor can query a database that failed."""
-    reported = bool(settings.ADMINS)
+    reported = bool(settings.ADMINS or settings.SENTRY_DSN)
     return HttpResponseServerError(loader.render_to_string("500.html", {"reported": reported}))

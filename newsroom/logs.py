@@ -15,3 +15,17 @@ class ClientErrorFilter(logging.Filter):
             record.levelno, record.levelname = logging.WARNING, "WARNING"
             record.exc_info = record.exc_text = record.stack_info = None
         return True
+
+
+def sentry_init(*, dsn: str, environment: str | None = None, traces_sample_rate: float | None = None) -> None:
+    """Reports errors to Sentry. Left to its defaults, the SDK sends no personal data of readers or staff:
+    no IP addresses, cookies or user names (setting `send_default_pii` or `data_collection` would)."""
+    import sentry_sdk  # here, not above: loading it costs every process a tenth of a second
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        traces_sample_rate=traces_sample_rate,
+        integrations=[DjangoIntegration()],
+    )

@@ -31,6 +31,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from exc
 
 
+def env_float(name: str) -> float | None:
+    value = os.environ.get(name, "").strip()
+    try:
+        return float(value) if value else None
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from exc
+
+
 def env_addresses(name: str) -> list[tuple[str, str]]:
     """`Night desk <desk@example.org>, ops@example.org` as the (name, address) pairs Django wants."""
     pairs = getaddresses([os.environ.get(name, "")])
@@ -282,3 +290,14 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Errors are also reported to Sentry when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from newsroom.logs import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT") or None,
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE"),
+    )
