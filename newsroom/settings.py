@@ -112,6 +112,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "newsroom.urls"
+# Only staff sign in, and only to the back office; a rejected ?next= lands on its index, not a 404.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
 TEMPLATES = [
