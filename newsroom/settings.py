@@ -6,6 +6,7 @@ without a real `SECRET_KEY` and `ALLOWED_HOSTS`. The README lists every variable
 """
 
 import os
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -28,6 +29,24 @@ def env_int(name: str, default: int) -> int:
         return int(value) if value else default
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from exc
+
+
+def env_float(name: str) -> float | None:
+    value = os.environ.get(name, "").strip()
+    try:
+        return float(value) if value else None
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from exc
+
+
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """`Night desk <desk@example.org>, ops@example.org` as the (name, address) pairs Django wants."""
+    pairs = getaddresses([os.environ.get(name, "")])
+    for _, address in pairs:
+        local, _, domain = address.rpartition("@")
+        if not local or not domain:
+            raise ImproperlyConfigured(f"{name} must list email addresses (`Name <addr>` or `addr`), comma-separated.")
+    return pairs
 
 
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
@@ -78,6 +97,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "newsroom.head.HeadMiddleware",
     "newsroom.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -93,6 +113,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "newsroom.urls"
+# Only staff sign in, and only to the back office; a rejected ?next= lands on its index, not a 404.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 
 TEMPLATES = [
@@ -185,6 +208,8 @@ globals().update(email_settings_from_url(os.environ.get("EMAIL_URL", "console:")
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Newsroom <newsroom@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Who is mailed the report of every server error (with DEBUG off).
+ADMINS = env_addresses("ADMINS")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -258,9 +283,27 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 if env_bool("TRUST_X_FORWARDED_PROTO"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Django's own logging stays underneath: with DEBUG off, errors on the django loggers are mailed to ADMINS.
+# Requests refused for their host or for sending too much are a client's doing: one line each, never mailed.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_error": {"()": "newsroom.logs.ClientErrorFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        f"django.security.{name}": {"handlers": ["console"], "filters": ["client_error"], "propagate": False}
+        for name in ("DisallowedHost", "RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Errors are also reported to Sentry when SENTRY_DSN is set.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from newsroom.logs import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT") or None,
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE"),
+    )

@@ -17,6 +17,8 @@ SITEMAPS = {
     "pages": PageSitemap,
 }
 
+handler500 = "newsroom.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap_index"),

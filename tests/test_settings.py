@@ -86,3 +86,39 @@ def test_email_url_configures_smtp():
         "p@ss",
         "True",
     ], result.stderr
+
+
+def test_admins_are_read_as_names_and_addresses():
+    admins = 'Night desk <desk@example.org>, "Doe, Jane" <jane@example.org>,ops@example.org'
+    code = "from django.conf import settings as s; print(s.ADMINS)"
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="1", ADMINS=admins)
+
+    assert result.stdout.strip() == (
+        "[('Night desk', 'desk@example.org'), ('Doe, Jane', 'jane@example.org'), ('', 'ops@example.org')]"
+    ), result.stderr
+
+
+def test_admins_that_are_not_addresses_are_refused():
+    result = manage("check", DEBUG="1", ADMINS="night desk")
+
+    assert result.returncode != 0
+    assert "ADMINS must list email addresses" in result.stderr
+
+
+def test_sentry_is_set_up_from_the_environment_and_collects_no_personal_data():
+    code = (
+        "import sentry_sdk; o = sentry_sdk.get_client().options; "
+        "print(o['dsn'], o['environment'], o['traces_sample_rate'], o['data_collection']['user_info'])"
+    )
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DEBUG="1",
+        SENTRY_DSN="http://public@127.0.0.1:9/1",  # the discard port on loopback: nothing leaves the machine
+        SENTRY_ENVIRONMENT="staging",
+        SENTRY_TRACES_SAMPLE_RATE="0.25",
+    )
+
+    assert result.stdout.split() == ["http://public@127.0.0.1:9/1", "staging", "0.25", "False"], result.stderr
