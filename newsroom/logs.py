@@ -28,4 +28,6 @@ def sentry_init(*, dsn: str, environment: str | None = None, traces_sample_rate:
         environment=environment,
         traces_sample_rate=traces_sample_rate,
         integrations=[DjangoIntegration()],
+        # A stack frame's variables can hold a subscriber's address: they stay on our side.
+        include_local_variables=False,
     )

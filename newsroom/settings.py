@@ -292,7 +292,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
         f"django.security.{name}": {"handlers": ["console"], "filters": ["client_error"], "propagate": False}
-        for name in ("DisallowedHost", "RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")
+        for name in (
+            "DisallowedHost",
+            "RequestDataTooBig",
+            "TooManyFieldsSent",
+            "TooManyFilesSent",
+            "SuspiciousMultipartForm",
+        )
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

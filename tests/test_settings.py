@@ -108,7 +108,8 @@ def test_admins_that_are_not_addresses_are_refused():
 def test_sentry_is_set_up_from_the_environment_and_collects_no_personal_data():
     code = (
         "import sentry_sdk; o = sentry_sdk.get_client().options; "
-        "print(o['dsn'], o['environment'], o['traces_sample_rate'], o['data_collection']['user_info'])"
+        "print(o['dsn'], o['environment'], o['traces_sample_rate'], o['data_collection']['user_info'], "
+        "o['include_local_variables'])"
     )
     result = manage(
         "shell",
@@ -121,4 +122,4 @@ def test_sentry_is_set_up_from_the_environment_and_collects_no_personal_data():
         SENTRY_TRACES_SAMPLE_RATE="0.25",
     )
 
-    assert result.stdout.split() == ["http://public@127.0.0.1:9/1", "staging", "0.25", "False"], result.stderr
+    assert result.stdout.split() == ["http://public@127.0.0.1:9/1", "staging", "0.25", "False", "False"], result.stderr
