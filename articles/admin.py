@@ -112,6 +112,24 @@ class ImageAdmin(admin.ModelAdmin):
             raise Http404("This image has no renditions yet.")
         return redirect(renditions[0].url)
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return Image.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return Image.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("articles.publish_article"):
+            actions.pop("delete_selected", None)  # deleting many at once skips the per-image check
+        return actions
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.uploaded_by = request.user

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import connection, models
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -40,10 +40,31 @@ class Section(models.Model):
         return reverse("articles:section", kwargs={"slug": self.slug})
 
 
+class ImageQuerySet(models.QuerySet):
+    def in_use(self):
+        """Images readers see: on a published or scheduled article (lead image or figure), or an author's photo."""
+        on_article = Article.objects.filter(status=Article.Status.PUBLISHED)
+        return self.filter(
+            Exists(on_article.filter(lead_image=OuterRef("pk")))
+            | Exists(on_article.filter(figures__image=OuterRef("pk")))
+            | Exists(Author.objects.filter(photo=OuterRef("pk")))
+        )
+
+    def editable_by(self, user):
+        """Editors change every image; others only their own uploads, and only while readers cannot see them."""
+        if user.has_perm("articles.publish_article"):
+            return self
+        return self.filter(uploaded_by=user).exclude(pk__in=self.in_use().values("pk"))
+
+
 class Image(models.Model):
     """A media-library entry: one uploaded picture, reusable across articles."""
 
-    file = models.ImageField(upload_to="images/%Y/%m/")
+    file = models.ImageField(
+        upload_to="images/%Y/%m/",
+        help_text="A new file replaces the picture everywhere it is used. Once it is on a published or scheduled "
+        "article, or is an author's photo, only editors can change it.",
+    )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt_text = models.CharField(
@@ -57,6 +78,8 @@ class Image(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ImageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
