@@ -217,10 +217,21 @@ class StateFilter(admin.SimpleListFilter):
 
 
 class CorrectionInline(admin.TabularInline):
+    """Once the article has been public, its corrections are a record: new ones are added, none edited or removed."""
+
     model = Correction
     extra = 0
     fields = ["published_at", "text"]
-    verbose_name_plural = "corrections (shown on the article, which is then marked updated)"
+    verbose_name_plural = (
+        "corrections (shown on the article, which is then marked updated; once readers have seen the article "
+        "they are kept as published: to put one right, add another)"
+    )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.has_been_public)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.has_been_public)
 
 
 @admin.register(Article)

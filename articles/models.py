@@ -167,6 +167,10 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_filter())
 
+    def been_public(self):
+        """Articles readers have seen: their first publication time has come (they may be off the site since)."""
+        return self.filter(first_published_at__lte=timezone.now())
+
     def by(self, user):
         """Articles the user started or has a byline on."""
         return self.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
@@ -455,6 +459,11 @@ class Article(models.Model):
         )
 
     @property
+    def has_been_public(self) -> bool:
+        """Readers have seen it, so what it told them is on the record (see Correction)."""
+        return self.first_published_at is not None and self.first_published_at <= timezone.now()
+
+    @property
     def is_scheduled(self) -> bool:
         return (
             self.status == self.Status.PUBLISHED
@@ -498,8 +507,16 @@ class Article(models.Model):
         )
 
 
+class PublicRecordError(Exception):
+    """A correction readers may have read is never changed or removed; a wrong one is corrected by a new one."""
+
+
 class Correction(models.Model):
-    """A dated note saying what a published article got wrong and what was changed."""
+    """A dated note saying what a published article got wrong and what was changed.
+
+    Once the article has been public its corrections are append-only: new ones are added, none is changed or
+    deleted (deleting the whole article still removes them).
+    """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
     text = models.TextField(
@@ -516,6 +533,26 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"Correction of {self.published_at:%d %b %Y}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = (
+                Correction.objects.filter(pk=self.pk, article__in=Article.objects.been_public())
+                .values("article_id", "text", "published_at")
+                .first()
+            )
+            if stored and stored != {
+                "article_id": self.article_id,
+                "text": self.text,
+                "published_at": self.published_at,
+            }:
+                raise PublicRecordError("A published correction cannot be changed; add a new correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Article.objects.been_public().filter(pk=self.article_id).exists():
+            raise PublicRecordError("A published correction cannot be deleted; add a new correction instead.")
+        return super().delete(*args, **kwargs)
 
 
 class OldSlug(models.Model):
