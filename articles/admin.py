@@ -20,6 +20,7 @@ from .models import Article, Author, Byline, Correction, Figure, Image, Quote, R
 from .preview import preview_url
 from .search import index_articles
 from .services import (
+    ArticleBeforeRestore,
     WorkflowError,
     article_publish,
     article_save,
@@ -300,15 +301,17 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author")
 
+    @staticmethod
+    def before_restore(request) -> ArticleBeforeRestore | None:
+        """Set while an old version is being restored (see revision_view)."""
+        return getattr(request, "article_before_restore", None)
+
     def save_model(self, request, obj, form, change):
-        if (top_story := getattr(request, "article_top_story_before_restore", None)) is not None:
-            obj.top_story = top_story
         article_save(
             article=obj,
             user=request.user,
             expected_version=form.cleaned_data.get("opened_version") if change else None,
-            restoring_over=getattr(request, "article_version_before_restore", None),
-            slug_before=getattr(request, "article_slug_before_restore", None),
+            restoring=self.before_restore(request),
         )
 
     def _check_restorable(self, request, version_id, object_id=None):
@@ -320,19 +323,13 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
         return version
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        """Restore an old version. The row is locked first and its version and slug remembered, because
+        """Restore an old version. The row is locked first and where the article stands remembered, because
         restoring rewrites the row before the form is shown or saved."""
         self._check_restorable(request, version_id, object_id)
         with transaction.atomic():
-            current = (
-                Article.objects.select_for_update().filter(pk=object_id).values("version", "slug", "top_story").first()
-            )
-            if current is None:
+            request.article_before_restore = ArticleBeforeRestore.lock(object_id)
+            if request.article_before_restore is None:
                 raise Http404
-            request.article_version_before_restore = current["version"]
-            request.article_slug_before_restore = current["slug"]
-            # Restoring brings back what was written, not where the article stood on the home page.
-            request.article_top_story_before_restore = current["top_story"]
             return super().revision_view(request, object_id, version_id, extra_context)
 
     def recover_view(self, request, version_id, extra_context=None):
@@ -343,9 +340,8 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        restoring_over = getattr(request, "article_version_before_restore", None)
-        if restoring_over is not None:
-            form = type(form.__name__, (form,), {"restoring_over_version": restoring_over})
+        if (before := self.before_restore(request)) is not None:
+            form = type(form.__name__, (form,), {"restoring_over_version": before.version})
         return form
 
     def save_related(self, request, form, formsets, change):

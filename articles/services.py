@@ -1,3 +1,6 @@
+import dataclasses
+from dataclasses import dataclass
+
 import reversion
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
@@ -13,6 +16,28 @@ from .search import index_articles
 
 class EditConflict(Exception):
     """Someone else saved the article after this editor opened it."""
+
+
+@dataclass(frozen=True)
+class ArticleBeforeRestore:
+    """Where an article stood just before an old version of it was restored: what the restore keeps.
+
+    Restoring rewrites the row before the form is shown or saved, so this is read (and the row locked) first.
+    """
+
+    version: int
+    slug: str
+    top_story: bool
+
+    @classmethod
+    def lock(cls, pk) -> "ArticleBeforeRestore | None":
+        fields = [field.name for field in dataclasses.fields(cls)]
+        row = Article.objects.select_for_update().filter(pk=pk).values(*fields).first()
+        return cls(**row) if row else None
+
+    def keep(self, article: Article) -> None:
+        """A restore brings back what was written, not where the article stood on the home page."""
+        article.top_story = self.top_story
 
 
 def image_build_renditions(*, image: Image, replace: bool = False) -> int:
@@ -37,8 +62,7 @@ def article_save(
     article: Article,
     user,
     expected_version: int | None,
-    restoring_over: int | None = None,
-    slug_before: str | None = None,
+    restoring: ArticleBeforeRestore | None = None,
 ) -> Article:
     """Save an edit only if nobody else saved the article since it was opened at expected_version.
 
@@ -49,10 +73,11 @@ def article_save(
     with transaction.atomic(), reversion.create_revision():
         reversion.set_user(user)
         before = Article.objects.filter(pk=article.pk).values("slug", "first_published_at").first()
-        if restoring_over is not None:
-            if expected_version is not None and expected_version != restoring_over:
+        if restoring is not None:
+            if expected_version is not None and expected_version != restoring.version:
                 raise EditConflict
-            article.version = restoring_over + 1
+            article.version = restoring.version + 1
+            restoring.keep(article)
         elif article.pk is not None and expected_version is not None:
             claimed = Article.objects.filter(pk=article.pk, version=expected_version).update(
                 version=expected_version + 1
@@ -65,7 +90,7 @@ def article_save(
             article.created_by = user
         article.save()
         transaction.on_commit(lambda: index_articles(Article.objects.filter(pk=article.pk)))
-        old_slug = slug_before or (before and before["slug"])
+        old_slug = restoring.slug if restoring else (before and before["slug"])
         if before and old_slug != article.slug and before["first_published_at"]:
             # Readers and search engines know the old address: keep it working.
             OldSlug.objects.filter(slug=article.slug).delete()
