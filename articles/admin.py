@@ -22,6 +22,7 @@ from .search import index_articles
 from .services import (
     ArticleBeforeRestore,
     WorkflowError,
+    article_lift_embargo,
     article_publish,
     article_save,
     article_set_top_story,
@@ -261,7 +262,7 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
     autocomplete_fields = ["section", "lead_image"]
     readonly_fields = ["lead_image_preview", "preview_link", "first_published_at", "created_at", "updated_at"]
     inlines = [BylineInline, FigureInline, QuoteInline, RelatedArticleInline, CorrectionInline]
-    actions = ["submit_for_review", "publish_now", "unpublish", "make_top_story", "remove_top_story"]
+    actions = ["submit_for_review", "publish_now", "lift_embargo", "unpublish", "make_top_story", "remove_top_story"]
     change_form_template = "admin/articles/article/change_form.html"
     list_select_related = ["section", "lead_image"]
     ordering = ["-updated_at"]
@@ -332,6 +333,13 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
                 raise Http404
             return super().revision_view(request, object_id, version_id, extra_context)
 
+    def get_object(self, request, object_id, from_field=None):
+        """While restoring, the form shows what the restore keeps as it stands now, not as it was then."""
+        article = super().get_object(request, object_id, from_field)
+        if article is not None and (before := self.before_restore(request)) is not None:
+            before.keep(article)
+        return article
+
     def recover_view(self, request, version_id, extra_context=None):
         version = self._check_restorable(request, version_id)
         if Article.objects.filter(pk=version.object_id).exists():
@@ -355,6 +363,8 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
 
     def response_post_save_change(self, request, obj):
         self._workflow_button(request, obj)
+        if "_lift_embargo" in request.POST:  # back to the form, where publishing is the next step
+            return redirect(reverse("admin:articles_article_change", args=[obj.pk]))
         return super().response_post_save_change(request, obj)
 
     def response_post_save_add(self, request, obj):
@@ -362,11 +372,18 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
         return super().response_post_save_add(request, obj)
 
     def _workflow_button(self, request, article):
-        """The form's 'Save and submit for review' / 'Save and publish' buttons: save, then the step."""
-        step = {"_submit_for_review": article_submit, "_publish_now": article_publish}
-        for name, service in step.items():
-            if name in request.POST:
-                self._run_step(request, service, Article.objects.get(pk=article.pk))
+        """The form's 'Save and submit for review' / 'Save and publish' / 'Save and lift embargo' buttons: save,
+        then the step. A browser sends only the button pressed; a post naming several takes none of them."""
+        steps = {
+            "_submit_for_review": article_submit,
+            "_publish_now": article_publish,
+            "_lift_embargo": article_lift_embargo,
+        }
+        pressed = [service for name, service in steps.items() if name in request.POST]
+        if len(pressed) > 1:
+            self.message_user(request, f"“{article}” was saved; take one step at a time.", messages.ERROR)
+        elif pressed:
+            self._run_step(request, pressed[0], Article.objects.get(pk=article.pk))
 
     def _run_step(self, request, service, article) -> bool:
         try:
@@ -391,6 +408,10 @@ class ArticleAdmin(ImagePreviewMixin, VersionAdmin):
     @admin.action(description="Publish selected now", permissions=["publish"])
     def publish_now(self, request, queryset):
         self._bulk_step(request, queryset, article_publish, "published")
+
+    @admin.action(description="Lift the embargo on selected", permissions=["publish"])
+    def lift_embargo(self, request, queryset):
+        self._bulk_step(request, queryset, article_lift_embargo, "no longer under embargo")
 
     @admin.action(description="Unpublish selected", permissions=["publish"])
     def unpublish(self, request, queryset):

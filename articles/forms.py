@@ -8,6 +8,7 @@ from taggit.models import Tag
 
 from . import imaging
 from .models import Article
+from .services import EMBARGO_LIFTED_BY_ITS_OWN_STEP, embargo_lifted
 
 
 class ImageUploadField(forms.ImageField):
@@ -182,6 +183,12 @@ class ArticleAdminForm(forms.ModelForm):
             "meta_description": forms.Textarea(attrs={"rows": 2}),
             "lead_image_caption": forms.TextInput(attrs={"class": "vLargeTextField"}),
         }
+
+    def clean_embargo_until(self):
+        until = self.cleaned_data["embargo_until"]
+        if self.instance.pk and embargo_lifted(self.instance.embargo_until, until):
+            raise forms.ValidationError(EMBARGO_LIFTED_BY_ITS_OWN_STEP, code="embargo_lifted")
+        return until
 
     def clean_tags(self):
         tags = self.cleaned_data["tags"]

@@ -378,7 +378,9 @@ class Article(models.Model):
     embargo_until = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Nobody, editors included, can publish or schedule this article before this time.",
+        help_text="Nobody, editors included, can publish or schedule this article before this time. Saving can "
+        "set it or move it later; to clear it or bring it forward, an editor uses “Save and lift embargo”, "
+        "which the log records.",
     )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,5 +1,6 @@
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 
 import reversion
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -12,6 +13,17 @@ from . import imaging
 from .freshness import content_changed
 from .models import Article, Image, OldSlug
 from .search import index_articles
+
+EMBARGO_LIFTED_BY_ITS_OWN_STEP = (
+    "An embargo cannot be cleared or brought forward by saving the article. Lifting it is a step of its own, "
+    "kept in the log: press “Save and lift embargo”, or choose “Lift the embargo on selected” in the list of "
+    "articles; then set a new embargo if one is needed."
+)
+
+
+def embargo_lifted(in_force: datetime | None, new: datetime | None) -> bool:
+    """Whether `new` clears the embargo in force or brings it forward (forms post whole seconds)."""
+    return in_force is not None and (new is None or new < in_force.replace(microsecond=0))
 
 
 class EditConflict(Exception):
@@ -28,6 +40,7 @@ class ArticleBeforeRestore:
     version: int
     slug: str
     top_story: bool
+    embargo_until: datetime | None
 
     @classmethod
     def lock(cls, pk) -> "ArticleBeforeRestore | None":
@@ -36,8 +49,10 @@ class ArticleBeforeRestore:
         return cls(**row) if row else None
 
     def keep(self, article: Article) -> None:
-        """A restore brings back what was written, not where the article stood on the home page."""
+        """A restore brings back what was written, not where the article stood on the home page, nor its
+        embargo: only its own step lifts that."""
         article.top_story = self.top_story
+        article.embargo_until = self.embargo_until
 
 
 def image_build_renditions(*, image: Image, replace: bool = False) -> int:
@@ -72,7 +87,9 @@ def article_save(
     """
     with transaction.atomic(), reversion.create_revision():
         reversion.set_user(user)
-        before = Article.objects.filter(pk=article.pk).values("slug", "first_published_at").first()
+        before = Article.objects.filter(pk=article.pk).values("slug", "first_published_at", "embargo_until").first()
+        if restoring is None and before and embargo_lifted(before["embargo_until"], article.embargo_until):
+            raise WorkflowError(EMBARGO_LIFTED_BY_ITS_OWN_STEP)
         if restoring is not None:
             if expected_version is not None and expected_version != restoring.version:
                 raise EditConflict
@@ -136,6 +153,24 @@ def article_publish(*, article: Article, user, at=None) -> Article:
     article_save(article=article, user=user, expected_version=article.version)
     scheduled = at > timezone.now()
     _log(article, user, f"Scheduled for {timezone.localtime(at):%d %B %Y %H:%M}." if scheduled else "Published.")
+    return article
+
+
+@transaction.atomic
+def article_lift_embargo(*, article: Article, user) -> Article:
+    """Let an embargoed article be published before its embargo: an editor's step of its own, logged.
+
+    Only that field changes, as for top stories: readers see nothing, but the version moves on so a form
+    opened before this cannot put the embargo back unnoticed.
+    """
+    if not user.has_perm("articles.publish_article"):
+        raise PermissionDenied("Only editors can lift an embargo.")
+    until = Article.objects.select_for_update().filter(pk=article.pk).values_list("embargo_until", flat=True).first()
+    if until is None:
+        raise WorkflowError(f"“{article}” has no embargo to lift.")
+    Article.objects.filter(pk=article.pk).update(embargo_until=None, version=F("version") + 1)
+    article.refresh_from_db(fields=["embargo_until", "version"])
+    _log(article, user, f"Embargo lifted (it was until {timezone.localtime(until):%d %B %Y %H:%M}).")
     return article
 
 

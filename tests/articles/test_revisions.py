@@ -116,3 +116,23 @@ def test_a_restore_keeps_the_articles_place_among_the_top_stories(admin_client, 
     save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/history/{version.pk}/")
 
     assert Article.objects.get(pk=article.pk).top_story
+
+
+def test_a_restore_keeps_the_current_embargo(admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    change = f"/admin/articles/article/{article.pk}/change/"
+    save_through_the_admin(admin_client, change)  # a version without an embargo
+    version = first_version(article)
+    until = timezone.localtime(timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    save_through_the_admin(
+        admin_client, change, embargo_until_0=until.strftime("%Y-%m-%d"), embargo_until_1=until.strftime("%H:%M:%S")
+    )
+    assert Article.objects.get(pk=article.pk).embargo_until == until
+
+    save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/history/{version.pk}/")
+
+    assert Article.objects.get(pk=article.pk).embargo_until == until
