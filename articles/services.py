@@ -41,6 +41,7 @@ class ArticleBeforeRestore:
     slug: str
     top_story: bool
     embargo_until: datetime | None
+    first_published_at: datetime | None
 
     @classmethod
     def lock(cls, pk) -> "ArticleBeforeRestore | None":
@@ -50,9 +51,10 @@ class ArticleBeforeRestore:
 
     def keep(self, article: Article) -> None:
         """A restore brings back what was written, not where the article stood on the home page, nor its
-        embargo: only its own step lifts that."""
+        embargo (only its own step lifts that), nor when readers first saw it (its corrections stay final)."""
         article.top_story = self.top_story
         article.embargo_until = self.embargo_until
+        article.first_published_at = self.first_published_at
 
 
 def image_build_renditions(*, image: Image, replace: bool = False) -> int:
@@ -108,7 +110,8 @@ def article_save(
         article.save()
         transaction.on_commit(lambda: index_articles(Article.objects.filter(pk=article.pk)))
         old_slug = restoring.slug if restoring else (before and before["slug"])
-        if before and old_slug != article.slug and before["first_published_at"]:
+        was_public = restoring.first_published_at if restoring else (before and before["first_published_at"])
+        if before and old_slug != article.slug and was_public:
             # Readers and search engines know the old address: keep it working.
             OldSlug.objects.filter(slug=article.slug).delete()
             OldSlug.objects.update_or_create(slug=old_slug, defaults={"article": article})
