@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from reversion.admin import VersionAdmin
 from reversion.models import Version
+from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
@@ -60,6 +61,26 @@ class ImagePreviewMixin:
         if db_field.related_model is Image and formfield is not None:
             formfield.widget.attrs["data-image-preview"] = reverse("admin:articles_image_thumbnail", args=[0])
         return formfield
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(TaggitTagAdmin):
+    """Taggit's tag admin, with merging (which rewrites tags) only for those who may change tags: editors.
+
+    Taggit checks nothing beyond staff status on its merge page.
+    """
+
+    @admin.action(description="Merge selected tags", permissions=["change"])
+    def render_tag_form(self, request, queryset):
+        return super().render_tag_form(request, queryset)
+
+    def merge_tags_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().merge_tags_view(request)
 
 
 @admin.register(Section)
