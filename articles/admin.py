@@ -22,7 +22,9 @@ from .models import Article, Author, Byline, Correction, Figure, Image, Quote, R
 from .preview import preview_url
 from .search import index_articles
 from .services import (
+    ArticleBeforeRestore,
     WorkflowError,
+    article_lift_embargo,
     article_publish,
     article_save,
     article_set_top_story,
@@ -114,6 +116,24 @@ class ImageAdmin(admin.ModelAdmin):
             raise Http404("This image has no renditions yet.")
         return redirect(renditions[0].url)
 
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return Image.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        if not allowed or obj is None:
+            return allowed
+        return Image.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("articles.publish_article"):
+            actions.pop("delete_selected", None)  # deleting many at once skips the per-image check
+        return actions
+
     def save_model(self, request, obj, form, change):
         if not change:
             obj.uploaded_by = request.user
@@ -201,10 +221,21 @@ class StateFilter(admin.SimpleListFilter):
 
 
 class CorrectionInline(admin.TabularInline):
+    """Once the article has been public, its corrections are a record: new ones are added, none edited or removed."""
+
     model = Correction
     extra = 0
     fields = ["published_at", "text"]
-    verbose_name_plural = "corrections (shown on the article, which is then marked updated)"
+    verbose_name_plural = (
+        "corrections (shown on the article, which is then marked updated; once readers have seen the article "
+        "they are kept as published: to put one right, add another)"
+    )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj is not None and obj.has_been_public)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.has_been_public)
 
 
 @admin.register(Article)
@@ -233,7 +264,7 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
     autocomplete_fields = ["section", "lead_image"]
     readonly_fields = ["lead_image_preview", "preview_link", "first_published_at", "created_at", "updated_at"]
     inlines = [BylineInline, FigureInline, QuoteInline, RelatedArticleInline, CorrectionInline]
-    actions = ["submit_for_review", "publish_now", "unpublish", "make_top_story", "remove_top_story"]
+    actions = ["submit_for_review", "publish_now", "lift_embargo", "unpublish", "make_top_story", "remove_top_story"]
     change_form_template = "admin/articles/article/change_form.html"
     list_select_related = ["section", "lead_image"]
     ordering = ["-updated_at"]
@@ -273,15 +304,17 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author")
 
+    @staticmethod
+    def before_restore(request) -> ArticleBeforeRestore | None:
+        """Set while an old version is being restored (see revision_view)."""
+        return getattr(request, "article_before_restore", None)
+
     def save_model(self, request, obj, form, change):
-        if (top_story := getattr(request, "article_top_story_before_restore", None)) is not None:
-            obj.top_story = top_story
         article_save(
             article=obj,
             user=request.user,
             expected_version=form.cleaned_data.get("opened_version") if change else None,
-            restoring_over=getattr(request, "article_version_before_restore", None),
-            slug_before=getattr(request, "article_slug_before_restore", None),
+            restoring=self.before_restore(request),
         )
 
     def _check_restorable(self, request, version_id, object_id=None):
@@ -293,20 +326,21 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
         return version
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        """Restore an old version. The row is locked first and its version and slug remembered, because
+        """Restore an old version. The row is locked first and where the article stands remembered, because
         restoring rewrites the row before the form is shown or saved."""
         self._check_restorable(request, version_id, object_id)
         with transaction.atomic():
-            current = (
-                Article.objects.select_for_update().filter(pk=object_id).values("version", "slug", "top_story").first()
-            )
-            if current is None:
+            request.article_before_restore = ArticleBeforeRestore.lock(object_id)
+            if request.article_before_restore is None:
                 raise Http404
-            request.article_version_before_restore = current["version"]
-            request.article_slug_before_restore = current["slug"]
-            # Restoring brings back what was written, not where the article stood on the home page.
-            request.article_top_story_before_restore = current["top_story"]
             return super().revision_view(request, object_id, version_id, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        """While restoring, the form shows what the restore keeps as it stands now, not as it was then."""
+        article = super().get_object(request, object_id, from_field)
+        if article is not None and (before := self.before_restore(request)) is not None:
+            before.keep(article)
+        return article
 
     def recover_view(self, request, version_id, extra_context=None):
         version = self._check_restorable(request, version_id)
@@ -316,9 +350,8 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        restoring_over = getattr(request, "article_version_before_restore", None)
-        if restoring_over is not None:
-            form = type(form.__name__, (form,), {"restoring_over_version": restoring_over})
+        if (before := self.before_restore(request)) is not None:
+            form = type(form.__name__, (form,), {"restoring_over_version": before.version})
         return form
 
     def save_related(self, request, form, formsets, change):
@@ -332,6 +365,8 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
 
     def response_post_save_change(self, request, obj):
         self._workflow_button(request, obj)
+        if "_lift_embargo" in request.POST:  # back to the form, where publishing is the next step
+            return redirect(reverse("admin:articles_article_change", args=[obj.pk]))
         return super().response_post_save_change(request, obj)
 
     def response_post_save_add(self, request, obj):
@@ -339,11 +374,18 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
         return super().response_post_save_add(request, obj)
 
     def _workflow_button(self, request, article):
-        """The form's 'Save and submit for review' / 'Save and publish' buttons: save, then the step."""
-        step = {"_submit_for_review": article_submit, "_publish_now": article_publish}
-        for name, service in step.items():
-            if name in request.POST:
-                self._run_step(request, service, Article.objects.get(pk=article.pk))
+        """The form's 'Save and submit for review' / 'Save and publish' / 'Save and lift embargo' buttons: save,
+        then the step. A browser sends only the button pressed; a post naming several takes none of them."""
+        steps = {
+            "_submit_for_review": article_submit,
+            "_publish_now": article_publish,
+            "_lift_embargo": article_lift_embargo,
+        }
+        pressed = [service for name, service in steps.items() if name in request.POST]
+        if len(pressed) > 1:
+            self.message_user(request, f"“{article}” was saved; take one step at a time.", messages.ERROR)
+        elif pressed:
+            self._run_step(request, pressed[0], Article.objects.get(pk=article.pk))
 
     def _run_step(self, request, service, article) -> bool:
         try:
@@ -368,6 +410,10 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
     @admin.action(description="Publish selected now", permissions=["publish"])
     def publish_now(self, request, queryset):
         self._bulk_step(request, queryset, article_publish, "published")
+
+    @admin.action(description="Lift the embargo on selected", permissions=["publish"])
+    def lift_embargo(self, request, queryset):
+        self._bulk_step(request, queryset, article_lift_embargo, "no longer under embargo")
 
     @admin.action(description="Unpublish selected", permissions=["publish"])
     def unpublish(self, request, queryset):

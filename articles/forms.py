@@ -8,6 +8,7 @@ from taggit.models import Tag
 
 from . import imaging
 from .models import Article
+from .services import EMBARGO_LIFTED_BY_ITS_OWN_STEP, embargo_lifted
 from .tagging import NO_ADDRESS, tag_slug
 
 
@@ -126,23 +127,28 @@ class ArticleAdminForm(forms.ModelForm):
         "corrections": ["text"],
     }
 
-    def _inline_rows_posted(self, prefix, names) -> set[tuple]:
+    def _inline_rows_posted(self, current, prefix, names) -> set[tuple]:
         try:
             total = int(self.data.get(f"{prefix}-TOTAL_FORMS", 0))
         except ValueError:
             return set()
-        rows = set()
+        rows, read_only = set(), []
         for index in range(min(total, 1000)):
             if self.data.get(f"{prefix}-{index}-DELETE"):
+                continue
+            if not any(f"{prefix}-{index}-{name}" in self.data for name in names):
+                read_only.append(self.data.get(f"{prefix}-{index}-id"))  # shown, not editable: stands as saved
                 continue
             row = tuple(str(self.data.get(f"{prefix}-{index}-{name}", "")).strip() for name in names)
             if any(row):
                 rows.add(row)
+        if ids := [pk for pk in read_only if str(pk or "").isdigit()]:
+            rows |= self._inline_rows_saved(current, prefix, names, pk__in=ids)
         return rows
 
-    def _inline_rows_saved(self, current, prefix, names) -> set[tuple]:
+    def _inline_rows_saved(self, current, prefix, names, **filters) -> set[tuple]:
         columns = [f"{name}_id" if name in {"author", "image", "to_article"} else name for name in names]
-        manager = getattr(current, prefix)
+        manager = getattr(current, prefix).filter(**filters)
         return {tuple(str(v if v is not None else "").strip() for v in row) for row in manager.values_list(*columns)}
 
     def _differences(self, current) -> str:
@@ -164,7 +170,7 @@ class ArticleAdminForm(forms.ModelForm):
         for prefix, names in self.INLINES.items():
             if f"{prefix}-TOTAL_FORMS" not in self.data:
                 continue
-            if self._inline_rows_posted(prefix, names) != self._inline_rows_saved(current, prefix, names):
+            if self._inline_rows_posted(current, prefix, names) != self._inline_rows_saved(current, prefix, names):
                 changed.append(Article._meta.get_field(prefix).related_model._meta.verbose_name_plural.capitalize())
         return ", ".join(changed)
 
@@ -178,6 +184,12 @@ class ArticleAdminForm(forms.ModelForm):
             "meta_description": forms.Textarea(attrs={"rows": 2}),
             "lead_image_caption": forms.TextInput(attrs={"class": "vLargeTextField"}),
         }
+
+    def clean_embargo_until(self):
+        until = self.cleaned_data["embargo_until"]
+        if self.instance.pk and embargo_lifted(self.instance.embargo_until, until):
+            raise forms.ValidationError(EMBARGO_LIFTED_BY_ITS_OWN_STEP, code="embargo_lifted")
+        return until
 
     def clean_tags(self):
         tags = self.cleaned_data["tags"]

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import connection, models
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Window
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -40,10 +40,31 @@ class Section(models.Model):
         return reverse("articles:section", kwargs={"slug": self.slug})
 
 
+class ImageQuerySet(models.QuerySet):
+    def in_use(self):
+        """Images readers see: on a published or scheduled article (lead image or figure), or an author's photo."""
+        on_article = Article.objects.filter(status=Article.Status.PUBLISHED)
+        return self.filter(
+            Exists(on_article.filter(lead_image=OuterRef("pk")))
+            | Exists(on_article.filter(figures__image=OuterRef("pk")))
+            | Exists(Author.objects.filter(photo=OuterRef("pk")))
+        )
+
+    def editable_by(self, user):
+        """Editors change every image; others only their own uploads, and only while readers cannot see them."""
+        if user.has_perm("articles.publish_article"):
+            return self
+        return self.filter(uploaded_by=user).exclude(pk__in=self.in_use().values("pk"))
+
+
 class Image(models.Model):
     """A media-library entry: one uploaded picture, reusable across articles."""
 
-    file = models.ImageField(upload_to="images/%Y/%m/")
+    file = models.ImageField(
+        upload_to="images/%Y/%m/",
+        help_text="A new file replaces the picture everywhere it is used. Once it is on a published or scheduled "
+        "article, or is an author's photo, only editors can change it.",
+    )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
     alt_text = models.CharField(
@@ -57,6 +78,8 @@ class Image(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ImageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
@@ -143,6 +166,10 @@ def published_filter(prefix: str = "") -> Q:
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_filter())
+
+    def been_public(self):
+        """Articles readers have seen: their first publication time has come (they may be off the site since)."""
+        return self.filter(first_published_at__lte=timezone.now())
 
     def by(self, user):
         """Articles the user started or has a byline on."""
@@ -351,7 +378,9 @@ class Article(models.Model):
     embargo_until = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="Nobody, editors included, can publish or schedule this article before this time.",
+        help_text="Nobody, editors included, can publish or schedule this article before this time. Saving can "
+        "set it or move it later; to clear it or bring it forward, an editor uses “Save and lift embargo”, "
+        "which the log records.",
     )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -432,6 +461,11 @@ class Article(models.Model):
         )
 
     @property
+    def has_been_public(self) -> bool:
+        """Readers have seen it, so what it told them is on the record (see Correction)."""
+        return self.first_published_at is not None and self.first_published_at <= timezone.now()
+
+    @property
     def is_scheduled(self) -> bool:
         return (
             self.status == self.Status.PUBLISHED
@@ -475,8 +509,16 @@ class Article(models.Model):
         )
 
 
+class PublicRecordError(Exception):
+    """A correction readers may have read is never changed or removed; a wrong one is corrected by a new one."""
+
+
 class Correction(models.Model):
-    """A dated note saying what a published article got wrong and what was changed."""
+    """A dated note saying what a published article got wrong and what was changed.
+
+    Once the article has been public its corrections are append-only: new ones are added, none is changed or
+    deleted (deleting the whole article still removes them).
+    """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
     text = models.TextField(
@@ -493,6 +535,26 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"Correction of {self.published_at:%d %b %Y}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            stored = (
+                Correction.objects.filter(pk=self.pk, article__in=Article.objects.been_public())
+                .values("article_id", "text", "published_at")
+                .first()
+            )
+            if stored and stored != {
+                "article_id": self.article_id,
+                "text": self.text,
+                "published_at": self.published_at,
+            }:
+                raise PublicRecordError("A published correction cannot be changed; add a new correction instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if Article.objects.been_public().filter(pk=self.article_id).exists():
+            raise PublicRecordError("A published correction cannot be deleted; add a new correction instead.")
+        return super().delete(*args, **kwargs)
 
 
 class OldSlug(models.Model):

@@ -1,3 +1,7 @@
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+
 import reversion
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.exceptions import PermissionDenied
@@ -11,9 +15,47 @@ from . import imaging
 from .models import Article, Image, OldSlug
 from .search import index_articles
 
+EMBARGO_LIFTED_BY_ITS_OWN_STEP = (
+    "An embargo cannot be cleared or brought forward by saving the article. Lifting it is a step of its own, "
+    "kept in the log: press “Save and lift embargo”, or choose “Lift the embargo on selected” in the list of "
+    "articles; then set a new embargo if one is needed."
+)
+
+
+def embargo_lifted(in_force: datetime | None, new: datetime | None) -> bool:
+    """Whether `new` clears the embargo in force or brings it forward (forms post whole seconds)."""
+    return in_force is not None and (new is None or new < in_force.replace(microsecond=0))
+
 
 class EditConflict(Exception):
     """Someone else saved the article after this editor opened it."""
+
+
+@dataclass(frozen=True)
+class ArticleBeforeRestore:
+    """Where an article stood just before an old version of it was restored: what the restore keeps.
+
+    Restoring rewrites the row before the form is shown or saved, so this is read (and the row locked) first.
+    """
+
+    version: int
+    slug: str
+    top_story: bool
+    embargo_until: datetime | None
+    first_published_at: datetime | None
+
+    @classmethod
+    def lock(cls, pk) -> "ArticleBeforeRestore | None":
+        fields = [field.name for field in dataclasses.fields(cls)]
+        row = Article.objects.select_for_update().filter(pk=pk).values(*fields).first()
+        return cls(**row) if row else None
+
+    def keep(self, article: Article) -> None:
+        """A restore brings back what was written, not where the article stood on the home page, nor its
+        embargo (only its own step lifts that), nor when readers first saw it (its corrections stay final)."""
+        article.top_story = self.top_story
+        article.embargo_until = self.embargo_until
+        article.first_published_at = self.first_published_at
 
 
 def image_build_renditions(*, image: Image, replace: bool = False) -> int:
@@ -38,8 +80,7 @@ def article_save(
     article: Article,
     user,
     expected_version: int | None,
-    restoring_over: int | None = None,
-    slug_before: str | None = None,
+    restoring: ArticleBeforeRestore | None = None,
 ) -> Article:
     """Save an edit only if nobody else saved the article since it was opened at expected_version.
 
@@ -49,11 +90,14 @@ def article_save(
     """
     with transaction.atomic(), reversion.create_revision():
         reversion.set_user(user)
-        before = Article.objects.filter(pk=article.pk).values("slug", "first_published_at").first()
-        if restoring_over is not None:
-            if expected_version is not None and expected_version != restoring_over:
+        before = Article.objects.filter(pk=article.pk).values("slug", "first_published_at", "embargo_until").first()
+        if restoring is None and before and embargo_lifted(before["embargo_until"], article.embargo_until):
+            raise WorkflowError(EMBARGO_LIFTED_BY_ITS_OWN_STEP)
+        if restoring is not None:
+            if expected_version is not None and expected_version != restoring.version:
                 raise EditConflict
-            article.version = restoring_over + 1
+            article.version = restoring.version + 1
+            restoring.keep(article)
         elif article.pk is not None and expected_version is not None:
             claimed = Article.objects.filter(pk=article.pk, version=expected_version).update(
                 version=expected_version + 1
@@ -66,8 +110,9 @@ def article_save(
             article.created_by = user
         article.save()
         transaction.on_commit(lambda: index_articles(Article.objects.filter(pk=article.pk)))
-        old_slug = slug_before or (before and before["slug"])
-        if before and old_slug != article.slug and before["first_published_at"]:
+        old_slug = restoring.slug if restoring else (before and before["slug"])
+        was_public = restoring.first_published_at if restoring else (before and before["first_published_at"])
+        if before and old_slug != article.slug and was_public:
             # Readers and search engines know the old address: keep it working.
             OldSlug.objects.filter(slug=article.slug).delete()
             OldSlug.objects.update_or_create(slug=old_slug, defaults={"article": article})
@@ -112,6 +157,24 @@ def article_publish(*, article: Article, user, at=None) -> Article:
     article_save(article=article, user=user, expected_version=article.version)
     scheduled = at > timezone.now()
     _log(article, user, f"Scheduled for {timezone.localtime(at):%d %B %Y %H:%M}." if scheduled else "Published.")
+    return article
+
+
+@transaction.atomic
+def article_lift_embargo(*, article: Article, user) -> Article:
+    """Let an embargoed article be published before its embargo: an editor's step of its own, logged.
+
+    Only that field changes, as for top stories: readers see nothing, but the version moves on so a form
+    opened before this cannot put the embargo back unnoticed.
+    """
+    if not user.has_perm("articles.publish_article"):
+        raise PermissionDenied("Only editors can lift an embargo.")
+    until = Article.objects.select_for_update().filter(pk=article.pk).values_list("embargo_until", flat=True).first()
+    if until is None:
+        raise WorkflowError(f"“{article}” has no embargo to lift.")
+    Article.objects.filter(pk=article.pk).update(embargo_until=None, version=F("version") + 1)
+    article.refresh_from_db(fields=["embargo_until", "version"])
+    _log(article, user, f"Embargo lifted (it was until {timezone.localtime(until):%d %B %Y %H:%M}).")
     return article
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from articles import imaging
-from articles.models import Article, Author, Byline, Figure, Image, Quote, RelatedArticle, Section
+from articles.models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from articles.search import index_articles
 from newsletter.models import Newsletter, Subscriber, Subscription
 
@@ -113,6 +113,14 @@ class RelatedArticleFactory(factory.django.DjangoModelFactory):
 
     from_article = factory.SubFactory(ArticleFactory)
     to_article = factory.SubFactory(ArticleFactory)
+
+
+class CorrectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Correction
+
+    article = factory.SubFactory(ArticleFactory)
+    text = "An earlier version of this article gave the cost of the bridge as £4m; it is £6m."
 
 
 class NewsletterFactory(factory.django.DjangoModelFactory):

@@ -3,11 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Image
 from tests.admin_forms import change_url, form_data, inline_management
-from tests.factories import ArticleFactory, SectionFactory, SubscriptionFactory
+from tests.factories import ArticleFactory, ImageFactory, SectionFactory, SubscriptionFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +95,35 @@ def delete(client, user):
     return not Article.objects.filter(pk=article.pk).exists()
 
 
+def _replace_picture(client, image):
+    """A forged POST of the image's change form with a new file and alt text: did either reach the image?"""
+    before = (image.file.name, image.alt_text)
+    client.post(
+        f"/admin/articles/image/{image.pk}/change/",
+        {
+            "file": SimpleUploadedFile("replaced.jpg", image_bytes(colour=(0, 0, 255)), content_type="image/jpeg"),
+            "alt_text": "A replaced picture",
+        },
+    )
+    stored = Image.objects.get(pk=image.pk)
+    return (stored.file.name, stored.alt_text) != before
+
+
+def change_own_unused_image(client, user):
+    return _replace_picture(client, ImageFactory(uploaded_by=user))
+
+
+def change_someone_elses_image(client, user):
+    colleague = User.objects.create_user("colleague", is_staff=True)
+    return _replace_picture(client, ImageFactory(uploaded_by=colleague))
+
+
+def change_own_image_on_a_published_article(client, user):
+    image = ImageFactory(uploaded_by=user)
+    ArticleFactory(lead_image=image, created_by=user)
+    return _replace_picture(client, image)
+
+
 def export_subscribers(client, user):
     SubscriptionFactory()
     response = client.get("/admin/newsletter/subscription/export/")
@@ -110,6 +141,9 @@ MATRIX = {
     schedule: (False, True, False),
     unpublish: (False, True, False),
     delete: (False, True, False),
+    change_own_unused_image: (True, True, False),
+    change_someone_elses_image: (False, True, False),
+    change_own_image_on_a_published_article: (False, True, False),
     export_subscribers: (False, False, True),
 }
 ROLES = ["Journalist", "Editor", "Audience"]

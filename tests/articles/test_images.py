@@ -1,16 +1,19 @@
 import io
 import struct
 import zlib
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image as PILImage
 
 from articles import imaging
-from articles.models import Image
+from articles.models import Article, Image
 from articles.services import image_create
-from tests.factories import ImageFactory, image_bytes
+from tests.admin_forms import change_url, form_data
+from tests.factories import ArticleFactory, AuthorFactory, FigureFactory, ImageFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -225,3 +228,49 @@ def test_an_image_whose_file_is_missing_can_still_be_edited(admin_client):
     image.refresh_from_db()
     assert image.alt_text == "Better alt text"
     assert "could not be read" in response.content.decode()
+
+
+def test_journalists_may_change_only_their_own_images_that_readers_cannot_see(login_as):
+    journalist = login_as("Journalist")
+    editor = login_as("Editor", "editor")
+    unused, on_draft, lead, figure, scheduled, photo = (ImageFactory(uploaded_by=journalist) for _ in range(6))
+    colleagues = ImageFactory(uploaded_by=editor)
+    ArticleFactory(lead_image=on_draft, status=Article.Status.DRAFT, published_at=None, created_by=journalist)
+    ArticleFactory(lead_image=lead, created_by=journalist)
+    FigureFactory(image=figure, article=ArticleFactory(created_by=journalist))
+    ArticleFactory(lead_image=scheduled, published_at=timezone.now() + timedelta(days=1))
+    AuthorFactory(photo=photo, user=journalist)
+
+    assert set(Image.objects.editable_by(journalist)) == {unused, on_draft}
+    assert Image.objects.editable_by(editor).count() == 7
+    assert {*Image.objects.in_use()} == {lead, figure, scheduled, photo}
+    assert colleagues not in Image.objects.editable_by(journalist)
+
+
+def test_an_image_on_a_published_story_is_read_only_for_its_uploader_and_says_why(client, login_as):
+    journalist = login_as("Journalist")
+    image = ImageFactory(uploaded_by=journalist)
+    ArticleFactory(lead_image=image, created_by=journalist)
+
+    page = client.get(f"/admin/articles/image/{image.pk}/change/")
+    forged = client.post(f"/admin/articles/image/{image.pk}/delete/", {"post": "yes"})
+
+    html = page.content.decode()
+    assert page.status_code == 200 and 'type="file"' not in html
+    assert "only editors can change it" in html
+    assert forged.status_code == 403 and Image.objects.filter(pk=image.pk).exists()
+
+
+def test_a_journalist_still_uses_any_image_in_their_own_draft(client, login_as):
+    journalist = login_as("Journalist")
+    editors_picture = ImageFactory()
+    ArticleFactory(lead_image=editors_picture)
+    draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None, created_by=journalist)
+
+    response = client.post(
+        change_url(draft), form_data(draft, str(draft.version), lead_image=editors_picture.pk, status="draft")
+    )
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.lead_image == editors_picture

@@ -116,3 +116,44 @@ def test_a_restore_keeps_the_articles_place_among_the_top_stories(admin_client, 
     save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/history/{version.pk}/")
 
     assert Article.objects.get(pk=article.pk).top_story
+
+
+def test_a_restore_keeps_the_current_embargo(admin_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    article = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
+    change = f"/admin/articles/article/{article.pk}/change/"
+    save_through_the_admin(admin_client, change)  # a version without an embargo
+    version = first_version(article)
+    until = timezone.localtime(timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    save_through_the_admin(
+        admin_client, change, embargo_until_0=until.strftime("%Y-%m-%d"), embargo_until_1=until.strftime("%H:%M:%S")
+    )
+    assert Article.objects.get(pk=article.pk).embargo_until == until
+
+    save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/history/{version.pk}/")
+
+    assert Article.objects.get(pk=article.pk).embargo_until == until
+
+
+def test_restoring_a_version_from_before_publication_keeps_the_published_record(admin_client, admin_user):
+    from articles.models import Correction, OldSlug, PublicRecordError
+    from articles.services import article_publish
+
+    article = ArticleFactory(slug="draft-address", status=Article.Status.DRAFT, published_at=None)
+    change = f"/admin/articles/article/{article.pk}/change/"
+    save_through_the_admin(admin_client, change)  # a version from before anyone could read it
+    version = first_version(article)
+    save_through_the_admin(admin_client, change, slug="live-address")
+    article_publish(article=Article.objects.get(pk=article.pk), user=admin_user)
+    went_out = Article.objects.get(pk=article.pk).first_published_at
+    correction = Correction.objects.create(article=article, text="A correction readers have read.")
+
+    save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/history/{version.pk}/")
+
+    assert Article.objects.get(pk=article.pk).first_published_at == went_out
+    assert OldSlug.objects.filter(slug="live-address", article=article).exists()
+    with pytest.raises(PublicRecordError):
+        Correction.objects.get(pk=correction.pk).delete()
