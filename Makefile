@@ -46,11 +46,14 @@ test: $(VENV)/.installed-dev node_modules/.package-lock.json
 	$(BIN)/pytest
 
 # Benchmarks on PostgreSQL (DATABASE_URL names the server; they make a database of their own there).
+# The fuzz test of every public URL and form runs long here (a few hundred examples in `make test`).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run
+	FUZZ_EXAMPLES=5000 $(BIN)/pytest -q tests/test_fuzz.py
 
 bench-quick: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run --quick
+	FUZZ_EXAMPLES=500 $(BIN)/pytest -q tests/test_fuzz.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
