@@ -33,9 +33,11 @@ run: seed
 	@echo "  Site:        http://$(HOST):$(PORT)/"
 	@echo "  Back office: http://$(HOST):$(PORT)/admin/"
 	@echo "  Logins:      admin / editor / journalist / audience, password: newsroom-demo"
-	@echo "  Email:       confirmation emails are printed here, in this terminal"
+	@echo "  Email:       every email (confirmations, the newsletter) is printed here, in this terminal"
+	@echo "  Worker and scheduler run beside the site; Ctrl-C stops all three."
 	@echo ""
-	$(DEV_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(DEV_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" NEWSROOM_ADDRESS=$(HOST):$(PORT) \
+		$(BIN)/honcho start -f deploy/Procfile.dev -d .
 
 # The page checkers (axe-core, the Nu HTML Checker) come from npm; without npm their tests are skipped.
 node_modules/.package-lock.json: package.json package-lock.json

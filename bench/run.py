@@ -120,7 +120,7 @@ def bench_environment(database_url: str, workdir: Path, cache_url: str) -> dict[
         "SECURE_HSTS_SECONDS": "0",
         "REDIS_URL": cache_url,
         "EMAIL_URL": "dummy:",
-        "NEWSLETTER_MAIL_IN_BACKGROUND": "1",
+        "CELERY_BROKER_DIR": str(workdir / "broker"),
         "NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR": "1000000000",
         "NEWSLETTER_IMPORT_MAX_MB": "500",
         "MEDIA_ROOT": str(workdir / "media"),

@@ -1,8 +1,13 @@
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import BodyField
 
 from .tokens import confirmation_token, unsubscribe_token
 
@@ -20,6 +25,24 @@ class Newsletter(models.Model):
         default=False, help_text="Offered first in every sign-up form. Only one newsletter can be the default."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    sections = models.ManyToManyField(
+        "articles.Section",
+        blank=True,
+        related_name="newsletters",
+        help_text="The sections whose stories the daily edition carries. None chosen means every section.",
+    )
+    send_time = models.TimeField(
+        default=datetime.time(7, 0),
+        help_text="When the daily edition goes out, in the newsroom's time zone. It is composed an hour before.",
+    )
+    sends_without_approval = models.BooleanField(
+        "send the daily edition by itself",
+        default=False,
+        help_text="Off: the composed edition waits for an editor to approve it. On: it goes out at the send time.",
+    )
+    items_per_edition = models.PositiveSmallIntegerField(
+        default=10, help_text="The most stories one daily edition carries."
+    )
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -29,6 +52,14 @@ class Newsletter(models.Model):
 
     def __str__(self):
         return self.name
+
+    def list_id(self) -> str:
+        """RFC 2919 List-Id: one stable identifier per newsletter, which mail clients group and filter by."""
+        return f"{self.name} <{self.slug}.{settings.NEWSLETTER_LIST_DOMAIN}>"
+
+    def send_at(self, issue_date: datetime.date) -> datetime.datetime:
+        """The moment the edition of this date goes out, in the newsroom's time zone."""
+        return datetime.datetime.combine(issue_date, self.send_time, tzinfo=timezone.get_default_timezone())
 
 
 class Subscriber(models.Model):
@@ -76,7 +107,15 @@ class Subscription(models.Model):
     signup_user_agent = models.CharField(max_length=500, blank=True)
     confirm_ip = models.GenericIPAddressField(null=True, blank=True)
     confirm_user_agent = models.CharField(max_length=500, blank=True)
-    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmation_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the last confirmation email was asked for (sent by a worker)."
+    )
+    confirmation_sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the mail server last accepted a confirmation email."
+    )
+    confirmation_attempted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a worker last tried to send the confirmation email."
+    )
     token_nonce = models.PositiveIntegerField(
         default=0, help_text="Raised whenever a subscription ends, so older confirmation links stop working."
     )
@@ -151,6 +190,152 @@ class SubscriberExport(models.Model):
 
     def __str__(self):
         return f"Export by {self.user or self.run_by or self.via} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class EditionQuerySet(models.QuerySet):
+    def public(self):
+        """Editions readers can read on the site: sent, or sending (the email already links here)."""
+        return self.filter(status__in=[Edition.Status.SENDING, Edition.Status.SENT, Edition.Status.PAUSED]).exclude(
+            started_at=None
+        )
+
+
+class Edition(models.Model):
+    """One issue of a newsletter: the day's digest of stories, composed, approved and sent once."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        PAUSED = "paused", "Paused"
+        CANCELLED = "cancelled", "Cancelled"
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.PROTECT, related_name="editions")
+    issue_date = models.DateField(help_text="The date the edition is for; its web version's address.")
+    subject = models.CharField(max_length=150, help_text="The email's subject line; aim for under 60 characters.")
+    preheader = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="The preview line inboxes show after the subject. Empty means the lead story's standfirst.",
+    )
+    intro = BodyField("editor's introduction", blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    send_at = models.DateTimeField(null=True, blank=True, help_text="When a scheduled edition goes out.")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    composed_automatically = models.BooleanField(default=False, editable=False)
+    articles_until = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="The edition carries stories published up to this time."
+    )
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_reason = models.CharField(max_length=500, blank=True, editable=False)
+    # Rendered once when sending starts: every recipient and the web version get exactly this.
+    rendered_subject = models.CharField(max_length=150, blank=True, editable=False)
+    rendered_html = models.TextField(blank=True, editable=False)
+    rendered_text = models.TextField(blank=True, editable=False)
+    recipient_count = models.PositiveIntegerField(default=0, editable=False)
+    sent_count = models.PositiveIntegerField(default=0, editable=False)
+    failed_count = models.PositiveIntegerField(default=0, editable=False)
+    skipped_count = models.PositiveIntegerField(default=0, editable=False)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When a worker last sent a batch of this edition."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issue_date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["newsletter", "issue_date"], name="one_edition_per_newsletter_and_date")
+        ]
+        permissions = [("send_edition", "Can approve, schedule, send, pause and cancel editions")]
+
+    def __str__(self):
+        return f"{self.newsletter} — {self.issue_date:%-d %B %Y}"
+
+    def get_absolute_url(self):
+        return reverse("newsletter:edition", kwargs={"slug": self.newsletter.slug, "date": self.issue_date.isoformat()})
+
+    @property
+    def left_count(self) -> int:
+        return max(self.recipient_count - self.sent_count - self.failed_count - self.skipped_count, 0)
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.SCHEDULED}
+
+
+class EditionItem(models.Model):
+    """A story in an edition, in the editor's order, with an optional blurb instead of its standfirst."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="items")
+    article = models.ForeignKey("articles.Article", on_delete=models.PROTECT, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+    blurb = models.TextField(
+        max_length=600, blank=True, help_text="A line or two for this newsletter. Empty means the story's standfirst."
+    )
+
+    class Meta:
+        ordering = ["order", "pk"]
+        constraints = [models.UniqueConstraint(fields=["edition", "article"], name="one_item_per_article")]
+
+    def __str__(self):
+        return f"#{self.order} {self.article}"
+
+    @property
+    def summary(self) -> str:
+        return self.blurb or self.article.standfirst
+
+
+class Delivery(models.Model):
+    """One edition to one subscriber. The rows are the audience, snapshotted when sending starts; the
+    database, not the queue, holds what has been sent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (unsubscribed meanwhile)"
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    lease_until = models.DateTimeField(
+        null=True, blank=True, help_text="A worker holds this row until then; afterwards another may take it."
+    )
+    lease = models.UUIDField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["edition", "subscription"], name="one_delivery_per_edition_and_subscriber")
+        ]
+        indexes = [
+            # Workers look for the waiting rows of one edition, in id order.
+            models.Index(fields=["edition", "id"], condition=Q(status="pending"), name="delivery_waiting_idx"),
+        ]
+
+    def __str__(self):
+        return f"Delivery #{self.pk} ({self.get_status_display()})"
+
+
+class SendRate(models.Model):
+    """Messages sent in one second, across every worker: the shared rate limit's counter."""
+
+    second = models.BigIntegerField(primary_key=True)
+    used = models.PositiveIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.used} at {self.second}"
 
 
 def absolute_url(path: str) -> str:

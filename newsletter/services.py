@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import mailqueue
+from . import tasks
 from .consent import CONSENT_VERSION, consent_text
 from .models import ConsentEvent, Newsletter, Subscriber, Subscription, normalise_email
 from .tokens import read_confirmation_token, read_unsubscribe_token
@@ -40,8 +40,21 @@ def subscription_request(
         subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
         if subscription.status == Subscription.Status.ACTIVE:
             return subscription
+        # Counted from the last email the mail server accepted: a sign-up whose email never went gets another.
         recently_sent = subscription.confirmation_sent_at and now - subscription.confirmation_sent_at < RESEND_AFTER
         if subscription.status == Subscription.Status.PENDING and recently_sent:
+            return subscription
+        owed = subscription.confirmation_requested_at and (
+            subscription.confirmation_sent_at is None
+            or subscription.confirmation_sent_at < subscription.confirmation_requested_at
+        )
+        if (
+            subscription.status == Subscription.Status.PENDING
+            and owed
+            and now - subscription.confirmation_requested_at < RESEND_AFTER
+        ):
+            # The email asked for minutes ago has not gone yet: queue it again (once sent, it is not sent twice).
+            transaction.on_commit(lambda: tasks.enqueue(tasks.send_confirmation, subscription.pk))
             return subscription
         if subscription.status == Subscription.Status.UNSUBSCRIBED:
             # A new cycle: links from before it stop working; the old cycle stays in the event history.
@@ -56,7 +69,7 @@ def subscription_request(
         subscription.consent_version = CONSENT_VERSION
         subscription.signup_ip = ip
         subscription.signup_user_agent = user_agent[:500]
-        subscription.confirmation_sent_at = now
+        subscription.confirmation_requested_at = now
         subscription.save()
         ConsentEvent.objects.create(
             subscription=subscription,
@@ -68,7 +81,7 @@ def subscription_request(
             ip=ip,
             user_agent=subscription.signup_user_agent,
         )
-        transaction.on_commit(lambda: mailqueue.deliver(confirmation_send, subscription_id=subscription.pk))
+        transaction.on_commit(lambda: tasks.enqueue(tasks.send_confirmation, subscription.pk))
     return subscription
 
 
@@ -192,14 +205,18 @@ def subscriber_message(
 
 
 def confirmation_send(*, subscription_id: int) -> bool:
-    """Mail the confirmation link. A mail server that is down is logged, and the reader may ask again at once."""
-    subscription = (
-        Subscription.objects.select_related("subscriber", "newsletter")
-        .filter(pk=subscription_id, status=Subscription.Status.PENDING)
-        .first()
+    """Mail the confirmation link the reader last asked for, once: of two workers given the same request, one
+    sends. A mail server that refuses or is down raises, and the task tries again later."""
+    owed = Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lt=F("confirmation_requested_at"))
+    pending = Subscription.objects.filter(
+        owed, pk=subscription_id, status=Subscription.Status.PENDING, confirmation_requested_at__isnull=False
     )
+    subscription = pending.select_related("subscriber", "newsletter").first()
     if subscription is None:
-        return False
+        return False  # confirmed, unsubscribed, erased or already mailed meanwhile
+    now = timezone.now()
+    if not pending.update(confirmation_sent_at=now, confirmation_attempted_at=now):
+        return False  # another worker took it
     message = subscriber_message(
         subscription=subscription,
         subject=f"Confirm your subscription to {subscription.newsletter.name}",
@@ -209,7 +226,31 @@ def confirmation_send(*, subscription_id: int) -> bool:
     try:
         message.send()
     except Exception:
-        logger.exception("Could not send the confirmation email for subscription %s", subscription.pk)
-        Subscription.objects.filter(pk=subscription.pk).update(confirmation_sent_at=None)
-        return False
+        logger.warning("Could not send the confirmation email for subscription %s; trying again later", subscription.pk)
+        Subscription.objects.filter(pk=subscription.pk, confirmation_sent_at=now).update(
+            confirmation_sent_at=subscription.confirmation_sent_at
+        )
+        raise
     return True
+
+
+CONFIRMATION_SWEEP_AFTER = timedelta(hours=1)
+CONFIRMATION_LINK_DAYS = 7
+
+
+def confirmations_unsent(*, now) -> list[int]:
+    """Sign-ups whose confirmation was asked for but never sent, with no worker trying for an hour: the process
+    that should have queued it died, or the broker was down. Marked as tried, so each is queued once an hour."""
+    quiet = now - CONFIRMATION_SWEEP_AFTER
+    owed = (
+        Subscription.objects.filter(
+            status=Subscription.Status.PENDING,
+            confirmation_requested_at__gt=now - timedelta(days=CONFIRMATION_LINK_DAYS),
+            confirmation_requested_at__lt=quiet,
+        )
+        .filter(Q(confirmation_sent_at__isnull=True) | Q(confirmation_sent_at__lt=F("confirmation_requested_at")))
+        .filter(Q(confirmation_attempted_at__isnull=True) | Q(confirmation_attempted_at__lt=quiet))
+    )
+    ids = list(owed.values_list("pk", flat=True)[:1000])
+    Subscription.objects.filter(pk__in=ids).update(confirmation_attempted_at=now)
+    return ids

@@ -1,14 +1,18 @@
+import datetime
+
 from django.conf import settings
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.generic import TemplateView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from . import ratelimit
 from .forms import SubscribeForm
+from .models import Edition, Newsletter
 from .services import (
     LinkNoLongerValid,
     subscription_confirm,
@@ -141,3 +145,43 @@ class UnsubscribeView(EmailLinkView):
 
     def act(self, request, token):
         return subscription_unsubscribe(token=token, ip=ratelimit.client_ip(request), user_agent=_user_agent(request))
+
+
+class EditionView(DetailView):
+    """An edition's web version: what the email's "View in your browser" opens."""
+
+    template_name = "newsletter/edition_detail.html"
+    context_object_name = "edition"
+
+    def get_object(self, queryset=None):
+        try:
+            day = datetime.date.fromisoformat(self.kwargs["date"])
+        except ValueError:
+            raise Http404("Not a date") from None
+        return get_object_or_404(
+            Edition.objects.public().select_related("newsletter"), newsletter__slug=self.kwargs["slug"], issue_date=day
+        )
+
+    def get_context_data(self, **kwargs):
+        items = self.object.items.select_related("article__section", "article__lead_image").order_by("order", "pk")
+        return super().get_context_data(items=list(items), **kwargs)
+
+
+class EditionArchiveView(ListView):
+    """A newsletter's past editions, newest first."""
+
+    template_name = "newsletter/edition_archive.html"
+    context_object_name = "editions"
+    paginate_by = 30
+
+    def get_queryset(self):
+        self.newsletter = get_object_or_404(Newsletter, slug=self.kwargs["slug"])
+        return (
+            Edition.objects.public()
+            .filter(newsletter=self.newsletter)
+            .select_related("newsletter")
+            .order_by("-issue_date")
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(newsletter=self.newsletter, **kwargs)

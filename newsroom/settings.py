@@ -147,6 +147,16 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short queries only: PostgreSQL's JIT compiler spent longer compiling them than running them.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+else:
+    # The web server, the worker and the scheduler share the file: readers never wait for a writer (WAL), and a
+    # writer waits its turn from the start of its transaction instead of failing half-way through it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache: local memory by default, Redis when REDIS_URL is set.
@@ -265,8 +275,47 @@ PREVIEW_LINK_HOURS = env_int("PREVIEW_LINK_HOURS", 72)
 
 # Newsletter sign-ups.
 NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR = env_int("NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR", 10)
-NEWSLETTER_MAIL_IN_BACKGROUND = env_bool("NEWSLETTER_MAIL_IN_BACKGROUND", True)
 NEWSLETTER_IMPORT_MAX_MB = env_int("NEWSLETTER_IMPORT_MAX_MB", 50)
+# Sending editions (newsletter/sending.py). The rate holds across every worker (0: as fast as the server takes).
+NEWSLETTER_SEND_RATE = env_int("NEWSLETTER_SEND_RATE", 0)
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
+# Parallel sending tasks per edition; a batch held longer than the lease is taken over by another worker.
+NEWSLETTER_SENDERS = env_int("NEWSLETTER_SENDERS", 2)
+NEWSLETTER_LEASE_SECONDS = env_int("NEWSLETTER_LEASE_SECONDS", 300)
+# An edition pauses itself once this share of its messages (in %, after 50 of them) was refused for good.
+NEWSLETTER_FAILURE_THRESHOLD = env_float("NEWSLETTER_FAILURE_THRESHOLD") or 5.0
+# How often the scheduler composes due editions, starts scheduled ones and takes over abandoned work.
+NEWSLETTER_TICK_SECONDS = env_int("NEWSLETTER_TICK_SECONDS", 30)
+NEWSLETTER_LIST_DOMAIN = os.environ.get("NEWSLETTER_LIST_DOMAIN") or (urlsplit(SITE_URL).hostname or "localhost")
+
+# Celery (newsroom/celery.py): Redis or RabbitMQ in production; without one, a broker in files that needs
+# no service (development). Tasks are acknowledged after they finish, so a killed worker's task runs again.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
+CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", BASE_DIR / "var" / "broker"))
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "processed_folder": str(CELERY_BROKER_DIR / "processed"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+    if CELERY_BROKER_URL == "filesystem://"
+    # Redis hands an unacknowledged task to another worker after this long.
+    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+)
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "newsroom")
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_REDIRECT_STDOUTS = False  # the console email backend prints each email as it is
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "newsletter-tick": {"task": "newsletter.tasks.tick", "schedule": float(NEWSLETTER_TICK_SECONDS)},
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 # Security. Secure by default; DEBUG (local development) relaxes what needs HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -38,6 +38,7 @@ def roles(db):
     newsletter = importlib.import_module("newsletter.migrations.0002_the_daily_and_audience")
     newsletter.create_the_daily(apps, None)
     newsletter.create_audience(apps, None)
+    importlib.import_module("newsletter.migrations.0005_edition_roles").grant(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -151,3 +151,25 @@ class SubscriptionFactory(factory.django.DjangoModelFactory):
     subscribed_at = factory.LazyFunction(timezone.now)
     confirmed_at = factory.LazyFunction(timezone.now)
     source = "/"
+
+
+class EditionFactory(factory.django.DjangoModelFactory):
+    """A draft edition of The Daily; pass `articles=[...]` to fill it in that order."""
+
+    class Meta:
+        model = "newsletter.Edition"
+        skip_postgeneration_save = True
+
+    newsletter = factory.LazyFunction(
+        lambda: __import__("newsletter.models").models.Newsletter.objects.get(slug="the-daily")
+    )
+    issue_date = factory.LazyFunction(timezone.localdate)
+    subject = "Today: the riverside plan, and more"
+    status = "draft"
+
+    @factory.post_generation
+    def articles(obj, create, extracted, **kwargs):
+        from newsletter.models import EditionItem
+
+        for position, article in enumerate(extracted or ()):
+            EditionItem.objects.create(edition=obj, article=article, order=position)

@@ -10,8 +10,6 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="newsroom-test-media-"))
 # The live server thread must not keep a connection open, or the test database cannot be dropped.
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
-# Mail is sent in the request, so tests can read the outbox as soon as the response is back.
-os.environ.setdefault("NEWSLETTER_MAIL_IN_BACKGROUND", "0")
 # The whole-page cache is tested as production runs it.
 os.environ.setdefault("PAGE_CACHE", "1")
 
@@ -22,3 +20,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     MEDIA_ROOT = MEDIA_ROOT / os.environ["PYTEST_XDIST_WORKER"]  # noqa: F405
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tasks run where they are queued, so a test reads the outbox as soon as the response is back. The tests of
+# the workers themselves (tests/newsletter/test_workers.py) start real worker processes on real brokers.
+CELERY_TASK_ALWAYS_EAGER = True

@@ -397,28 +397,42 @@ def test_a_long_page_path_does_not_block_the_signup(client):
     assert len(Subscription.objects.get().source) == 500
 
 
-def test_mail_is_sent_after_the_answer_when_sending_in_the_background(
-    client, settings, monkeypatch, django_capture_on_commit_callbacks
+def test_the_signup_hands_the_confirmation_to_the_queue_and_answers_at_once(
+    client, monkeypatch, django_capture_on_commit_callbacks
 ):
-    from newsletter import services
+    from newsletter import tasks
 
-    settings.NEWSLETTER_MAIL_IN_BACKGROUND = True
-    release, sent = threading.Event(), threading.Event()
-
-    def slow_send(*, subscription_id):
-        release.wait(10)
-        sent.set()
-
-    monkeypatch.setattr(services, "confirmation_send", slow_send)
+    queued = []
+    monkeypatch.setattr(tasks.send_confirmation, "apply_async", lambda args, **kw: queued.append(args))
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = sign_up(client, "background@example.com")
-    handed_over_without_waiting = not sent.is_set()  # the on-commit hook returned while the send still waits
-    release.set()
+        response = sign_up(client, "queued@example.com")
 
     assert response.status_code == 302
-    assert handed_over_without_waiting
-    assert sent.wait(10)
+    assert mail.outbox == []  # a worker sends it, not the request
+    assert queued == [(Subscription.objects.get().pk,)]
+
+
+def test_with_the_broker_down_the_signup_still_answers_and_the_sweep_queues_it_later(
+    client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from newsletter import tasks
+    from newsletter.services import confirmations_unsent
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.send_confirmation, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_up(client, "nobroker@example.com")
+
+    assert response.status_code == 302
+    subscription = Subscription.objects.get()
+    assert subscription.status == "pending" and subscription.confirmation_sent_at is None
+    assert confirmations_unsent(now=timezone.now()) == []  # a queued email gets an hour before the sweep
+    later = timezone.now() + timedelta(hours=1, minutes=1)
+    assert confirmations_unsent(now=later) == [subscription.pk]
+    assert confirmations_unsent(now=later) == []  # queued once an hour, not at every tick
 
 
 def test_every_step_is_kept_in_the_consent_history(client, django_capture_on_commit_callbacks):

@@ -1,0 +1,318 @@
+"""Sending an edition: exactly one delivery per subscriber, whatever crashes on the way.
+
+When sending starts, the audience (the newsletter's active subscriptions at that moment) becomes one
+Delivery row per recipient. Workers claim a batch of waiting rows under a lease (skipping rows another
+worker holds), send it over one SMTP connection and record each row as sent the moment the mail server
+accepts that message. A worker that dies leaves its rows leased; when the lease runs out another worker
+takes them and sends only what was not recorded. A message can go twice only if the worker died between
+the server's acceptance and the database's record of it: one message per crash, at most.
+"""
+
+import datetime
+import logging
+import smtplib
+import time
+import uuid
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import Delivery, Edition, SendRate, Subscription
+from .rendering import edition_render, frozen, personalise, recipient_headers
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # a row refused for the moment (4xx) or unsent for a server that is down, this many times
+TASK_SECONDS = 60  # a sending task hands over to a fresh one after this long (short tasks redeliver quickly)
+
+
+def edition_start(edition: Edition) -> None:
+    """Render the edition once and snapshot its audience. Call inside a transaction holding the edition's lock."""
+    rendered = edition_render(edition)
+    now = timezone.now()
+    delivery, subscription = Delivery._meta.db_table, Subscription._meta.db_table
+    with db_connection.cursor() as cursor:
+        # One statement, whatever the audience's size: the database copies the rows itself.
+        cursor.execute(
+            f"INSERT INTO {delivery} (edition_id, subscription_id, status, attempts, error) "  # noqa: S608
+            f"SELECT %s, id, %s, 0, '' FROM {subscription} WHERE newsletter_id = %s AND status = %s ORDER BY id",
+            [edition.pk, Delivery.Status.PENDING, edition.newsletter_id, Subscription.Status.ACTIVE],
+        )
+        recipients = cursor.rowcount
+    edition.rendered_subject, edition.rendered_html, edition.rendered_text = (
+        rendered.subject,
+        rendered.html,
+        rendered.text,
+    )
+    edition.status = Edition.Status.SENDING
+    edition.started_at = edition.heartbeat_at = now
+    edition.recipient_count = recipients
+    edition.sent_count = edition.failed_count = edition.skipped_count = 0
+    edition.paused_reason = ""
+    edition.save()
+    transaction.on_commit(lambda: senders_enqueue(edition.pk))
+
+
+def senders_enqueue(edition_id: int, count: int | None = None) -> None:
+    """Hand the edition to the workers: NEWSLETTER_SENDERS tasks claim its batches side by side."""
+    from .tasks import enqueue, send_edition
+
+    for _ in range(count or settings.NEWSLETTER_SENDERS):
+        enqueue(send_edition, edition_id)
+
+
+def _claimable(edition_id: int, now):
+    return Delivery.objects.filter(edition_id=edition_id, status=Delivery.Status.PENDING).filter(
+        Q(lease_until__isnull=True) | Q(lease_until__lt=now)
+    )
+
+
+def batch_claim(edition_id: int, size: int) -> tuple[uuid.UUID, list[Delivery]]:
+    """Take up to `size` waiting rows that no worker holds, under a new lease."""
+    now = timezone.now()
+    lease = uuid.uuid4()
+    with transaction.atomic():
+        ids = list(
+            _claimable(edition_id, now)
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:size]
+        )
+        if not ids:
+            return lease, []
+        # Conditional, so two claims that read the same rows (SQLite has no row locks) cannot both win one.
+        _claimable(edition_id, now).filter(pk__in=ids).update(
+            lease=lease,
+            lease_until=now + datetime.timedelta(seconds=settings.NEWSLETTER_LEASE_SECONDS),
+            attempts=F("attempts") + 1,
+        )
+    claimed = Delivery.objects.filter(edition_id=edition_id, lease=lease, status=Delivery.Status.PENDING)
+    return lease, list(claimed.select_related("subscription__subscriber").order_by("pk"))
+
+
+class RateLimit:
+    """Messages per second across every worker (NEWSLETTER_SEND_RATE), counted in the database they share."""
+
+    def __init__(self, per_second: int):
+        self.per_second = per_second
+
+    def take(self, wanted: int) -> int:
+        """Wait until some of `wanted` messages may go, and return how many."""
+        if self.per_second <= 0:
+            return wanted
+        while True:
+            second = int(time.time())
+            SendRate.objects.bulk_create([SendRate(second=second, used=0)], ignore_conflicts=True)
+            for grant in (min(wanted, self.per_second), 1):
+                won = SendRate.objects.filter(second=second, used__lte=self.per_second - grant).update(
+                    used=F("used") + grant
+                )
+                if won:
+                    if second % 60 == 0:
+                        SendRate.objects.filter(second__lt=second - 60).delete()
+                    return grant
+            time.sleep(max(second + 1 - time.time(), 0.01))
+
+
+def _message(edition: Edition, rendered, delivery: Delivery) -> EmailMultiAlternatives:
+    subscription = delivery.subscription
+    unsubscribe_url = subscription.unsubscribe_url()
+    html, text = personalise(rendered, unsubscribe_url=unsubscribe_url)
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=text,
+        to=[subscription.subscriber.email],
+        headers=recipient_headers(edition, subscription, unsubscribe_url),
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def _smtp_code(error: Exception) -> int | None:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return next(iter(error.recipients.values()))[0]
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code
+    return None
+
+
+def _backoff(attempts: int) -> datetime.timedelta:
+    return datetime.timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 1800))
+
+
+def _later(delivery: Delivery, lease, error: str) -> bool:
+    """Give the row back to be tried again after a back-off, or fail it once it has had its attempts."""
+    if delivery.attempts >= MAX_ATTEMPTS:
+        return _record(delivery, lease, Delivery.Status.FAILED, f"Gave up after {delivery.attempts} attempts: {error}")
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, lease=lease).update(
+            lease=None, lease_until=timezone.now() + _backoff(delivery.attempts), error=error[:500]
+        )
+    )
+
+
+def _record(delivery: Delivery, lease, status: str, error: str = "") -> bool:
+    """Record a row's outcome, unless its lease has passed to another worker meanwhile."""
+    return bool(
+        Delivery.objects.filter(pk=delivery.pk, lease=lease, status=Delivery.Status.PENDING).update(
+            status=status,
+            sent_at=timezone.now() if status == Delivery.Status.SENT else None,
+            error=error[:500],
+            lease=None,
+            lease_until=None,
+        )
+    )
+
+
+def batch_send(edition_id: int, *, rate: RateLimit | None = None) -> bool:
+    """Claim and send one batch. Returns whether there may be more to do now."""
+    edition = Edition.objects.select_related("newsletter").filter(pk=edition_id).first()
+    if edition is None or edition.status != Edition.Status.SENDING:
+        return False
+    lease, deliveries = batch_claim(edition_id, settings.NEWSLETTER_BATCH_SIZE)
+    if not deliveries:
+        edition_finish_if_done(edition_id)
+        return False
+    rate = rate or RateLimit(settings.NEWSLETTER_SEND_RATE)
+    rendered = frozen(edition)
+    counts = {Delivery.Status.SENT: 0, Delivery.Status.FAILED: 0, Delivery.Status.SKIPPED: 0}
+    mail = get_connection()
+    allowance = 0
+    try:
+        mail.open()
+        for position, delivery in enumerate(deliveries):
+            if delivery.subscription.status != Subscription.Status.ACTIVE:  # unsubscribed since the snapshot
+                if _record(delivery, lease, Delivery.Status.SKIPPED, "Unsubscribed before it was sent"):
+                    counts[Delivery.Status.SKIPPED] += 1
+                continue
+            if allowance == 0:
+                allowance = rate.take(len(deliveries) - position)
+            allowance -= 1
+            try:
+                mail.send_messages([_message(edition, rendered, delivery)])
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as error:
+                code = _smtp_code(error) or 0
+                reason = f"{code} {_reason(error)}".strip()
+                if isinstance(error, smtplib.SMTPSenderRefused):
+                    raise  # our own address refused: nothing in this batch can go
+                if 500 <= code < 600:
+                    if _record(delivery, lease, Delivery.Status.FAILED, reason):
+                        counts[Delivery.Status.FAILED] += 1
+                else:
+                    _later(delivery, lease, reason)
+                continue
+            if not _record(delivery, lease, Delivery.Status.SENT):
+                logger.warning("Edition %s: a batch's lease passed to another worker; stopping it", edition_id)
+                break
+            counts[Delivery.Status.SENT] += 1
+    except (OSError, smtplib.SMTPException) as error:
+        # The server is down, hung up or refused us: what is not recorded goes back, to be tried after a pause.
+        logger.warning("Edition %s: mail server problem, the batch waits: %s", edition_id, error)
+        for delivery in Delivery.objects.filter(lease=lease, status=Delivery.Status.PENDING):
+            _later(delivery, lease, f"Mail server: {error}"[:500])
+        _progress(edition_id, counts)
+        _pause_if_failing(edition_id, server_error=str(error))
+        return False
+    finally:
+        try:
+            mail.close()
+        except Exception:  # noqa: S110 (a connection already gone cannot be closed more)
+            pass
+    _progress(edition_id, counts)
+    _pause_if_failing(edition_id)
+    return True
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        message = next(iter(error.recipients.values()))[1]
+    else:
+        message = getattr(error, "smtp_error", b"") or str(error)
+    return message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+
+
+def _progress(edition_id: int, counts: dict) -> None:
+    Edition.objects.filter(pk=edition_id).update(
+        sent_count=F("sent_count") + counts[Delivery.Status.SENT],
+        failed_count=F("failed_count") + counts[Delivery.Status.FAILED],
+        skipped_count=F("skipped_count") + counts[Delivery.Status.SKIPPED],
+        heartbeat_at=timezone.now(),
+    )
+
+
+def _pause_if_failing(edition_id: int, server_error: str = "") -> None:
+    """Past the failure threshold, or with the mail server unreachable batch after batch, the edition pauses."""
+    edition = Edition.objects.get(pk=edition_id)
+    done = edition.sent_count + edition.failed_count
+    reason = ""
+    if edition.failed_count >= 50 and edition.failed_count * 100 > settings.NEWSLETTER_FAILURE_THRESHOLD * done:
+        reason = (
+            f"{edition.failed_count} of {done} messages were refused by the mail server, more than "
+            f"{settings.NEWSLETTER_FAILURE_THRESHOLD:g}%. Check the failures before resuming."
+        )
+    elif (
+        server_error
+        and Delivery.objects.filter(
+            edition_id=edition_id, status=Delivery.Status.PENDING, attempts__gte=MAX_ATTEMPTS - 1
+        ).exists()
+    ):
+        reason = f"The mail server could not be reached, attempt after attempt: {server_error}"[:500]
+    if reason:
+        paused = Edition.objects.filter(pk=edition_id, status=Edition.Status.SENDING).update(
+            status=Edition.Status.PAUSED, paused_reason=reason
+        )
+        if paused:
+            from .editions import log_step
+
+            log_step(edition, None, f"Paused itself: {reason}")
+
+
+def edition_finish_if_done(edition_id: int) -> bool:
+    """Mark the edition sent once no row waits; recount from the rows (a crash can leave counters short)."""
+    if Delivery.objects.filter(edition_id=edition_id, status=Delivery.Status.PENDING).exists():
+        return False
+    from .editions import counters_refresh, log_step
+
+    finished = Edition.objects.filter(pk=edition_id, status=Edition.Status.SENDING).update(
+        status=Edition.Status.SENT, finished_at=timezone.now()
+    )
+    if finished:
+        edition = Edition.objects.get(pk=edition_id)
+        counters_refresh(edition)
+        edition.refresh_from_db()
+        log_step(
+            edition,
+            None,
+            f"Sent: {edition.sent_count} sent, {edition.failed_count} failed, {edition.skipped_count} skipped",
+        )
+    return bool(finished)
+
+
+def edition_send(edition_id: int, *, seconds: float = TASK_SECONDS) -> bool:
+    """Send batches for up to `seconds`. Returns whether work remains for a follow-up task."""
+    rate = RateLimit(settings.NEWSLETTER_SEND_RATE)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not batch_send(edition_id, rate=rate):
+            return False
+    return True
+
+
+def editions_take_over(*, now=None) -> list[int]:
+    """The scheduler's part: sending editions with rows nobody is working on get new senders (after a crash,
+    or when rows that had to wait may be tried again); editions with nothing left are marked sent."""
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=max(settings.NEWSLETTER_TICK_SECONDS, 1) * 2)
+    revived = []
+    for edition_id in Edition.objects.filter(status=Edition.Status.SENDING).values_list("pk", flat=True):
+        if edition_finish_if_done(edition_id):
+            continue
+        quiet = Edition.objects.filter(pk=edition_id).filter(Q(heartbeat_at__lt=stale) | Q(heartbeat_at=None))
+        if quiet.exists() and _claimable(edition_id, now).exists():
+            senders_enqueue(edition_id)
+            revived.append(edition_id)
+    return revived

@@ -1,0 +1,26 @@
+"""The Celery app: `celery -A newsroom worker` (and `celery -A newsroom beat`, the scheduler).
+
+Configured from Django's settings (the CELERY_* names); the broker is CELERY_BROKER_URL, or files under
+CELERY_BROKER_DIR when it is unset, so development needs no service.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+app = Celery("newsroom")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _make_broker_folders(sender, **kwargs):
+    """The embedded broker's folders, made by whoever first uses them (web process, worker or scheduler)."""
+    options = sender.conf.broker_transport_options or {}
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
+        if key in options:
+            os.makedirs(options[key], exist_ok=True)
+    if sender.conf.beat_schedule_filename:
+        os.makedirs(os.path.dirname(sender.conf.beat_schedule_filename), exist_ok=True)
