@@ -7,6 +7,7 @@ import logging
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def enqueue(task, *args) -> bool:
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=15,
+    retry_backoff=settings.NEWSLETTER_CONFIRMATION_RETRY_SECONDS,
     retry_backoff_max=1800,
     retry_jitter=True,
     max_retries=48,  # about a day of back-off; afterwards the tick's sweep tries again

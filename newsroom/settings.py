@@ -276,6 +276,8 @@ PREVIEW_LINK_HOURS = env_int("PREVIEW_LINK_HOURS", 72)
 # Newsletter sign-ups.
 NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR = env_int("NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR", 10)
 NEWSLETTER_IMPORT_MAX_MB = env_int("NEWSLETTER_IMPORT_MAX_MB", 50)
+# A confirmation email the mail server did not take is tried again after this many seconds, doubling each time.
+NEWSLETTER_CONFIRMATION_RETRY_SECONDS = env_int("NEWSLETTER_CONFIRMATION_RETRY_SECONDS", 15)
 # Sending editions (newsletter/sending.py). The rate holds across every worker (0: as fast as the server takes).
 NEWSLETTER_SEND_RATE = env_int("NEWSLETTER_SEND_RATE", 0)
 NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)

@@ -15,6 +15,11 @@ os.environ.setdefault("PAGE_CACHE", "1")
 
 from newsroom.settings import *  # noqa: E402, F403
 
+# SQLite test databases are files, not memory, so the worker processes the worker tests start can open them.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    os.environ.setdefault("NEWSROOM_TEST_DB_DIR", tempfile.mkdtemp(prefix="newsroom-test-db-"))
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["NEWSROOM_TEST_DB_DIR"], "test.sqlite3")}  # noqa: F405
+
 # Parallel workers share the folder but not their databases: image ids repeat, so each gets its own.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     MEDIA_ROOT = MEDIA_ROOT / os.environ["PYTEST_XDIST_WORKER"]  # noqa: F405
