@@ -48,9 +48,10 @@ def stories_for(newsletter: Newsletter, *, since: datetime.datetime | None, unti
 
 
 def _previous(newsletter: Newsletter, issue_date: datetime.date) -> Edition | None:
+    """The last edition before the date that went out: a draft nobody sent leaves its stories to the next one."""
+    went_out = [Edition.Status.SENDING, Edition.Status.SENT, Edition.Status.PAUSED]
     return (
-        Edition.objects.filter(newsletter=newsletter, issue_date__lt=issue_date)
-        .exclude(status=Edition.Status.CANCELLED)
+        Edition.objects.filter(newsletter=newsletter, issue_date__lt=issue_date, status__in=went_out)
         .order_by("-issue_date")
         .first()
     )

@@ -67,7 +67,7 @@ def test_a_day_without_news_composes_nothing(the_daily):
 def test_the_next_edition_starts_where_the_previous_one_ended(the_daily):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     carried = ArticleFactory(published_at=ago(hours=30))
-    EditionFactory(issue_date=yesterday, articles=[carried], articles_until=ago(hours=26))
+    EditionFactory(issue_date=yesterday, articles=[carried], articles_until=ago(hours=26), status="sent")
     fresh = ArticleFactory(published_at=ago(hours=2))
 
     edition, _ = edition_compose(newsletter=the_daily, issue_date=timezone.localdate())
@@ -133,3 +133,15 @@ def test_an_edition_is_sent_once_whatever_is_pressed_twice(the_daily, django_cap
     with pytest.raises(EditionStateError):
         edition_pause(edition=edition, user=None)
     assert len(mail.outbox) == 1
+
+
+def test_stories_of_a_draft_nobody_sent_go_into_the_next_edition(the_daily):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    EditionFactory(issue_date=yesterday - datetime.timedelta(days=1), status="sent", articles_until=ago(hours=60))
+    unsent = ArticleFactory(published_at=ago(hours=30))
+    EditionFactory(issue_date=yesterday, articles=[unsent], articles_until=ago(hours=26))  # still a draft
+    fresh = ArticleFactory(published_at=ago(hours=2))
+
+    edition, _ = edition_compose(newsletter=the_daily, issue_date=timezone.localdate())
+
+    assert [item.article for item in edition.items.all()] == [fresh, unsent]
