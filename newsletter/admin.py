@@ -297,6 +297,7 @@ class EditionAdmin(admin.ModelAdmin):
     ]
 
     class Media:
+        css = {"all": ["newsletter/admin/edition.css"]}
         js = ["newsletter/admin/edition-progress.js"]
 
     def has_change_permission(self, request, obj=None):
