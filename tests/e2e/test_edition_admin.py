@@ -7,8 +7,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from newsletter.editions import edition_compose
-from newsletter.models import Newsletter
-from tests.factories import ArticleFactory, SubscriptionFactory
+from newsletter.models import Edition, Newsletter
+from tests.factories import ArticleFactory, EditionFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,3 +56,27 @@ def test_editor_reorders_previews_tests_and_sends_the_days_edition(live_server, 
     page.get_by_role("link", name="The web version").click()
     expect(page.get_by_text("Library opens on Sundays").first).to_be_visible()
     assert page.url.endswith(edition.get_absolute_url())
+
+
+def test_a_sending_editions_page_follows_the_progress_without_a_reload(live_server, page: Page):
+    edition = EditionFactory(articles=[ArticleFactory()])
+    Edition.objects.filter(pk=edition.pk).update(
+        status=Edition.Status.SENDING, started_at=timezone.now(), recipient_count=4, sent_count=1
+    )
+    staff = User.objects.create_user("aud", password="correct horse battery", is_staff=True)
+    staff.groups.add(Group.objects.get(name="Audience"))
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/newsletter/edition/{edition.pk}/change/")
+    page.get_by_label("Username").fill("aud")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator('[data-progress="left"]')).to_have_text("3")
+    page.evaluate("window.loadedOnce = true")  # gone if the page reloads
+
+    Edition.objects.filter(pk=edition.pk).update(sent_count=3, failed_count=1)
+    expect(page.locator('[data-progress="left"]')).to_have_text("0")
+    expect(page.locator("progress")).to_have_attribute("value", "4")
+    Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SENT, finished_at=timezone.now())
+
+    expect(page.locator('[data-progress="status_label"]')).to_have_text("Sent")
+    expect(page.locator(".edition-reload a")).to_contain_text("Reload for the full report")
+    assert page.evaluate("window.loadedOnce") is True
