@@ -308,6 +308,11 @@ class EditionAdmin(admin.ModelAdmin):
         removable = obj is None or obj.is_editable or obj.started_at is None
         return super().has_delete_permission(request, obj) and removable
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deleting many at once would skip the per-edition check
+        return actions
+
     @staticmethod
     def has_send_permission(request) -> bool:
         return request.user.has_perm("newsletter.send_edition")

@@ -286,6 +286,19 @@ def test_a_sent_edition_is_read_only_and_shows_its_report(client, editor, editio
     assert Edition.objects.get(pk=edition.pk).subject == edition.subject
 
 
+def test_a_sent_edition_cannot_be_deleted_alone_or_in_a_selection(client, editor, edition):
+    draft = EditionFactory(issue_date=edition.issue_date - datetime.timedelta(days=1))
+    Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SENT, started_at=timezone.now())
+
+    refused = client.post(f"{ADMIN}{edition.pk}/delete/", {"post": "yes"})
+    client.post(ADMIN, {"action": "delete_selected", "_selected_action": [edition.pk], "post": "yes"})
+    client.post(f"{ADMIN}{draft.pk}/delete/", {"post": "yes"})
+
+    assert refused.status_code == 403
+    assert Edition.objects.filter(pk=edition.pk).exists()
+    assert not Edition.objects.filter(pk=draft.pk).exists()
+
+
 def test_while_sending_the_page_shows_progress_and_the_json_endpoint_answers(client, editor, edition):
     Edition.objects.filter(pk=edition.pk).update(
         status=Edition.Status.SENDING, started_at=timezone.now(), recipient_count=10, sent_count=4, failed_count=1
