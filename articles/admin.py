@@ -304,6 +304,13 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("bylines__author")
 
+    def get_search_results(self, request, queryset, search_term):
+        """A newsletter edition's story chooser offers only published stories: its links must work."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if (request.GET.get("app_label"), request.GET.get("model_name")) == ("newsletter", "editionitem"):
+            queryset = queryset.published()
+        return queryset, may_have_duplicates
+
     @staticmethod
     def before_restore(request) -> ArticleBeforeRestore | None:
         """Set while an old version is being restored (see revision_view)."""

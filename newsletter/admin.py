@@ -1,16 +1,35 @@
+from functools import partial
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import render
+from django.http import HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from articles.models import Article
+from newsroom.admin import SafeAutocomplete
+
+from . import editions
 from .export import LEDGER_COLUMNS, STANDARD_COLUMNS, recorded_csv_lines
 from .forms import ImportForm
 from .imports import subscribers_import
-from .models import ConsentEvent, Newsletter, Subscriber, SubscriberExport, Subscription
+from .models import (
+    ConsentEvent,
+    Delivery,
+    Edition,
+    EditionItem,
+    Newsletter,
+    Subscriber,
+    SubscriberExport,
+    Subscription,
+    absolute_url,
+)
+from .rendering import edition_render, frozen, list_headers, personalise
+from .sending import message_build
 from .services import subscribers_erase, subscriptions_unsubscribe
 
 AUDIT_FIELDS = ["subscriber", "newsletter", "status", "created_at", *STANDARD_COLUMNS[3:], *LEDGER_COLUMNS]
@@ -25,8 +44,13 @@ def csv_download(lines, *, name: str) -> StreamingHttpResponse:
 
 @admin.register(Newsletter)
 class NewsletterAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "is_default", "active_subscribers"]
+    list_display = ["name", "slug", "is_default", "send_time", "sends_without_approval", "active_subscribers"]
     prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["sections"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "description", "is_default"]}),
+        ("The daily edition", {"fields": ["sections", "items_per_edition", "send_time", "sends_without_approval"]}),
+    ]
 
     def get_queryset(self, request):
         active = Count("subscriptions", filter=Q(subscriptions__status=Subscription.Status.ACTIVE))
@@ -208,3 +232,286 @@ class SubscriberExportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class EditionItemForm(forms.ModelForm):
+    class Meta:
+        model = EditionItem
+        fields = ["article", "order", "blurb"]
+        widgets = {"blurb": forms.Textarea(attrs={"rows": 2, "cols": 50})}
+
+
+class EditionItemInline(SafeAutocomplete, admin.TabularInline):
+    """The edition's stories: renumber to reorder, tick Delete to remove, add a row to add one."""
+
+    model = EditionItem
+    form = EditionItemForm
+    extra = 1
+    autocomplete_fields = ["article"]
+    fields = ["article", "order", "blurb"]
+    ordering = ["order", "pk"]
+    verbose_name = "story"
+    verbose_name_plural = "stories (in the order of the numbers; lowest first)"
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article":
+            kwargs["queryset"] = Article.objects.published()  # an edition links readers to live stories only
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.is_editable)
+
+
+class ScheduleForm(forms.Form):
+    send_at = forms.DateTimeField(
+        label="Send at",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In the newsroom's time zone. A time already past sends at once.",
+    )
+
+
+FAILURES_SHOWN = 200
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    list_display = ["issue_date", "newsletter", "subject", "status", "recipient_count", "sent_count", "failed_count"]
+    list_display_links = ["issue_date", "subject"]
+    list_filter = ["status", "newsletter"]
+    list_select_related = ["newsletter"]
+    date_hierarchy = "issue_date"
+    search_fields = ["subject"]
+    inlines = [EditionItemInline]
+    change_form_template = "admin/newsletter/edition/change_form.html"
+    readonly_fields = ["status", "send_at", "approved_by", "approved_at"]
+    fieldsets = [
+        (None, {"fields": ["newsletter", "issue_date", "subject", "preheader", "intro"]}),
+        ("Approval", {"fields": ["status", "send_at", "approved_by", "approved_at"]}),
+    ]
+
+    class Media:
+        css = {"all": ["newsletter/admin/edition.css"]}
+        js = ["newsletter/admin/edition-progress.js"]
+
+    def has_change_permission(self, request, obj=None):
+        """Once it has gone out (or begun to), an edition is a record: its page shows the report instead."""
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_editable)
+
+    def has_delete_permission(self, request, obj=None):
+        removable = obj is None or obj.is_editable or obj.started_at is None
+        return super().has_delete_permission(request, obj) and removable
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # deleting many at once would skip the per-edition check
+        return actions
+
+    @staticmethod
+    def has_send_permission(request) -> bool:
+        return request.user.has_perm("newsletter.send_edition")
+
+    def get_urls(self):
+        steps = {
+            "preview": self.preview_view,
+            "progress": self.progress_view,
+            "send-test": self.send_test_view,
+            "schedule": self.schedule_view,
+            "unschedule": self.unschedule_view,
+            "send-now": self.send_now_view,
+            "pause": self.pause_view,
+            "resume": self.resume_view,
+            "cancel": self.cancel_view,
+        }
+        return [
+            *(
+                path(f"<int:pk>/{step}/", self.admin_site.admin_view(view), name=f"newsletter_edition_{name}")
+                for step, view in steps.items()
+                for name in [step.replace("-", "_")]
+            ),
+            *super().get_urls(),
+        ]
+
+    # Reading: anyone who may see editions.
+
+    def _edition(self, request, pk) -> Edition:
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        return get_object_or_404(Edition.objects.select_related("newsletter"), pk=pk)
+
+    def _sending(self, request, pk) -> Edition:
+        """State changes: the send permission, checked here whatever the page showed."""
+        if not self.has_send_permission(request):
+            raise PermissionDenied
+        return self._edition(request, pk)
+
+    @staticmethod
+    def rendered(edition: Edition):
+        """What subscribers get: as frozen when sending started, or as it would be rendered now."""
+        return frozen(edition) if edition.started_at else edition_render(edition)
+
+    @staticmethod
+    def preview_unsubscribe_url() -> str:
+        """Staff are not subscribers: their copy's unsubscribe link goes to the harmless sign-up page."""
+        return absolute_url(reverse("newsletter:subscribe"))
+
+    def preview_view(self, request, pk):
+        edition = self._edition(request, pk)
+        rendered = self.rendered(edition)
+        html, text = personalise(rendered, unsubscribe_url=self.preview_unsubscribe_url())
+        context = {
+            **self._context(request, edition, f"Preview: {rendered.subject}"),
+            "subject": rendered.subject,
+            "html": html,
+            "text": text,
+        }
+        return render(request, "admin/newsletter/edition/preview.html", context)
+
+    def progress_view(self, request, pk):
+        edition = self._edition(request, pk)
+        return JsonResponse(progress(edition), headers={"Cache-Control": "no-store"})
+
+    # Steps: the send permission, POST only (the confirmation pages are GETs that change nothing).
+
+    def send_test_view(self, request, pk):
+        edition = self._sending(request, pk)
+        if request.method != "POST":
+            return redirect(self._change_url(edition))
+        if not request.user.email:
+            self.message_user(
+                request, "Nothing was sent: your account has no email address. Add one first.", messages.ERROR
+            )
+            return redirect(self._change_url(edition))
+        rendered = self.rendered(edition)
+        unsubscribe_url = self.preview_unsubscribe_url()
+        message = message_build(
+            rendered,
+            to=request.user.email,
+            unsubscribe_url=unsubscribe_url,
+            headers=list_headers(edition, unsubscribe_url),
+        )
+        message.subject = f"[Test] {rendered.subject}"
+        message.send()
+        editions.log_step(edition, request.user, f"Test sent to {request.user.email}")
+        self.message_user(request, f"A test was sent to {request.user.email}.", messages.SUCCESS)
+        return redirect(self._change_url(edition))
+
+    def schedule_view(self, request, pk):
+        edition = self._sending(request, pk)
+        default = edition.send_at or max(edition.newsletter.send_at(edition.issue_date), timezone.now())
+        form = ScheduleForm(request.POST or None, initial={"send_at": timezone.localtime(default)})
+        if request.method == "POST" and form.is_valid():
+            send_at = form.cleaned_data["send_at"]
+            run = partial(editions.edition_schedule, edition=edition, user=request.user, send_at=send_at)
+            return self._step(request, edition, run, "Scheduled.")
+        context = {**self._context(request, edition, f"Schedule {edition}"), "form": form}
+        return render(request, "admin/newsletter/edition/schedule.html", context)
+
+    def unschedule_view(self, request, pk):
+        edition = self._sending(request, pk)
+        return self._post_step(request, edition, editions.edition_unschedule, "Back to draft.")
+
+    def send_now_view(self, request, pk):
+        edition = self._sending(request, pk)
+        if request.method == "POST":
+            return self._step(
+                request,
+                edition,
+                lambda: editions.edition_send_now(edition=edition, user=request.user),
+                "Sending has started.",
+            )
+        recipients = Subscription.objects.filter(
+            newsletter=edition.newsletter, status=Subscription.Status.ACTIVE
+        ).count()
+        context = {
+            **self._context(request, edition, f"Send {edition} now?"),
+            "recipients": recipients,
+            "action": "send_now",
+            "question": f"Send “{edition.subject}” now to {recipients} subscriber{'s' if recipients != 1 else ''} "
+            f"of {edition.newsletter}?",
+            "button": f"Yes, send it to {recipients} subscriber{'s' if recipients != 1 else ''}",
+        }
+        return render(request, "admin/newsletter/edition/confirm.html", context)
+
+    def pause_view(self, request, pk):
+        edition = self._sending(request, pk)
+        return self._post_step(request, edition, editions.edition_pause, "Paused.")
+
+    def resume_view(self, request, pk):
+        edition = self._sending(request, pk)
+        return self._post_step(request, edition, editions.edition_resume, "Resumed.")
+
+    def cancel_view(self, request, pk):
+        edition = self._sending(request, pk)
+        if request.method == "POST":
+            return self._post_step(request, edition, editions.edition_cancel, "Cancelled.")
+        left = f" {edition.left_count} subscribers not yet mailed will not get it." if edition.started_at else ""
+        context = {
+            **self._context(request, edition, f"Cancel {edition}?"),
+            "action": "cancel",
+            "question": f"Cancel “{edition.subject}” for good?{left} This cannot be undone.",
+            "button": "Yes, cancel this edition",
+        }
+        return render(request, "admin/newsletter/edition/confirm.html", context)
+
+    def _post_step(self, request, edition, service, done: str):
+        if request.method != "POST":
+            return redirect(self._change_url(edition))
+        return self._step(request, edition, lambda: service(edition=edition, user=request.user), done)
+
+    def _step(self, request, edition, run, done: str):
+        try:
+            run()
+        except editions.EditionStateError as error:
+            self.message_user(request, f"Nothing was done: {error}", messages.ERROR)
+        else:
+            self.message_user(request, f"“{edition}”: {done}", messages.SUCCESS)
+        return redirect(self._change_url(edition))
+
+    @staticmethod
+    def _change_url(edition) -> str:
+        return reverse("admin:newsletter_edition_change", args=[edition.pk])
+
+    def _context(self, request, edition, title) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.opts,
+            "original": edition,
+            "change_url": self._change_url(edition),
+        }
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        edition = Edition.objects.select_related("newsletter").filter(pk=object_id).first()
+        extra = {}
+        if edition is not None and self.has_view_or_change_permission(request, edition):
+            failures = Delivery.objects.filter(edition=edition, status=Delivery.Status.FAILED)
+            extra = {
+                "can_send": self.has_send_permission(request),
+                "progress": progress(edition),
+                "failures": failures.select_related("subscription__subscriber").order_by("pk")[:FAILURES_SHOWN],
+                "shows_addresses": request.user.has_perm("newsletter.view_subscriber"),
+                "web_url": edition.get_absolute_url() if edition.started_at else "",
+            }
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+
+def progress(edition: Edition) -> dict:
+    """Where a send stands, for the edition's page and its polling script."""
+    return {
+        "status": edition.status,
+        "status_label": edition.get_status_display(),
+        "recipients": edition.recipient_count,
+        "sent": edition.sent_count,
+        "failed": edition.failed_count,
+        "skipped": edition.skipped_count,
+        "left": edition.left_count,
+        "paused_reason": edition.paused_reason,
+        "polling": edition.status == Edition.Status.SENDING,
+    }

@@ -97,12 +97,16 @@ def message_id(edition: Edition, subscription_id: int) -> str:
     return f"<edition-{edition.pk}.{subscription_id}@{settings.NEWSLETTER_LIST_DOMAIN}>"
 
 
-def recipient_headers(edition: Edition, subscription: Subscription, unsubscribe_url: str) -> dict:
+def list_headers(edition: Edition, unsubscribe_url: str) -> dict:
+    """The headers every copy of the edition carries, whoever it goes to."""
     return {
-        "Message-ID": message_id(edition, subscription.pk),
         "List-Id": edition.newsletter.list_id(),
         "List-Unsubscribe": f"<{unsubscribe_url}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Precedence": "bulk",
         "Auto-Submitted": "auto-generated",
     }
+
+
+def recipient_headers(edition: Edition, subscription: Subscription, unsubscribe_url: str) -> dict:
+    return {"Message-ID": message_id(edition, subscription.pk), **list_headers(edition, unsubscribe_url)}

@@ -118,18 +118,23 @@ class RateLimit:
             time.sleep(max(second + 1 - time.time(), 0.01))
 
 
+def message_build(rendered, *, to: str, unsubscribe_url: str, headers: dict) -> EmailMultiAlternatives:
+    """One copy of the edition as it goes out: the workers' build, also used for an editor's test message."""
+    html, text = personalise(rendered, unsubscribe_url=unsubscribe_url)
+    message = EmailMultiAlternatives(subject=rendered.subject, body=text, to=[to], headers=headers)
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 def _message(edition: Edition, rendered, delivery: Delivery) -> EmailMultiAlternatives:
     subscription = delivery.subscription
     unsubscribe_url = subscription.unsubscribe_url()
-    html, text = personalise(rendered, unsubscribe_url=unsubscribe_url)
-    message = EmailMultiAlternatives(
-        subject=rendered.subject,
-        body=text,
-        to=[subscription.subscriber.email],
+    return message_build(
+        rendered,
+        to=subscription.subscriber.email,
+        unsubscribe_url=unsubscribe_url,
         headers=recipient_headers(edition, subscription, unsubscribe_url),
     )
-    message.attach_alternative(html, "text/html")
-    return message
 
 
 def _smtp_code(error: Exception) -> int | None:

@@ -4,12 +4,21 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from articles.models import Article, Image
+from newsletter.models import Edition
 from tests.admin_forms import change_url, form_data, inline_management
-from tests.factories import ArticleFactory, ImageFactory, SectionFactory, SubscriptionFactory, image_bytes
+from tests.factories import (
+    ArticleFactory,
+    EditionFactory,
+    ImageFactory,
+    SectionFactory,
+    SubscriptionFactory,
+    image_bytes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +139,71 @@ def export_subscribers(client, user):
     return response.status_code == 200 and b"@" in b"".join(response.streaming_content)
 
 
+EDITIONS = "/admin/newsletter/edition/"
+
+
+def _edition():
+    return EditionFactory(articles=[ArticleFactory(headline="In the edition")])
+
+
+def view_editions(client, user):
+    edition = _edition()
+    pages = [EDITIONS, f"{EDITIONS}{edition.pk}/change/", f"{EDITIONS}{edition.pk}/preview/"]
+    return all(client.get(page).status_code == 200 for page in pages)
+
+
+def edit_edition(client, user):
+    edition = _edition()
+    item = edition.items.get()
+    client.post(
+        f"{EDITIONS}{edition.pk}/change/",
+        {
+            "newsletter": edition.newsletter_id,
+            "issue_date": edition.issue_date.isoformat(),
+            "subject": "Edited subject",
+            "preheader": "",
+            "intro": "",
+            "items-TOTAL_FORMS": "1",
+            "items-INITIAL_FORMS": "1",
+            "items-0-id": item.pk,
+            "items-0-edition": edition.pk,
+            "items-0-article": item.article_id,
+            "items-0-order": "0",
+        },
+    )
+    return Edition.objects.get(pk=edition.pk).subject == "Edited subject"
+
+
+def _step(client, step, data=None, status=Edition.Status.DRAFT):
+    edition = _edition()
+    Edition.objects.filter(pk=edition.pk).update(status=status)
+    client.post(f"{EDITIONS}{edition.pk}/{step}/", data or {})
+    return Edition.objects.get(pk=edition.pk).status
+
+
+def schedule_edition(client, user):
+    return _step(client, "schedule", {"send_at": "2099-01-01T07:00"}) == Edition.Status.SCHEDULED
+
+
+def send_edition_now(client, user):
+    return _step(client, "send-now") == Edition.Status.SENDING
+
+
+def pause_edition(client, user):
+    return _step(client, "pause", status=Edition.Status.SENDING) == Edition.Status.PAUSED
+
+
+def cancel_edition(client, user):
+    return _step(client, "cancel") == Edition.Status.CANCELLED
+
+
+def send_edition_test(client, user):
+    user.email = f"{user.username}@example.com"
+    user.save()
+    client.post(f"{EDITIONS}{_edition().pk}/send-test/")
+    return len(mail.outbox) == 1
+
+
 MATRIX = {
     # action:            (Journalist, Editor, Audience)
     view: (True, True, False),
@@ -145,6 +219,13 @@ MATRIX = {
     change_someone_elses_image: (False, True, False),
     change_own_image_on_a_published_article: (False, True, False),
     export_subscribers: (False, False, True),
+    view_editions: (False, True, True),
+    edit_edition: (False, True, False),
+    schedule_edition: (False, True, False),
+    send_edition_now: (False, True, False),
+    pause_edition: (False, True, False),
+    cancel_edition: (False, True, False),
+    send_edition_test: (False, True, False),
 }
 ROLES = ["Journalist", "Editor", "Audience"]
 
