@@ -36,7 +36,7 @@ run: seed
 	@echo "  Email:       every email (confirmations, the newsletter) is printed here, in this terminal"
 	@echo "  Worker and scheduler run beside the site; Ctrl-C stops all three."
 	@echo ""
-	$(DEV_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" NEWSROOM_ADDRESS=$(HOST):$(PORT) \
+	$(DEV_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" NEWSROOM_ADDRESS=$(HOST):$(PORT) SITE_URL=http://$(HOST):$(PORT) \
 		$(BIN)/honcho start -f deploy/Procfile.dev -d .
 
 # The page checkers (axe-core, the Nu HTML Checker) come from npm; without npm their tests are skipped.

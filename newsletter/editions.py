@@ -70,7 +70,7 @@ def edition_compose(
     if existing is not None:
         return existing, False
     previous = _previous(newsletter, issue_date)
-    until = min(now, newsletter.send_at(issue_date)) if automatically else now
+    until = now  # the stories published until it is composed; later ones are the next edition's
     since = previous.articles_until if previous and previous.articles_until else until - datetime.timedelta(days=1)
     already = EditionItem.objects.filter(edition=previous).values_list("article_id", flat=True) if previous else ()
     stories = stories_for(newsletter, since=since, until=until, exclude=already)
