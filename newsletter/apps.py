@@ -8,7 +8,8 @@ class NewsletterConfig(AppConfig):
     def ready(self):
         from newsroom import freshness
 
-        from .models import Newsletter
+        from .models import Edition, EditionItem, Newsletter
 
         freshness.watch(Newsletter)  # its name and description are in every page's sign-up form
+        freshness.watch(Edition, EditionItem)  # the web versions and the archive
         freshness.fragment("signup-newsletters")

@@ -58,3 +58,40 @@ def test_signup_post(client, django_assert_max_num_queries, site):
     with django_assert_max_num_queries(14):
         assert client.post("/newsletter/", {"email": "new.reader@example.com"}).status_code == 302
     assert Subscription.objects.filter(subscriber__email="new.reader@example.com").exists()
+
+
+@pytest.fixture(params=[1, 12], ids=["one", "many"])
+def editions(request):
+    """Sent editions of The Daily, each with as many stories (with lead images) as the parameter."""
+    from django.utils import timezone
+
+    from tests.factories import ArticleFactory, EditionFactory, ImageFactory
+
+    n = request.param
+    today = timezone.localdate()
+    sent = []
+    picture = ImageFactory()  # one picture on every story: making renditions is slow, and a query is a query
+    for day in range(n):
+        articles = [ArticleFactory(lead_image=picture) for _ in range(n)]
+        sent.append(
+            EditionFactory(
+                issue_date=today - timezone.timedelta(days=day),
+                articles=articles,
+                status="sent",
+                started_at=timezone.now(),
+                rendered_subject=f"Edition {day}",
+            )
+        )
+    return sent
+
+
+def test_edition_web_version(client, django_assert_num_queries, editions):
+    # The edition with its newsletter; its stories with their sections and lead images.
+    with django_assert_num_queries(2):
+        assert client.get(editions[0].get_absolute_url()).status_code == 200
+
+
+def test_edition_archive(client, django_assert_num_queries, editions):
+    # The newsletter; the count of its sent editions; one page of them.
+    with django_assert_num_queries(3):
+        assert client.get("/newsletter/the-daily/archive/").status_code == 200
