@@ -49,12 +49,13 @@ test: $(VENV)/.installed-dev node_modules/.package-lock.json
 
 # Benchmarks on PostgreSQL (DATABASE_URL names the server; they make a database of their own there).
 # The fuzz test of every public URL and form runs long here (a few hundred examples in `make test`).
+# BENCH_ARGS="--database NAME" keeps a run's database apart from another's on the same server.
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 	FUZZ_EXAMPLES=5000 $(BIN)/pytest -q tests/test_fuzz.py
 
 bench-quick: $(VENV)/.installed-dev
-	$(BIN)/python -m bench.run --quick
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 	FUZZ_EXAMPLES=500 $(BIN)/pytest -q tests/test_fuzz.py
 
 lint: $(VENV)/.installed-dev

@@ -3,8 +3,9 @@ write bench/results/latest.json. Every speed is reported beside a limit measured
 same machine: nginx serving the same saved HTML, PostgreSQL's own COPY of the same rows.
 
 Needs PostgreSQL (DATABASE_URL names the server; the benchmark creates and drops its own database there),
-and wrk, nginx and psql (Debian packages wrk, nginx-light, postgresql-client). Redis at REDIS_URL (default
-redis://127.0.0.1:6379/15) shares the cache between the two gunicorn workers; that database is flushed.
+and wrk, nginx and psql (Debian packages wrk, nginx-light, postgresql-client). Redis at BENCH_REDIS_URL (default
+redis://127.0.0.1:6379/15) shares the cache between the two gunicorn workers (that database is flushed) and is
+the broker of the newsletter send's Celery workers (BENCH_BROKER_URL to use another), on a queue of the run's own.
 """
 
 import argparse
@@ -438,6 +439,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small scale, in under a minute")
     parser.add_argument("--show", metavar="JSON", help="print the table of a saved run and stop")
+    parser.add_argument(
+        "--database", help="the benchmark's own database (dropped and created), so runs side by side cannot collide"
+    )
     args = parser.parse_args()
     if args.show:
         try:
@@ -448,10 +452,11 @@ def main() -> None:
     scale = SCALES["quick" if args.quick else "full"]
     started = time.monotonic()
     require_tools()
-    admin_url, database_url = database_urls(scale["database"])
-    create_database(admin_url, scale["database"])
+    database = args.database or scale["database"]
+    admin_url, database_url = database_urls(database)
+    create_database(admin_url, database)
     host = urlsplit(database_url).hostname
-    say(f"Benchmark database: {scale['database']} on {host} (dropped and created for this run)")
+    say(f"Benchmark database: {database} on {host} (dropped and created for this run)")
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
     workdir.chmod(0o755)  # nginx's workers (another user when started as root) read the saved page here
     env = bench_environment(database_url, workdir, redis_url())
@@ -549,6 +554,11 @@ def main() -> None:
     results["export"] = results["growth"]["export"][scale["subscription_steps"][-1]]
     results["import"] = measure_import(env, database_url, workdir, scale["import_rows"])
     results["query_plans"] = query_plans()  # now that every table is full
+
+    # Sending an edition: two Celery workers to an SMTP sink, beside a bare smtplib loop to the same sink.
+    from bench import newsletter_send
+
+    results["newsletter_send"] = newsletter_send.measure(env=env, workdir=workdir, scale=results["scale"])
     results["seconds"] = round(time.monotonic() - started)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -620,6 +630,11 @@ def print_table(r: dict) -> None:
     for name, plan in r["query_plans"].items():
         scans = "; sequential scans: " + ", ".join(plan["sequential_scans"]) if plan["sequential_scans"] else ""
         say(f"EXPLAIN {name}: {', '.join(plan['indexes']) or 'no index'}{scans}")
+    if "newsletter_send" in r:
+        say("")
+        from bench import newsletter_send
+
+        newsletter_send.print_section(r["newsletter_send"])
     say(f"\nWritten to bench/results/latest.json ({r['seconds']} s in all)")
 
 

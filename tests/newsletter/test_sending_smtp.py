@@ -1,0 +1,118 @@
+"""An edition through Django's SMTP backend to a real SMTP server on loopback: each copy is the message Django
+itself would build for that recipient (headers, both parts, the recipient's own links), sent from a template
+encoded once per edition."""
+
+import email
+import email.policy
+import re
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from newsletter.editions import edition_send_now
+from newsletter.models import Delivery, Edition, Subscription
+from newsletter.rendering import UNSUBSCRIBE_MARK, RenderedEdition, frozen
+from newsletter.sending import _message, _message_bytes
+from newsletter.tokens import read_unsubscribe_token
+from tests.factories import ArticleFactory, EditionFactory, SubscriberFactory, SubscriptionFactory
+
+from .test_mail_smtp import Inbox, free_port
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fixed_links(monkeypatch):
+    """Unsubscribe links carry a timestamp: the same one for both messages compared."""
+    original = Subscription.unsubscribe_url
+    links = {}
+    monkeypatch.setattr(Subscription, "unsubscribe_url", lambda self: links.setdefault(self.pk, original(self)))
+
+
+@pytest.fixture
+def smtp_settings(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def parsed(data: bytes):
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def same_message(ours, django) -> None:
+    for name in ("Subject", "From", "To", "Message-ID", "List-Id", "List-Unsubscribe", "List-Unsubscribe-Post"):
+        assert str(ours[name]).strip() == str(django[name]).strip(), name  # Django folds a long one
+    for name in ("Precedence", "Auto-Submitted", "MIME-Version"):
+        assert ours[name] == django[name], name
+    assert ours.get_content_type() == django.get_content_type() == "multipart/alternative"
+    for kind in ("plain", "html"):
+        ours_text, django_text = (m.get_body((kind,)).get_content().replace("\r\n", "\n") for m in (ours, django))
+        assert ours_text == django_text, kind  # line ends aside: the wire has CRLF, a mailbox may not
+
+
+def test_every_copy_is_the_message_django_builds_with_its_own_links(
+    smtp_settings, fixed_links, django_capture_on_commit_callbacks
+):
+    SubscriptionFactory.create_batch(3)
+    SubscriptionFactory(status="unsubscribed")
+    edition = EditionFactory(subject="Ça déborde: the river — and 9 more", articles=[ArticleFactory()])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        edition_send_now(edition=edition, user=None)
+
+    edition.refresh_from_db()
+    assert (edition.status, edition.sent_count) == (Edition.Status.SENT, 3)
+    assert len(smtp_settings.messages) == 3
+    rendered = frozen(edition)
+    for received in smtp_settings.messages:
+        ours = parsed(received.as_bytes())
+        delivery = Delivery.objects.select_related("subscription__subscriber").get(
+            edition=edition, subscription__subscriber__email=ours["To"]
+        )
+        django = parsed(_message(edition, rendered, delivery).message().as_bytes(linesep="\r\n"))
+        same_message(ours, django)
+        url = re.fullmatch(r"<(https?://[^>]+)>", str(ours["List-Unsubscribe"]).strip()).group(1)
+        assert url in ours.get_body(("html",)).get_content()
+        assert url in ours.get_body(("plain",)).get_content()
+        assert read_unsubscribe_token(url.rstrip("/").rsplit("/", 1)[1]) == delivery.subscription_id
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        f'<a href="{UNSUBSCRIBE_MARK}">x</a>',
+        f"{UNSUBSCRIBE_MARK}",
+        f'<p>{"long line " * 300}</p>\n<a href="{UNSUBSCRIBE_MARK}">Unsubscribe</a> \n.\n..dots\n',
+        f"trailing space \n{UNSUBSCRIBE_MARK}\t\n=3D é €\r\n{UNSUBSCRIBE_MARK}",
+    ],
+)
+def test_the_template_decodes_to_the_personalised_text_whatever_the_body(html, fixed_links):
+    subscription = SubscriptionFactory(subscriber=SubscriberFactory(email="x.y@example.com"))
+    edition = EditionFactory(articles=[ArticleFactory()])
+    delivery = Delivery.objects.create(edition=edition, subscription=subscription)
+    rendered = RenderedEdition(subject="Subject", html=html, text=f"Text {UNSUBSCRIBE_MARK}\n")
+
+    sender, recipient, data = _message_bytes(edition, rendered, delivery)
+
+    assert recipient == "x.y@example.com"
+    body = data.split(b"\r\n\r\n", 1)[1]
+    assert max(len(line) for line in body.split(b"\r\n")) <= 76  # quoted-printable's limit
+    django = _message(edition, rendered, delivery).message().as_bytes(linesep="\r\n")  # as the SMTP backend sends it
+    same_message(parsed(data), parsed(django))
+
+
+def test_an_address_that_is_not_ascii_goes_through_djangos_message():
+    subscription = SubscriptionFactory(subscriber=SubscriberFactory(email="zoë@example.com"))
+    edition = EditionFactory(articles=[ArticleFactory()])
+    delivery = Delivery.objects.create(edition=edition, subscription=subscription)
+    assert _message_bytes(edition, frozen(edition), delivery) is None
+    assert Subscription.objects.count() == 1
