@@ -8,7 +8,10 @@ class NewsletterConfig(AppConfig):
     def ready(self):
         from newsroom import freshness
 
-        from .models import Newsletter
+        from .models import Edition, EditionItem, Newsletter
 
         freshness.watch(Newsletter)  # its name and description are in every page's sign-up form
+        # An edition's web version and the archive: starting, pausing, cancelling and editing all save the
+        # edition. Finishing (SENDING to SENT) is an update() without a signal, and changes nothing they show.
+        freshness.watch(Edition, EditionItem)
         freshness.fragment("signup-newsletters")
