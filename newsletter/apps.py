@@ -11,5 +11,7 @@ class NewsletterConfig(AppConfig):
         from .models import Edition, EditionItem, Newsletter
 
         freshness.watch(Newsletter)  # its name and description are in every page's sign-up form
-        freshness.watch(Edition, EditionItem)  # the web versions and the archive
+        # An edition's web version and the archive: starting, pausing, cancelling and editing all save the
+        # edition. Finishing (SENDING to SENT) is an update() without a signal, and changes nothing they show.
+        freshness.watch(Edition, EditionItem)
         freshness.fragment("signup-newsletters")

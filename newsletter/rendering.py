@@ -6,11 +6,15 @@ with a marker where that link goes, and each message replaces the marker. The ma
 from Unicode's private-use area, which no template escapes and no headline carries.
 """
 
+import re
+import textwrap
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import css_inline
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from articles.sanitize import sanitize_body
@@ -19,6 +23,10 @@ from .models import Edition, Subscription, absolute_url
 
 UNSUBSCRIBE_MARK = "\ue000unsubscribe\ue000"
 EMAIL_IMAGE_WIDTH = 640  # the email's column; renditions this wide (or the nearest below) are linked
+EMAIL_IMAGE_SHOWN = 592  # the column less its padding: the width the picture is shown at
+TEXT_WIDTH = 72
+# After the preheader, so inboxes do not fill the preview line with the email's first words.
+PREHEADER_PADDING = mark_safe("&#847;&zwnj;&nbsp;" * 40)
 
 _inliner = css_inline.CSSInliner(keep_style_tags=True)  # the dark-mode @media rules stay in <style>
 
@@ -30,8 +38,9 @@ class RenderedEdition:
     text: str
 
 
-def email_image(image) -> dict | None:
-    """The absolute URL, size and alt text of an image's existing rendition for the email's column."""
+def email_image(image, *, alt: str = "") -> dict | None:
+    """The absolute URL, size and alt text (or `alt` if it has none) of an image's existing rendition for the
+    email's column."""
     if image is None:
         return None
     renditions = image.renditions(image.fallback_extension)  # JPEG/PNG: every mail client shows them
@@ -40,7 +49,76 @@ def email_image(image) -> dict | None:
     fitting = [r for r in renditions if r.width <= EMAIL_IMAGE_WIDTH] or [renditions[0]]
     chosen = fitting[-1]
     url = chosen.url if "://" in chosen.url else absolute_url(chosen.url)
-    return {"url": url, "width": chosen.width, "height": chosen.height, "alt": image.alt_text}
+    shown = min(chosen.width, EMAIL_IMAGE_SHOWN)
+    return {
+        "url": url,
+        "width": chosen.width,
+        "height": chosen.height,
+        "display_height": round(chosen.height * EMAIL_IMAGE_SHOWN / chosen.width) if chosen.width else shown,
+        "alt": image.alt_text.strip() or alt,
+    }
+
+
+_SITE_PATH = re.compile(r'(\s(?:href|src)=")/(?!/)')
+
+
+def absolute_links(markup: str) -> str:
+    """Links and images of sanitised HTML with the site's address in front of paths, as an email needs."""
+    return _SITE_PATH.sub(lambda m: f"{m.group(1)}{settings.SITE_URL.rstrip('/')}/", markup)
+
+
+class _PlainText(HTMLParser):
+    """Sanitised HTML as plain text: a blank line between blocks, a link's address after its words."""
+
+    BLOCKS = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "figure", "table"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, bool]] = []  # (text, whether it is a list item)
+        self.current: list[str] = []
+        self.links: list[str | None] = []
+
+    def _end_block(self):
+        text = " ".join("".join(self.current).split())
+        if text:
+            self.blocks.append((text, text.startswith("- ")))
+        self.current = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS or tag == "li":
+            self._end_block()
+            if tag == "li":
+                self.current.append("- ")
+        elif tag == "br":
+            self._end_block()
+        elif tag == "a":
+            self.links.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.links:
+            href = self.links.pop()
+            if href and href.startswith(("http://", "https://", "mailto:")):
+                self.current.append(f" ({href})")
+        elif tag in self.BLOCKS or tag == "li":
+            self._end_block()
+
+    def handle_data(self, data):
+        self.current.append(data)
+
+
+def plain_text(markup: str, *, width: int = TEXT_WIDTH) -> str:
+    """The words of sanitised HTML for a text email: entities decoded, paragraphs kept, lines wrapped."""
+    parser = _PlainText()
+    parser.feed(markup)
+    parser.close()
+    parser._end_block()
+    wrap = textwrap.TextWrapper(width=width, break_long_words=False, break_on_hyphens=False)
+    text = ""
+    for position, (block, is_item) in enumerate(parser.blocks):
+        if position:
+            text += "\n" if is_item and parser.blocks[position - 1][1] else "\n\n"
+        text += wrap.fill(block)  # the parser has decoded the entities
+    return text
 
 
 def edition_context(edition: Edition, *, unsubscribe_url: str = UNSUBSCRIBE_MARK) -> dict:
@@ -52,11 +130,12 @@ def edition_context(edition: Edition, *, unsubscribe_url: str = UNSUBSCRIBE_MARK
             "section": item.article.section.name,
             "summary": item.summary,
             "url": absolute_url(item.article.get_absolute_url()),
-            "image": email_image(item.article.lead_image),
+            "image": email_image(item.article.lead_image, alt=item.article.headline),
         }
         for item in items
     ]
     preheader = edition.preheader or (stories[0]["summary"] if stories else "")
+    intro = absolute_links(sanitize_body(edition.intro or ""))
     return {
         "edition": edition,
         "newsletter": edition.newsletter,
@@ -64,9 +143,12 @@ def edition_context(edition: Edition, *, unsubscribe_url: str = UNSUBSCRIBE_MARK
         "site_url": settings.SITE_URL,
         "subject": edition.subject,
         "preheader": preheader,
-        "intro": mark_safe(sanitize_body(edition.intro or "")),  # noqa: S308 (sanitised with the body allow-list)
+        "intro": mark_safe(intro),  # noqa: S308 (sanitised with the body allow-list)
+        "intro_text": plain_text(intro),
+        "preheader_padding": PREHEADER_PADDING,
         "stories": stories,
         "web_url": absolute_url(edition.get_absolute_url()),
+        "archive_url": absolute_url(reverse("newsletter:archive", kwargs={"slug": edition.newsletter.slug})),
         "unsubscribe_url": unsubscribe_url,
     }
 

@@ -10,6 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, ListView, TemplateView
 
+from articles.models import published_filter
+
 from . import ratelimit
 from .forms import SubscribeForm
 from .models import Edition, Newsletter
@@ -148,7 +150,8 @@ class UnsubscribeView(EmailLinkView):
 
 
 class EditionView(DetailView):
-    """An edition's web version: what the email's "View in your browser" opens."""
+    """An edition's web version: what the email's "View in your browser" opens. Only editions that went out
+    are here; a story unpublished since drops out of it."""
 
     template_name = "newsletter/edition_detail.html"
     context_object_name = "edition"
@@ -163,12 +166,18 @@ class EditionView(DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        items = self.object.items.select_related("article__section", "article__lead_image").order_by("order", "pk")
+        # One query: the stories still published, with their sections and lead images.
+        items = (
+            self.object.items.filter(published_filter("article__"))
+            .select_related("article__section", "article__lead_image")
+            .defer("article__body", "article__search_vector")
+            .order_by("order", "pk")
+        )
         return super().get_context_data(items=list(items), **kwargs)
 
 
 class EditionArchiveView(ListView):
-    """A newsletter's past editions, newest first."""
+    """A newsletter's past editions, newest first; a page number past the end is a 404, as on every list."""
 
     template_name = "newsletter/edition_archive.html"
     context_object_name = "editions"
@@ -179,8 +188,9 @@ class EditionArchiveView(ListView):
         return (
             Edition.objects.public()
             .filter(newsletter=self.newsletter)
+            .defer("rendered_html", "rendered_text", "intro")  # the whole email, 30 times over: not needed here
             .select_related("newsletter")
-            .order_by("-issue_date")
+            .order_by("-issue_date", "-pk")
         )
 
     def get_context_data(self, **kwargs):

@@ -3,8 +3,10 @@
 import io
 
 from django.core.management import call_command
+from django.utils import timezone
 
 from articles.models import Article
+from newsletter.models import Edition, EditionItem, Newsletter
 
 
 def seed_reader_pages() -> dict[str, str]:
@@ -17,6 +19,7 @@ def seed_reader_pages() -> dict[str, str]:
         .first()
     )
     assert article is not None, "the demo content has an article with quotes, figures and a correction"
+    edition = sent_edition(Newsletter.objects.get(slug="the-daily"))
     return {
         "home": "/",
         "article": article.get_absolute_url(),
@@ -28,6 +31,27 @@ def seed_reader_pages() -> dict[str, str]:
         "search, nothing found": "/search/?q=zebra+crossing+xylophone",
         "newsletter": "/newsletter/",
         "check your inbox": "/newsletter/check-your-inbox/",
+        "newsletter edition": edition.get_absolute_url(),
+        "newsletter archive": f"/newsletter/{edition.newsletter.slug}/archive/",
         "about": "/about/",
         "not found": "/no-such-page/",
     }
+
+
+def sent_edition(newsletter) -> Edition:
+    """An edition of the newsletter that went out, carrying the newest stories (with lead images and without)."""
+    edition = Edition.objects.create(
+        newsletter=newsletter,
+        issue_date=timezone.localdate(),
+        subject="Today: the stories of the day",
+        preheader="What happened in town today.",
+        intro="<p>Good morning. Here is <strong>the day</strong> in brief.</p><p>See you tomorrow.</p>",
+        status=Edition.Status.SENT,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+    )
+    stories = Article.objects.published().newest_first()[:5]
+    EditionItem.objects.bulk_create(
+        EditionItem(edition=edition, article=story, order=position) for position, story in enumerate(stories)
+    )
+    return edition
