@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, published_filter
 
 from .models import Delivery, Edition, EditionItem, Newsletter
 
@@ -125,8 +125,8 @@ def edition_schedule(*, edition: Edition, user, send_at: datetime.datetime | Non
         edition = _locked(edition)
         if not edition.is_editable:
             raise EditionStateError(f"A {edition.get_status_display().lower()} edition cannot be scheduled.")
-        if not edition.items.exists():
-            raise EditionStateError("An edition with no story cannot be sent.")
+        if not edition.items.filter(published_filter("article__")).exists():
+            raise EditionStateError("An edition with no published story cannot be sent.")
         now = timezone.now()
         edition.send_at = max(send_at or edition.newsletter.send_at(edition.issue_date), now)
         edition.status = Edition.Status.SCHEDULED
@@ -161,8 +161,8 @@ def edition_send_now(*, edition: Edition, user) -> Edition:
         edition = _locked(edition)
         if not edition.is_editable:
             raise EditionStateError(f"A {edition.get_status_display().lower()} edition cannot be sent.")
-        if not edition.items.exists():
-            raise EditionStateError("An edition with no story cannot be sent.")
+        if not edition.items.filter(published_filter("article__")).exists():
+            raise EditionStateError("An edition with no published story cannot be sent.")
         edition.approved_by, edition.approved_at = user, timezone.now()
         edition.save(update_fields=["approved_by", "approved_at", "updated_at"])
         sending.edition_start(edition)

@@ -1,13 +1,14 @@
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import BodyField
+from articles.models import Article, BodyField
 
 from .tokens import confirmation_token, unsubscribe_token
 
@@ -291,6 +292,12 @@ class EditionItem(models.Model):
     @property
     def summary(self) -> str:
         return self.blurb or self.article.standfirst
+
+    def clean(self):
+        if self.article_id and not Article.objects.published().filter(pk=self.article_id).exists():
+            raise ValidationError(
+                {"article": "Only a published story can go in a newsletter: readers must be able to open it."}
+            )
 
 
 class Delivery(models.Model):

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from articles.models import published_filter
 from articles.sanitize import sanitize_body
 
 from .models import Edition, Subscription, absolute_url
@@ -122,7 +123,12 @@ def plain_text(markup: str, *, width: int = TEXT_WIDTH) -> str:
 
 
 def edition_context(edition: Edition, *, unsubscribe_url: str = UNSUBSCRIBE_MARK) -> dict:
-    items = list(edition.items.select_related("article__section", "article__lead_image").order_by("order", "pk"))
+    # Only stories readers can open: one unpublished since it was chosen drops out rather than link to a 404.
+    items = list(
+        edition.items.filter(published_filter("article__"))
+        .select_related("article__section", "article__lead_image")
+        .order_by("order", "pk")
+    )
     stories = [
         {
             "headline": item.article.headline,

@@ -145,3 +145,27 @@ def test_stories_of_a_draft_nobody_sent_go_into_the_next_edition(the_daily):
     edition, _ = edition_compose(newsletter=the_daily, issue_date=timezone.localdate())
 
     assert [item.article for item in edition.items.all()] == [fresh, unsent]
+
+
+def test_only_a_published_story_can_be_put_in_an_edition():
+    from django.core.exceptions import ValidationError
+
+    edition = EditionFactory()
+    draft = ArticleFactory(status="draft", published_at=None)
+
+    with pytest.raises(ValidationError, match="Only a published story"):
+        EditionItem(edition=edition, article=draft, order=0).full_clean()
+
+
+def test_a_story_unpublished_after_it_was_chosen_drops_out_of_the_email():
+    from newsletter.rendering import edition_render
+
+    kept, pulled = ArticleFactory(headline="The bridge reopens"), ArticleFactory(headline="A story pulled at noon")
+    edition = EditionFactory(articles=[kept, pulled])
+    pulled.status = "draft"
+    pulled.save()
+
+    rendered = edition_render(edition)
+
+    assert "The bridge reopens" in rendered.text and "A story pulled at noon" not in rendered.text
+    assert "A story pulled at noon" not in rendered.html
