@@ -36,6 +36,23 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@contextmanager
+def smtp_in_thread(handler, settings):
+    """An aiosmtpd server on loopback in this process, with Django's SMTP backend pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
 def broker_answers(name: str) -> bool:
     port = {"redis": 6379, "rabbitmq": 5672}.get(name)
     if port is None:

@@ -3,14 +3,13 @@
 import datetime
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import mail
 from django.utils import timezone
 
 from newsletter import sending
 from newsletter.models import Delivery, Edition, SendRate
 from tests.factories import ArticleFactory, EditionFactory, SubscriptionFactory
-from tests.workers import free_port
+from tests.workers import free_port, smtp_in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -36,15 +35,8 @@ class Server:
 
 @pytest.fixture
 def smtp(settings):
-    handler = Server()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield handler
-    controller.stop()
+    with smtp_in_thread(Server(), settings) as handler:
+        yield handler
 
 
 def sending_edition(subscribers: int):

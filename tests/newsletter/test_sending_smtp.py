@@ -7,7 +7,6 @@ import email.policy
 import re
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from newsletter.editions import edition_send_now
 from newsletter.models import Delivery, Edition, Subscription
@@ -15,8 +14,9 @@ from newsletter.rendering import UNSUBSCRIBE_MARK, RenderedEdition, frozen
 from newsletter.sending import _message, _message_bytes
 from newsletter.tokens import read_unsubscribe_token
 from tests.factories import ArticleFactory, EditionFactory, SubscriberFactory, SubscriptionFactory
+from tests.workers import smtp_in_thread
 
-from .test_mail_smtp import Inbox, free_port
+from .test_mail_smtp import Inbox
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +31,8 @@ def fixed_links(monkeypatch):
 
 @pytest.fixture
 def smtp_settings(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    try:
+    with smtp_in_thread(Inbox(), settings) as inbox:
         yield inbox
-    finally:
-        controller.stop()
 
 
 def parsed(data: bytes):
