@@ -488,7 +488,7 @@ class EditionAdmin(admin.ModelAdmin):
         }
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        edition = Edition.objects.select_related("newsletter").filter(pk=object_id).first()
+        edition = self.get_object(request, object_id)  # None for an id that names nothing (or is no number)
         extra = {}
         if edition is not None and self.has_view_or_change_permission(request, edition):
             failures = Delivery.objects.filter(edition=edition, status=Delivery.Status.FAILED)

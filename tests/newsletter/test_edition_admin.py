@@ -361,3 +361,10 @@ def test_journalists_see_nothing_of_editions(client, login_as, edition):
         assert client.get(url(edition, step)).status_code == 403, step
         assert client.post(url(edition, step)).status_code == 403, step
     assert mail.outbox == []
+
+
+@pytest.mark.parametrize("object_id", ["abc", "999999"])
+def test_an_edition_address_that_names_nothing_is_not_an_error(client, login_as, object_id):
+    login_as("Editor")
+    response = client.get(f"/admin/newsletter/edition/{object_id}/change/")
+    assert response.status_code == 302  # the admin's "does not exist" message, on the list
