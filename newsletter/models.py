@@ -156,9 +156,18 @@ class ConsentEvent(models.Model):
         REQUESTED = "requested", "Sign-up requested"
         CONFIRMED = "confirmed", "Confirmed"
         IMPORTED = "imported", "Imported"
+        SUBSCRIBED = "subscribed", "Subscribed on the preferences page (address already confirmed)"
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="events")
+    edition = models.ForeignKey(
+        "Edition",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="consent_events",
+        help_text="The edition whose unsubscribe link was used, when it was one.",
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     at = models.DateTimeField()
     source = models.CharField(max_length=500, blank=True)
@@ -320,6 +329,12 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    provider_message_id = models.CharField(
+        max_length=200,
+        blank=True,
+        db_default="",  # rows are inserted by SQL when sending starts
+        help_text="The email provider's id for this message, which its webhooks name."
+    )
 
     class Meta:
         verbose_name_plural = "deliveries"
@@ -329,10 +344,112 @@ class Delivery(models.Model):
         indexes = [
             # Workers look for the waiting rows of one edition, in id order.
             models.Index(fields=["edition", "id"], condition=Q(status="pending"), name="delivery_waiting_idx"),
+            # A provider's webhook names the message by the id the provider gave it.
+            models.Index(
+                fields=["provider_message_id"], condition=~Q(provider_message_id=""), name="delivery_provider_id_idx"
+            ),
         ]
 
     def __str__(self):
         return f"Delivery #{self.pk} ({self.get_status_display()})"
+
+
+class DeliveryEvent(models.Model):
+    """What the email provider reported about a message (anymail's normalised tracking events), stored once
+    per provider event: a webhook the provider sends again changes nothing."""
+
+    class Type(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        DEFERRED = "deferred", "Soft bounce (deferred)"
+        BOUNCED = "bounced", "Hard bounce"
+        REJECTED = "rejected", "Rejected by the provider"
+        FAILED = "failed", "Failed"
+        COMPLAINED = "complained", "Complaint (marked as spam)"
+        UNSUBSCRIBED = "unsubscribed", "Unsubscribed at the provider"
+        AUTORESPONDED = "autoresponded", "Automatic reply"
+        OPENED = "opened", "Opened"
+        CLICKED = "clicked", "Clicked"
+        SUBSCRIBED = "subscribed", "Subscribed at the provider"
+        UNKNOWN = "unknown", "Other"
+
+    provider = models.CharField(max_length=40)
+    event_id = models.CharField(max_length=200, help_text="The provider's id of the event, or a digest of it.")
+    type = models.CharField(max_length=16, choices=Type.choices)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    recipient = models.EmailField(max_length=254, blank=True, help_text="Blanked when the address is erased.")
+    message_id = models.CharField(max_length=200, blank=True)
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="events", db_index=False
+    )
+    edition = models.ForeignKey(Edition, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    reject_reason = models.CharField(max_length=40, blank=True)
+    description = models.CharField(max_length=500, blank=True, help_text="The provider's or mail server's words.")
+
+    class Meta:
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="one_row_per_provider_event")]
+        indexes = [
+            models.Index(fields=["delivery", "type"], name="delivery_event_delivery_idx"),
+            models.Index(fields=["recipient", "type", "occurred_at"], name="delivery_event_recipient_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_type_display()} ({self.provider}) at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class SuppressionQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(removed_at=None)
+
+
+class Suppression(models.Model):
+    """An address that is never sent anything again, whatever path brings it back (sign-up, import, admin).
+
+    The address is kept in clear while its subscriber exists, so sending can leave it out in SQL; an erasure
+    blanks it and keeps only `address_hash`, a keyed hash (HMAC) every path that adds an address checks."""
+
+    class Reason(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        SOFT_BOUNCES = "soft_bounces", "Repeated soft bounces"
+        COMPLAINT = "complaint", "Complaint (marked as spam)"
+        PROVIDER_UNSUBSCRIBE = "provider_unsubscribe", "Unsubscribed by the provider"
+        STAFF = "staff", "Added by staff"
+        ERASED = "erased", "Erased on request (only a sign-up the reader confirms lifts it)"
+
+    email = models.EmailField(max_length=254, blank=True, help_text="Blank once the address has been erased.")
+    address_hash = models.CharField(max_length=64, editable=False)
+    reason = models.CharField(max_length=24, choices=Reason.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    source_event = models.ForeignKey(
+        DeliveryEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    note = models.CharField(max_length=500, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    removal_reason = models.CharField(max_length=500, blank=True, editable=False)
+
+    objects = SuppressionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["address_hash"], condition=Q(removed_at=None), name="one_active_suppression_per_address"
+            )
+        ]
+        indexes = [models.Index(fields=["email"], condition=Q(removed_at=None), name="suppression_active_email_idx")]
+
+    def __str__(self):
+        # No address: this text lands in the admin log, which must not outlive an erasure.
+        return f"Suppression #{self.pk} ({self.get_reason_display()})"
 
 
 class SendRate(models.Model):

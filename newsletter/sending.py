@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import Delivery, Edition, SendRate, Subscription
+from .models import Delivery, Edition, SendRate, Subscriber, Subscription, Suppression
 from .rendering import UNSUBSCRIBE_MARK, RenderedEdition, edition_render, frozen, personalise, recipient_headers
 
 logger = logging.getLogger(__name__)
@@ -42,11 +42,15 @@ def edition_start(edition: Edition) -> None:
     rendered = edition_render(edition)
     now = timezone.now()
     delivery, subscription = Delivery._meta.db_table, Subscription._meta.db_table
+    subscriber, suppression = Subscriber._meta.db_table, Suppression._meta.db_table
     with db_connection.cursor() as cursor:
-        # One statement, whatever the audience's size: the database copies the rows itself.
+        # One statement, whatever the audience's size: the database copies the rows itself, leaving out
+        # suppressed addresses (their subscriptions have ended, but an address is never mailed once suppressed).
         cursor.execute(
             f"INSERT INTO {delivery} (edition_id, subscription_id, status, attempts, error) "  # noqa: S608
-            f"SELECT %s, id, %s, 0, '' FROM {subscription} WHERE newsletter_id = %s AND status = %s ORDER BY id",
+            f"SELECT %s, s.id, %s, 0, '' FROM {subscription} s JOIN {subscriber} r ON r.id = s.subscriber_id "
+            f"WHERE s.newsletter_id = %s AND s.status = %s AND NOT EXISTS (SELECT 1 FROM {suppression} x "
+            "WHERE x.email = r.email AND x.removed_at IS NULL) ORDER BY s.id",
             [edition.pk, Delivery.Status.PENDING, edition.newsletter_id, Subscription.Status.ACTIVE],
         )
         recipients = cursor.rowcount

@@ -289,6 +289,15 @@ NEWSLETTER_FAILURE_THRESHOLD = env_float("NEWSLETTER_FAILURE_THRESHOLD") or 5.0
 # How often the scheduler composes due editions, starts scheduled ones and takes over abandoned work.
 NEWSLETTER_TICK_SECONDS = env_int("NEWSLETTER_TICK_SECONDS", 30)
 NEWSLETTER_LIST_DOMAIN = os.environ.get("NEWSLETTER_LIST_DOMAIN") or (urlsplit(SITE_URL).hostname or "localhost")
+# The key of the suppression list's address hashes. Set it apart from SECRET_KEY, so rotating that key
+# does not forget who asked never to be mailed again.
+NEWSLETTER_SUPPRESSION_KEY = os.environ.get("NEWSLETTER_SUPPRESSION_KEY") or SECRET_KEY
+# Soft bounces (the provider's "deferred") on this many different messages within this many days suppress.
+NEWSLETTER_SOFT_BOUNCE_LIMIT = env_int("NEWSLETTER_SOFT_BOUNCE_LIMIT", 3)
+NEWSLETTER_SOFT_BOUNCE_DAYS = env_int("NEWSLETTER_SOFT_BOUNCE_DAYS", 30)
+# Complaints as a percentage of an edition's recipients: past the pause level the edition pauses itself.
+NEWSLETTER_COMPLAINT_WARNING = env_float("NEWSLETTER_COMPLAINT_WARNING") or 0.1
+NEWSLETTER_COMPLAINT_PAUSE = env_float("NEWSLETTER_COMPLAINT_PAUSE") or 0.3
 
 # Celery (newsroom/celery.py): Redis or RabbitMQ in production; without one, a broker in files that needs
 # no service (development). Tasks are acknowledged after they finish, so a killed worker's task runs again.

@@ -1,0 +1,98 @@
+"""The suppression list: addresses that are never sent anything again.
+
+An address is suppressed when its mail bounces for good, bounces softly again and again, is marked as
+spam, is unsubscribed at the provider, is added by staff, or is erased on request. Every path that could
+mail an address or add it back (sending an edition, a confirmation email, sign-up, import, the admin)
+asks `is_suppressed`. An erasure keeps only a keyed hash of the address (`address_hash`), so an old
+export re-imported cannot bring a forgotten reader back, and a complaint is honoured for good.
+"""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Subscription, Suppression, normalise_email
+
+# Reasons that a reader's own confirmed sign-up lifts: erasure is the reader's wish, not the mail's verdict.
+LIFTED_BY_CONFIRMED_SIGNUP = {Suppression.Reason.ERASED}
+
+
+def address_hash(email: str) -> str:
+    """HMAC-SHA256 of the normalised address under NEWSLETTER_SUPPRESSION_KEY: the same address always gives
+    the same value, and without the key nobody can test guesses against a copy of the table."""
+    key = settings.NEWSLETTER_SUPPRESSION_KEY.encode()
+    return hmac.new(key, normalise_email(email).encode(), hashlib.sha256).hexdigest()
+
+
+def suppression_for(email: str) -> Suppression | None:
+    return Suppression.objects.active().filter(address_hash=address_hash(email)).first()
+
+
+def is_suppressed(email: str, *, signup: bool = False) -> bool:
+    """Whether nothing may be sent to this address. For a reader's own sign-up (`signup`), an erasure's
+    suppression does not count: the double opt-in is the reader asking again."""
+    suppression = suppression_for(email)
+    if suppression is None:
+        return False
+    return not (signup and suppression.reason in LIFTED_BY_CONFIRMED_SIGNUP)
+
+
+def suppressed_hashes(emails) -> set[str]:
+    """Of these addresses' hashes, the ones suppressed (for import: one query per thousand addresses)."""
+    hashes = {address_hash(email) for email in emails}
+    found: set[str] = set()
+    ordered = sorted(hashes)
+    for start in range(0, len(ordered), 1000):
+        found.update(
+            Suppression.objects.active()
+            .filter(address_hash__in=ordered[start : start + 1000])
+            .values_list("address_hash", flat=True)
+        )
+    return found
+
+
+def suppress(
+    email: str, *, reason: str, event=None, user=None, note: str = "", end_subscriptions: bool = True
+) -> tuple[Suppression, bool]:
+    """Suppress an address (once: an address already suppressed keeps its first reason) and end its
+    subscriptions. Returns the suppression and whether it is new."""
+    from .services import subscriptions_unsubscribe
+
+    email = normalise_email(email)
+    digest = address_hash(email)
+    with transaction.atomic():
+        suppression = Suppression.objects.active().filter(address_hash=digest).first()
+        created = False
+        if suppression is None:
+            try:
+                with transaction.atomic():
+                    suppression = Suppression.objects.create(
+                        email=email,
+                        address_hash=digest,
+                        reason=reason,
+                        source_event=event,
+                        added_by=user,
+                        note=note[:500],
+                    )
+                    created = True
+            except IntegrityError:  # suppressed by another request meanwhile
+                suppression = Suppression.objects.active().get(address_hash=digest)
+        if end_subscriptions:
+            subscriptions_unsubscribe(
+                subscriptions=Subscription.objects.filter(subscriber__email=email),
+                note=f"Suppressed: {Suppression.Reason(suppression.reason).label}"[:200],
+            )
+    return suppression, created
+
+
+def unsuppress(emails, *, user=None, reason: str) -> int:
+    """Lift the suppression of these addresses, keeping the record of it and of who lifted it and why."""
+    hashes = [address_hash(email) for email in emails]
+    return (
+        Suppression.objects.active()
+        .filter(address_hash__in=hashes)
+        .update(removed_at=timezone.now(), removed_by=user, removal_reason=reason[:500])
+    )
