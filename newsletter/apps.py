@@ -8,6 +8,7 @@ class NewsletterConfig(AppConfig):
     def ready(self):
         from newsroom import freshness
 
+        from . import webhooks  # noqa: F401 (connects the provider's tracking events)
         from .models import Edition, EditionItem, Newsletter
 
         freshness.watch(Newsletter)  # its name and description are in every page's sign-up form

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from .export import FORMULA_STARTS
 from .forms import clean_address
 from .models import ConsentEvent, Newsletter, Subscriber, Subscription
+from .suppression import address_hash, suppressed_hashes
 
 BATCH = 1000
 ALIASES = {
@@ -60,6 +61,7 @@ class ImportReport:
     created: int = 0
     already_there: int = 0
     repeated: int = 0
+    suppressed: int = 0
     errors: list[RowError] = field(default_factory=list)
     problem: str = ""  # the file as a whole could not be used
 
@@ -197,6 +199,12 @@ def subscribers_import(*, file, newsletter: Newsletter, consent_note: str, user=
             continue
         wanted[(row.email, row.newsletter_id)] = row
 
+    # Addresses on the suppression list (bounced, complained, erased…) are never added back, not even as
+    # a record: an erased reader's address must not return with an old export.
+    suppressed = suppressed_hashes({email for email, _ in wanted})
+    if suppressed:
+        kept = {key: row for key, row in wanted.items() if address_hash(row.email) not in suppressed}
+        report.suppressed, wanted = len(wanted) - len(kept), kept
     try:
         report.created = _store(wanted, consent_note=consent_note, user=user, now=now)
     except IntegrityError:

@@ -12,6 +12,7 @@ import datetime
 import email.quoprimime
 import functools
 import logging
+import re
 import secrets
 import smtplib
 import time
@@ -289,7 +290,7 @@ def batch_send(edition_id: int, *, rate: RateLimit | None = None) -> bool:
                 if isinstance(error, smtplib.SMTPSenderRefused):
                     raise  # our own address refused: nothing in this batch can go
                 if 500 <= code < 600:
-                    if _record(delivery, lease, Delivery.Status.FAILED, reason):
+                    if _refused_for_good(delivery, lease, reason, hard_bounce=_is_hard_bounce(reason, code)):
                         counts[Delivery.Status.FAILED] += 1
                 else:
                     _later(delivery, lease, reason)
@@ -317,6 +318,38 @@ def batch_send(edition_id: int, *, rate: RateLimit | None = None) -> bool:
     _progress(edition_id, counts)
     _pause_if_failing(edition_id)
     return True
+
+
+# RFC 3463's enhanced status codes: 5.1.x says the address is wrong (no such user, no such domain), 5.2.1
+# that the mailbox is disabled. Others (5.7.x policy or spam blocks, 5.3.x/5.6.x the message) refuse the
+# message or the sender, not the address: a blocked sender must not wipe out its own list.
+_ENHANCED = re.compile(r"\b5\.(\d{1,3})\.(\d{1,3})\b")
+MAILBOX_CODES = {550, 551, 553}  # without an enhanced code: mailbox unavailable, not local, name not allowed
+
+
+def _is_hard_bounce(reason: str, code: int) -> bool:
+    """Whether a permanent refusal (5xx for this recipient) is of the address itself: a hard bounce."""
+    if not 500 <= code < 600:
+        return False
+    enhanced = _ENHANCED.search(reason)
+    if enhanced:
+        subject, detail = int(enhanced.group(1)), int(enhanced.group(2))
+        return subject == 1 or (subject, detail) == (2, 1)
+    return code in MAILBOX_CODES
+
+
+def _refused_for_good(delivery: Delivery, lease, reason: str, *, hard_bounce: bool) -> bool:
+    """Record a permanent refusal; one of the address is a hard bounce, which suppresses it for good."""
+    recorded = _record(delivery, lease, Delivery.Status.FAILED, reason)
+    if recorded and hard_bounce:
+        from .suppression import suppress
+
+        suppress(
+            delivery.subscription.subscriber.email,
+            reason=Suppression.Reason.HARD_BOUNCE,
+            note=f"Refused by the mail server when sent: {reason}",
+        )
+    return recorded
 
 
 def _reason(error: Exception) -> str:

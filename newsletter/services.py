@@ -13,6 +13,7 @@ from django.utils import timezone
 from . import tasks
 from .consent import CONSENT_VERSION, consent_text
 from .models import ConsentEvent, Newsletter, Subscriber, Subscription, normalise_email
+from .suppression import LIFTED_BY_CONFIRMED_SIGNUP, is_suppressed, suppressions_forget, unsuppress
 from .tokens import read_confirmation_token, read_unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -26,11 +27,14 @@ class LinkNoLongerValid(Exception):
 
 def subscription_request(
     *, email: str, newsletter: Newsletter, source: str = "", ip: str | None = None, user_agent: str = ""
-) -> Subscription:
-    """Ask for a subscription: mail a confirmation link unless one went out in the last 10 minutes.
+) -> Subscription | None:
+    """Ask for a subscription: mail a confirmation link unless one went out in the last 10 minutes. None for
+    a suppressed address, of which nothing is stored and to which nothing is sent.
 
-    The caller answers the same whatever happens here, so nobody can learn who subscribes.
+    The caller answers the same whatever happens here, so nobody can learn who subscribes or who is suppressed.
     """
+    if is_suppressed(email, signup=True):
+        return None
     now = timezone.now()
     with transaction.atomic():
         subscriber, _ = Subscriber.objects.get_or_create(email=normalise_email(email))
@@ -97,6 +101,14 @@ def subscription_confirm(*, token: str, ip: str | None = None, user_agent: str =
         if subscription.status == Subscription.Status.UNSUBSCRIBED:
             raise LinkNoLongerValid
         if subscription.status == Subscription.Status.PENDING:
+            if is_suppressed(subscription.subscriber.email, signup=True):
+                raise LinkNoLongerValid  # suppressed since the link was sent (it bounced, or was complained of)
+            # A reader erased on request who signs up again and confirms has asked for mail once more.
+            unsuppress(
+                [subscription.subscriber.email],
+                reasons=LIFTED_BY_CONFIRMED_SIGNUP,
+                reason="The reader signed up again and confirmed",
+            )
             now = timezone.now()
             subscription.status = Subscription.Status.ACTIVE
             subscription.confirmed_at = now
@@ -163,12 +175,15 @@ def subscriptions_unsubscribe(*, subscriptions, ip=None, user_agent: str = "", n
 
 
 def subscribers_erase(*, subscribers) -> int:
-    """A reader's erasure request: their address, subscriptions, history and every admin-log mention, gone."""
+    """A reader's erasure request: their address, subscriptions, history and every admin-log mention, gone.
+    Only a keyed hash of the address stays, on the suppression list, so an old export re-imported or an
+    admin cannot add it back (the reader's own confirmed sign-up can)."""
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
     with transaction.atomic():
         emails = list(subscribers.values_list("email", flat=True))
+        suppressions_forget(emails)
         subscriber_ids = [str(pk) for pk in subscribers.values_list("pk", flat=True)]
         subscriber_type = ContentType.objects.get_for_model(Subscriber)
         mentions = Q(content_type=subscriber_type, object_id__in=subscriber_ids)
@@ -214,6 +229,8 @@ def confirmation_send(*, subscription_id: int) -> bool:
     subscription = pending.select_related("subscriber", "newsletter").first()
     if subscription is None:
         return False  # confirmed, unsubscribed, erased or already mailed meanwhile
+    if is_suppressed(subscription.subscriber.email, signup=True):
+        return False  # suppressed since the sign-up: nothing goes to that address again
     now = timezone.now()
     if not pending.update(confirmation_sent_at=now, confirmation_attempted_at=now):
         return False  # another worker took it

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import Subscription, Suppression, normalise_email
+from .models import DeliveryEvent, Subscription, Suppression, normalise_email
 
 # Reasons that a reader's own confirmed sign-up lifts: erasure is the reader's wish, not the mail's verdict.
 LIFTED_BY_CONFIRMED_SIGNUP = {Suppression.Reason.ERASED}
@@ -88,11 +88,27 @@ def suppress(
     return suppression, created
 
 
-def unsuppress(emails, *, user=None, reason: str) -> int:
-    """Lift the suppression of these addresses, keeping the record of it and of who lifted it and why."""
-    hashes = [address_hash(email) for email in emails]
-    return (
-        Suppression.objects.active()
-        .filter(address_hash__in=hashes)
-        .update(removed_at=timezone.now(), removed_by=user, removal_reason=reason[:500])
+def unsuppress(emails, *, user=None, reason: str, reasons=None) -> int:
+    """Lift the suppression of these addresses (only those suppressed for one of `reasons`, if given),
+    keeping the record of it and of who lifted it and why."""
+    lifted = Suppression.objects.active().filter(address_hash__in=[address_hash(email) for email in emails])
+    if reasons is not None:
+        lifted = lifted.filter(reason__in=reasons)
+    return lifted.update(removed_at=timezone.now(), removed_by=user, removal_reason=reason[:500])
+
+
+def suppressions_forget(emails) -> None:
+    """For an erasure: these addresses stay suppressed by their keyed hash alone; every clear copy in the
+    suppression list and the provider's events is blanked. An address not suppressed yet is suppressed as
+    erased, so an old export re-imported does not bring the reader back."""
+    emails = [normalise_email(email) for email in emails]
+    hashes = {address_hash(email) for email in emails}
+    present = set(Suppression.objects.active().filter(address_hash__in=hashes).values_list("address_hash", flat=True))
+    Suppression.objects.bulk_create(
+        [
+            Suppression(email="", address_hash=digest, reason=Suppression.Reason.ERASED, note="Erased on request")
+            for digest in sorted(hashes - present)
+        ]
     )
+    Suppression.objects.filter(address_hash__in=hashes).update(email="")
+    DeliveryEvent.objects.filter(recipient__in=emails).update(recipient="", description="")

@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, AuthorSitemap, NewsSitemap, SectionSitemap, TagSitemap
+from newsletter.webhooks import tracking_webhook
 from pages.sitemaps import PageSitemap
 
 SITEMAPS = {
@@ -35,6 +36,8 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("newsletter/", include("newsletter.urls")),
+    # The email provider's tracking webhooks (bounces, complaints…), at the paths anymail's documentation gives.
+    path("anymail/<str:provider>/tracking/", tracking_webhook, name="email_tracking_webhook"),
     path("", include("articles.urls")),
     # Last: a standing page (About us, Contact) takes any one-word address nothing above has.
     path("", include("pages.urls")),

@@ -1,0 +1,222 @@
+"""The email provider's tracking webhooks: what became of each message, stored once, acted on once.
+
+django-anymail receives and authenticates each provider's webhook (basic auth, or the provider's
+signature) and turns its payload into normalised events; `event_record` stores each event once (a
+provider that sends its webhook again changes nothing) and acts on it: a hard bounce, a complaint or
+an unsubscribe at the provider suppresses the address at once and ends its subscriptions; soft bounces
+suppress after NEWSLETTER_SOFT_BOUNCE_LIMIT messages within NEWSLETTER_SOFT_BOUNCE_DAYS; a complaint
+rate past NEWSLETTER_COMPLAINT_PAUSE pauses the edition that drew it.
+
+A provider's webhook is served only once its secret is set: anymail would accept an unauthenticated
+webhook with a warning, and anyone on the web could then suppress any address.
+"""
+
+import hashlib
+import json
+import logging
+from datetime import timedelta
+
+from anymail.signals import tracking
+from anymail.utils import get_anymail_setting
+from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
+from anymail.webhooks.brevo import BrevoTrackingWebhookView
+from anymail.webhooks.mailgun import MailgunTrackingWebhookView
+from anymail.webhooks.mailjet import MailjetTrackingWebhookView
+from anymail.webhooks.postmark import PostmarkTrackingWebhookView
+from anymail.webhooks.resend import ResendTrackingWebhookView
+from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
+from anymail.webhooks.sparkpost import SparkPostTrackingWebhookView
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.dispatch import receiver
+from django.http import Http404
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from .models import Delivery, DeliveryEvent, Edition, Suppression, normalise_email
+from .suppression import suppress
+
+logger = logging.getLogger(__name__)
+
+# provider (as in the URL) -> (anymail's view, the settings any one of which authenticates it)
+PROVIDERS = {
+    "amazon_ses": (AmazonSESTrackingWebhookView, ["webhook_secret"]),
+    "brevo": (BrevoTrackingWebhookView, ["webhook_secret"]),
+    "mailgun": (MailgunTrackingWebhookView, ["mailgun_webhook_signing_key", "mailgun_api_key"]),
+    "mailjet": (MailjetTrackingWebhookView, ["webhook_secret"]),
+    "postmark": (PostmarkTrackingWebhookView, ["webhook_secret"]),
+    "resend": (ResendTrackingWebhookView, ["resend_signing_secret", "webhook_secret"]),
+    "sendgrid": (SendGridTrackingWebhookView, ["webhook_secret"]),
+    "sparkpost": (SparkPostTrackingWebhookView, ["webhook_secret"]),
+}
+_VIEWS = {name: view.as_view() for name, (view, _) in PROVIDERS.items()}
+
+EVENT_TYPES = set(DeliveryEvent.Type.values)
+# Where to look for the message an event is about when the provider names neither its id nor our metadata
+# (a message sent over SMTP): the latest edition mailed to that address within this time.
+ATTRIBUTION_WINDOW = timedelta(days=30)
+
+
+def webhook_configured(provider: str) -> bool:
+    _, secrets = PROVIDERS[provider]
+    return any(get_anymail_setting(name, default=None) for name in secrets)
+
+
+@csrf_exempt
+def tracking_webhook(request, provider: str):
+    """anymail's tracking webhook view of this provider, once its secret is set; otherwise there is none."""
+    if provider not in PROVIDERS or not webhook_configured(provider):
+        raise Http404("No webhook is configured for this provider.")
+    return _VIEWS[provider](request)
+
+
+@receiver(tracking, dispatch_uid="newsletter.tracking")
+def tracking_received(sender, event, esp_name, **kwargs):
+    event_record(provider=esp_name.lower().replace(" ", "_"), event=event)
+
+
+def _event_id(event) -> str:
+    if event.event_id:
+        return str(event.event_id)[:200]
+    # Some providers give some events no id: the payload's digest is the same when the webhook is sent again.
+    payload = json.dumps(event.esp_event, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _is_soft_bounce(provider: str, event) -> bool:
+    if event.event_type == DeliveryEvent.Type.DEFERRED:
+        return True
+    # Postmark files a soft bounce as "bounced"; its own Type says what it is.
+    esp_event = event.esp_event if isinstance(event.esp_event, dict) else {}
+    return event.event_type == DeliveryEvent.Type.BOUNCED and esp_event.get("Type") == "SoftBounce"
+
+
+def _delivery_for(event, recipient: str) -> Delivery | None:
+    """The delivery the event is about: named in our metadata, or by the provider's message id, or else (for
+    mail sent over SMTP, which has no provider id) the latest edition sent to that address."""
+    deliveries = Delivery.objects.select_related("subscription__subscriber", "edition")
+    metadata = event.metadata if isinstance(event.metadata, dict) else {}
+    delivery_id = str(metadata.get("delivery", ""))
+    if delivery_id.isdigit():
+        found = deliveries.filter(pk=int(delivery_id), subscription__subscriber__email=recipient).first()
+        if found:
+            return found
+    if event.message_id:
+        found = deliveries.filter(provider_message_id=str(event.message_id)[:200]).first()
+        if found or settings.EMAIL_BACKEND.startswith("anymail."):
+            return found  # sent through the provider, every edition's message has its id: this one is another
+    return (
+        deliveries.filter(
+            subscription__subscriber__email=recipient,
+            status=Delivery.Status.SENT,
+            sent_at__gte=timezone.now() - ATTRIBUTION_WINDOW,
+        )
+        .order_by("-sent_at", "-pk")
+        .first()
+    )
+
+
+def event_record(*, provider: str, event) -> DeliveryEvent | None:
+    """Store one tracking event and act on it. None when it was stored before (the webhook sent again)."""
+    recipient = normalise_email(event.recipient or "")
+    event_type = event.event_type if event.event_type in EVENT_TYPES else DeliveryEvent.Type.UNKNOWN
+    soft = _is_soft_bounce(provider, event)
+    if soft:
+        event_type = DeliveryEvent.Type.DEFERRED
+    delivery = _delivery_for(event, recipient) if recipient else None
+    description = " ".join(str(part) for part in (event.description, event.mta_response) if part)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                stored = DeliveryEvent.objects.create(
+                    provider=provider[:40],
+                    event_id=_event_id(event),
+                    type=event_type,
+                    occurred_at=event.timestamp or timezone.now(),
+                    recipient=recipient[:254],
+                    message_id=str(event.message_id or "")[:200],
+                    delivery=delivery,
+                    edition=delivery.edition if delivery else None,
+                    reject_reason=str(event.reject_reason or "")[:40],
+                    description=description[:500],
+                )
+        except IntegrityError:
+            return None  # this event was stored before: the provider sent its webhook again
+        _act(stored, soft=soft)
+    return stored
+
+
+def _reason_for(event: DeliveryEvent) -> str | None:
+    kinds = DeliveryEvent.Type
+    if event.type == kinds.BOUNCED:
+        return Suppression.Reason.HARD_BOUNCE
+    if event.type == kinds.COMPLAINED:
+        return Suppression.Reason.COMPLAINT
+    if event.type == kinds.UNSUBSCRIBED:
+        return Suppression.Reason.PROVIDER_UNSUBSCRIBE
+    if event.type == kinds.REJECTED:
+        # The provider refused to send: because the address is dead, or because it suppresses it itself.
+        return {
+            "bounced": Suppression.Reason.HARD_BOUNCE,
+            "invalid": Suppression.Reason.HARD_BOUNCE,
+            "spam": Suppression.Reason.COMPLAINT,
+            "unsubscribed": Suppression.Reason.PROVIDER_UNSUBSCRIBE,
+        }.get(event.reject_reason)
+    return None
+
+
+def _act(event: DeliveryEvent, *, soft: bool) -> None:
+    if not event.recipient:
+        return
+    reason = _reason_for(event)
+    if soft:
+        reason = Suppression.Reason.SOFT_BOUNCES if _soft_bounces(event.recipient) else None
+    if reason is None:
+        return
+    note = f"{event.get_type_display()} reported by {event.provider}: {event.description}"
+    suppress(event.recipient, reason=reason, event=event, note=note)
+    if reason == Suppression.Reason.COMPLAINT and event.edition_id:
+        edition_pause_if_complained(event.edition_id)
+
+
+def _soft_bounces(recipient: str) -> bool:
+    """Whether the address bounced softly on enough different messages lately to stop mailing it."""
+    since = timezone.now() - timedelta(days=settings.NEWSLETTER_SOFT_BOUNCE_DAYS)
+    bounced = DeliveryEvent.objects.filter(
+        recipient=recipient, type=DeliveryEvent.Type.DEFERRED, occurred_at__gte=since
+    )
+    messages = set()
+    for delivery_id, message_id, pk in bounced.values_list("delivery_id", "message_id", "pk"):
+        messages.add(("m", message_id) if message_id else ("d", delivery_id) if delivery_id else ("e", pk))
+    return len(messages) >= settings.NEWSLETTER_SOFT_BOUNCE_LIMIT
+
+
+def complaint_rate(edition: Edition) -> float:
+    """Complaints as a percentage of the edition's recipients."""
+    if not edition.recipient_count:
+        return 0.0
+    complaints = DeliveryEvent.objects.filter(edition=edition, type=DeliveryEvent.Type.COMPLAINED).aggregate(
+        n=Count("recipient", distinct=True, filter=~Q(recipient=""))
+    )["n"]
+    return complaints * 100 / edition.recipient_count
+
+
+def edition_pause_if_complained(edition_id: int) -> bool:
+    """Past NEWSLETTER_COMPLAINT_PAUSE percent of complaints, a sending edition pauses itself and says why."""
+    edition = Edition.objects.get(pk=edition_id)
+    rate = complaint_rate(edition)
+    if edition.status != Edition.Status.SENDING or rate <= settings.NEWSLETTER_COMPLAINT_PAUSE:
+        return False
+    reason = (
+        f"Readers marked {rate:.2f}% of this edition as spam, more than {settings.NEWSLETTER_COMPLAINT_PAUSE:g}%: "
+        "mailbox providers throttle or block senders past that. Check what drew the complaints before resuming."
+    )
+    paused = Edition.objects.filter(pk=edition_id, status=Edition.Status.SENDING).update(
+        status=Edition.Status.PAUSED, paused_reason=reason[:500]
+    )
+    if paused:
+        from .editions import log_step
+
+        log_step(edition, None, f"Paused itself: {reason}")
+    return bool(paused)
