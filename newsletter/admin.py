@@ -1,6 +1,7 @@
 from functools import partial
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import FieldError, PermissionDenied, ValidationError
@@ -20,17 +21,21 @@ from .imports import subscribers_import
 from .models import (
     ConsentEvent,
     Delivery,
+    DeliveryEvent,
     Edition,
     EditionItem,
     Newsletter,
     Subscriber,
     SubscriberExport,
     Subscription,
+    Suppression,
     absolute_url,
 )
 from .rendering import edition_render, frozen, list_headers, personalise
+from .reports import edition_report, newsletter_daily
 from .sending import message_build
 from .services import subscribers_erase, subscriptions_unsubscribe
+from .suppression import address_hash, suppress, suppression_for, suppressions_remove
 
 AUDIT_FIELDS = ["subscriber", "newsletter", "status", "created_at", *STANDARD_COLUMNS[3:], *LEDGER_COLUMNS]
 
@@ -44,6 +49,7 @@ def csv_download(lines, *, name: str) -> StreamingHttpResponse:
 
 @admin.register(Newsletter)
 class NewsletterAdmin(admin.ModelAdmin):
+    change_form_template = "admin/newsletter/newsletter/change_form.html"
     list_display = ["name", "slug", "is_default", "send_time", "sends_without_approval", "active_subscribers"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["sections"]
@@ -59,6 +65,11 @@ class NewsletterAdmin(admin.ModelAdmin):
     @admin.display(description="Active subscribers", ordering="active_count")
     def active_subscribers(self, obj):
         return obj.active_count
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        newsletter = self.get_object(request, object_id)
+        extra = {"daily": newsletter_daily(newsletter)} if newsletter is not None else {}
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -495,6 +506,9 @@ class EditionAdmin(admin.ModelAdmin):
             extra = {
                 "can_send": self.has_send_permission(request),
                 "progress": progress(edition),
+                "report": edition_report(edition) if edition.started_at else None,
+                "complaint_warning": settings.NEWSLETTER_COMPLAINT_WARNING,
+                "complaint_pause": settings.NEWSLETTER_COMPLAINT_PAUSE,
                 "failures": failures.select_related("subscription__subscriber").order_by("pk")[:FAILURES_SHOWN],
                 "shows_addresses": request.user.has_perm("newsletter.view_subscriber"),
                 "web_url": edition.get_absolute_url() if edition.started_at else "",
@@ -515,3 +529,156 @@ def progress(edition: Edition) -> dict:
         "paused_reason": edition.paused_reason,
         "polling": edition.status == Edition.Status.SENDING,
     }
+
+
+class SuppressionAddForm(forms.ModelForm):
+    class Meta:
+        model = Suppression
+        fields = ["email", "reason", "note"]
+        labels = {"note": "Why"}
+        help_texts = {
+            "email": "Nothing is sent to this address again, and sign-up, import and the admin cannot add it back.",
+            "note": "e.g. 'asked by phone', or the ticket number. Kept with the entry.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["reason"].initial = Suppression.Reason.STAFF
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        existing = suppression_for(email)
+        if existing is not None:
+            raise ValidationError(f"This address is already suppressed ({existing.get_reason_display().lower()}).")
+        return email
+
+
+class SuppressionRemoveForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are these addresses being taken off the list?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with each entry, with your name and the time.",
+    )
+
+
+class ActiveSuppressionFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("active", "Suppressed"), ("removed", "Taken off the list")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(removed_at=None)
+        if self.value() == "removed":
+            return queryset.exclude(removed_at=None)
+        return queryset
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    """The suppression list: add an address (it is suppressed and its subscriptions end), search it (also
+    for an erased address, by its hash), and take addresses off it with a reason. Nothing is deleted."""
+
+    list_display = ["address", "reason", "created_at", "added_by", "note", "removed_at"]
+    list_filter = [ActiveSuppressionFilter, "reason", ("created_at", admin.DateFieldListFilter)]
+    list_select_related = ["added_by"]
+    search_fields = ["email", "note"]
+    search_help_text = "An address (also finds erased ones, whose address is no longer kept) or words of the note."
+    actions = ["remove_selected"]
+    readonly_fields = [
+        "address",
+        "reason",
+        "created_at",
+        "added_by",
+        "note",
+        "source_event",
+        "removed_at",
+        "removed_by",
+        "removal_reason",
+    ]
+    list_per_page = 100
+
+    @admin.display(description="Address", ordering="email")
+    def address(self, obj):
+        return obj.email or "(erased: only its hash is kept)"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = SuppressionAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["email", "reason", "note"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_search_results(self, request, queryset, search_term):
+        results, duplicates = super().get_search_results(request, queryset, search_term)
+        if "@" in search_term:
+            results = results | queryset.filter(address_hash=address_hash(search_term))
+        return results, duplicates
+
+    def save_model(self, request, obj, form, change):
+        suppression, _ = suppress(
+            form.cleaned_data["email"], reason=form.cleaned_data["reason"], user=request.user, note=obj.note
+        )
+        obj.pk = suppression.pk
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a record: taken off the list with a reason, never edited
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("newsletter.change_suppression"):
+            actions.pop("remove_selected", None)
+        return actions
+
+    @admin.action(description="Take selected addresses off the suppression list…")
+    def remove_selected(self, request, queryset):
+        if not request.user.has_perm("newsletter.change_suppression"):
+            raise PermissionDenied
+        active = queryset.filter(removed_at=None)
+        form = SuppressionRemoveForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            count = suppressions_remove(suppressions=active, user=request.user, reason=form.cleaned_data["reason"])
+            self.message_user(request, f"{count} addresses taken off the suppression list.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Take addresses off the suppression list",
+            "opts": self.opts,
+            "form": form,
+            "suppressions": active,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            "action": "remove_selected",
+        }
+        return render(request, "admin/newsletter/suppression/remove.html", context)
+
+
+@admin.register(DeliveryEvent)
+class DeliveryEventAdmin(admin.ModelAdmin):
+    """What the email provider reported, as it reported it: a record, never edited."""
+
+    list_display = ["occurred_at", "type", "recipient", "provider", "edition", "description"]
+    list_filter = ["type", "provider", ("occurred_at", admin.DateFieldListFilter)]
+    list_select_related = ["edition__newsletter"]
+    search_fields = ["recipient", "message_id"]
+    date_hierarchy = "occurred_at"
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

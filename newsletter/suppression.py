@@ -91,10 +91,17 @@ def suppress(
 def unsuppress(emails, *, user=None, reason: str, reasons=None) -> int:
     """Lift the suppression of these addresses (only those suppressed for one of `reasons`, if given),
     keeping the record of it and of who lifted it and why."""
-    lifted = Suppression.objects.active().filter(address_hash__in=[address_hash(email) for email in emails])
+    lifted = Suppression.objects.filter(address_hash__in=[address_hash(email) for email in emails])
     if reasons is not None:
         lifted = lifted.filter(reason__in=reasons)
-    return lifted.update(removed_at=timezone.now(), removed_by=user, removal_reason=reason[:500])
+    return suppressions_remove(suppressions=lifted, user=user, reason=reason)
+
+
+def suppressions_remove(*, suppressions, user=None, reason: str) -> int:
+    """Take these entries off the list (those still on it), recording who did and why; nothing is deleted."""
+    return suppressions.filter(removed_at=None).update(
+        removed_at=timezone.now(), removed_by=user, removal_reason=reason[:500]
+    )
 
 
 def suppressions_forget(emails) -> None:

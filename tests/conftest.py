@@ -39,6 +39,7 @@ def roles(db):
     newsletter.create_the_daily(apps, None)
     newsletter.create_audience(apps, None)
     importlib.import_module("newsletter.migrations.0005_edition_roles").grant(apps, None)
+    importlib.import_module("newsletter.migrations.0007_suppression_roles").grant(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,10 @@
-import getpass
 import os
-import socket
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
 from newsletter.export import recorded_csv_lines, subscriptions_filtered
+from newsletter.management import operator
 from newsletter.models import Newsletter, Subscription
 
 
@@ -23,7 +22,7 @@ class Command(BaseCommand):
         filters = " ".join(f"--{k} {v}" for k, v in (("newsletter", newsletter), ("status", status)) if v)
         queryset = subscriptions_filtered(newsletter=newsletter, status=status)
         try:
-            lines = recorded_csv_lines(queryset, run_by=_operator(), via="command", filters=filters or "everything")
+            lines = recorded_csv_lines(queryset, run_by=operator(), via="command", filters=filters or "everything")
             for line in lines:
                 self.stdout.write(line, ending="")
             self.stdout.flush()
@@ -31,12 +30,3 @@ class Command(BaseCommand):
             # The reader of the pipe stopped early (e.g. `| head`): stop quietly; the export stays unfinished.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise SystemExit(1) from None
-
-
-def _operator() -> str:
-    """Who ran the command: the system user and the machine."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = f"uid {os.getuid()}"
-    return f"{user}@{socket.gethostname()}"

@@ -1,0 +1,48 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.core.validators import validate_email
+
+from newsletter.management import operator
+from newsletter.models import Suppression, normalise_email
+from newsletter.suppression import suppress, suppression_for, unsuppress
+
+
+class Command(BaseCommand):
+    help = (
+        "Put addresses on the suppression list (nothing is sent to them again and their subscriptions end), "
+        "or take them off it with --remove."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("emails", nargs="+", metavar="EMAIL")
+        parser.add_argument("--reason", default="", help="Why, kept with the entry (e.g. 'asked by phone').")
+        parser.add_argument("--remove", action="store_true", help="Take these addresses off the list instead.")
+
+    def handle(self, *args, emails, reason="", remove=False, **options):
+        addresses = [normalise_email(email) for email in emails]
+        bad = [email for email in addresses if not _valid(email)]
+        if bad:
+            raise CommandError(f"Not an email address: {', '.join(bad)}. Nothing was changed.")
+        note = f"{reason} (by {operator()} from the command line)" if reason else f"by {operator()} (command line)"
+        if remove:
+            if not reason:
+                raise CommandError("Say why with --reason: it is kept with the entry.")
+            for email in addresses:
+                lifted = unsuppress([email], reason=note)
+                self.stdout.write(f"{email}: {'taken off the list' if lifted else 'was not on the list'}")
+            return
+        for email in addresses:
+            existing = suppression_for(email)
+            if existing is not None:
+                self.stdout.write(f"{email}: already suppressed ({existing.get_reason_display().lower()})")
+                continue
+            suppress(email, reason=Suppression.Reason.STAFF, note=note)
+            self.stdout.write(f"{email}: suppressed")
+
+
+def _valid(email: str) -> bool:
+    try:
+        validate_email(email)
+    except ValidationError:
+        return False
+    return True
