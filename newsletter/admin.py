@@ -229,11 +229,8 @@ class SubscriptionAdmin(admin.ModelAdmin):
         return render(request, "admin/newsletter/subscription/import.html", context)
 
 
-@admin.register(SubscriberExport)
-class SubscriberExportAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "run_by", "via", "filters", "row_count"]
-    list_filter = ["via", "created_at"]
-    readonly_fields = ["created_at", "user", "run_by", "via", "filters", "row_count"]
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened: shown, never added, edited or deleted by hand."""
 
     def has_add_permission(self, request):
         return False
@@ -243,6 +240,13 @@ class SubscriberExportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SubscriberExport)
+class SubscriberExportAdmin(RecordAdmin):
+    list_display = ["created_at", "user", "run_by", "via", "filters", "row_count"]
+    list_filter = ["via", "created_at"]
+    readonly_fields = ["created_at", "user", "run_by", "via", "filters", "row_count"]
 
 
 class EditionItemForm(forms.ModelForm):
@@ -664,8 +668,8 @@ class SuppressionAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeliveryEvent)
-class DeliveryEventAdmin(admin.ModelAdmin):
-    """What the email provider reported, as it reported it: a record, never edited."""
+class DeliveryEventAdmin(RecordAdmin):
+    """What the email provider reported, as it reported it."""
 
     list_display = ["occurred_at", "type", "recipient", "provider", "edition", "description"]
     list_filter = ["type", "provider", ("occurred_at", admin.DateFieldListFilter)]
@@ -673,12 +677,3 @@ class DeliveryEventAdmin(admin.ModelAdmin):
     search_fields = ["recipient", "message_id"]
     date_hierarchy = "occurred_at"
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
