@@ -19,8 +19,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from .export import FORMULA_STARTS
 from .forms import clean_address
-from .models import ConsentEvent, Newsletter, Subscriber, Subscription
-from .suppression import address_hash, suppressed_hashes
+from .models import ConsentEvent, Newsletter, Subscriber, Subscription, Suppression
+from .suppression import address_hash, suppress_many, suppressed_hashes
 
 BATCH = 1000
 ALIASES = {
@@ -42,6 +42,14 @@ UNSUBSCRIBED = {
     "blacklisted",
     "disabled",
 }
+# Statuses other providers give addresses they stopped mailing: we put them on the suppression list.
+SUPPRESSING = {
+    "cleaned": Suppression.Reason.HARD_BOUNCE,  # Mailchimp: bounced for good
+    "bounced": Suppression.Reason.HARD_BOUNCE,
+    "complained": Suppression.Reason.COMPLAINT,
+    "blocklisted": Suppression.Reason.STAFF,  # listmonk
+    "blacklisted": Suppression.Reason.STAFF,
+}
 ACTIVE = {"", "active", "subscribed", "confirmed", "enabled"}
 NOT_CONFIRMED = {"pending", "unconfirmed"}
 NO = {"false", "no", "0", "n"}
@@ -62,6 +70,7 @@ class ImportReport:
     already_there: int = 0
     repeated: int = 0
     suppressed: int = 0
+    newly_suppressed: int = 0
     errors: list[RowError] = field(default_factory=list)
     problem: str = ""  # the file as a whole could not be used
 
@@ -175,6 +184,7 @@ def subscribers_import(*, file, newsletter: Newsletter, consent_note: str, user=
         newsletters |= {n.slug.lower(): n.pk, n.name.lower(): n.pk}
     now = timezone.now()
     wanted: dict[tuple[str, int], _Row] = {}
+    to_suppress: dict[str, str] = {}
 
     for line, cells in records:
         if cells is not None and not any(cell.strip() for cell in cells):
@@ -189,6 +199,10 @@ def subscribers_import(*, file, newsletter: Newsletter, consent_note: str, user=
             return _unquote(cells[index]) if index is not None and index < len(cells) else ""
 
         raw_email = cell("email")
+        reason = SUPPRESSING.get(cell("status").strip().lower())
+        if reason is not None and _is_address(raw_email):
+            to_suppress.setdefault(clean_address(raw_email), reason)
+            continue
         try:
             row = _row(cell, raw_email=raw_email, default_newsletter=newsletter, newsletters=newsletters, now=now)
         except RowProblem as problem:
@@ -207,6 +221,9 @@ def subscribers_import(*, file, newsletter: Newsletter, consent_note: str, user=
         report.suppressed, wanted = len(wanted) - len(kept), kept
     try:
         report.created = _store(wanted, consent_note=consent_note, user=user, now=now)
+        if to_suppress:
+            note = "Imported: the previous provider had stopped mailing it (bounced, complained or blocked)"
+            report.newly_suppressed = suppress_many(to_suppress, note=note, user=user)
     except IntegrityError:
         report.problem = "Someone signed up while the file was being imported. Nothing was imported: import it again."
         return report
@@ -217,6 +234,14 @@ def subscribers_import(*, file, newsletter: Newsletter, consent_note: str, user=
 def _chain(first, rest):
     yield first
     yield from rest
+
+
+def _is_address(raw_email: str) -> bool:
+    try:
+        validate_email(clean_address(raw_email))
+    except ValidationError:
+        return False
+    return True
 
 
 def _row(cell, *, raw_email: str, default_newsletter, newsletters: dict, now) -> _Row:

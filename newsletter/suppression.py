@@ -88,6 +88,38 @@ def suppress(
     return suppression, created
 
 
+def suppress_many(reasons: dict[str, str], *, note: str = "", user=None) -> int:
+    """Suppress many addresses at once ({address: reason}, e.g. an import's bounced and complained rows),
+    ending their subscriptions; addresses already suppressed keep their entry. Returns how many are new."""
+    from .services import subscriptions_unsubscribe
+
+    by_hash = {address_hash(email): (normalise_email(email), reason) for email, reason in reasons.items()}
+    with transaction.atomic():
+        present = set()
+        ordered = sorted(by_hash)
+        for start in range(0, len(ordered), 1000):
+            present.update(
+                Suppression.objects.active()
+                .filter(address_hash__in=ordered[start : start + 1000])
+                .values_list("address_hash", flat=True)
+            )
+        Suppression.objects.bulk_create(
+            [
+                Suppression(email=email, address_hash=digest, reason=reason, added_by=user, note=note[:500])
+                for digest, (email, reason) in by_hash.items()
+                if digest not in present
+            ],
+            batch_size=1000,
+        )
+        emails = [email for email, _ in by_hash.values()]
+        for start in range(0, len(emails), 1000):
+            subscriptions_unsubscribe(
+                subscriptions=Subscription.objects.filter(subscriber__email__in=emails[start : start + 1000]),
+                note="Suppressed on import",
+            )
+    return len(by_hash) - len(present)
+
+
 def unsuppress(emails, *, user=None, reason: str, reasons=None) -> int:
     """Lift the suppression of these addresses (only those suppressed for one of `reasons`, if given),
     keeping the record of it and of who lifted it and why."""

@@ -192,3 +192,27 @@ def test_a_permanent_refusal_of_the_address_at_send_time_is_a_hard_bounce(settin
     if suppressed:
         assert Suppression.objects.get().reason == Suppression.Reason.HARD_BOUNCE
         assert Subscription.objects.get(pk=refused.pk).status == "unsubscribed"
+
+
+def test_an_import_puts_addresses_the_previous_provider_stopped_mailing_on_the_list(the_daily):
+    SubscriptionFactory(subscriber__email="known@example.com", newsletter=the_daily)
+    text = (
+        "Email Address,Status\n"
+        "cleaned@example.com,cleaned\n"
+        "spam@example.com,complained\n"
+        "known@example.com,cleaned\n"
+        "fine@example.com,subscribed\n"
+    )
+
+    report = import_csv(text, the_daily)
+
+    assert (report.created, report.newly_suppressed) == (1, 3)
+    reasons = dict(Suppression.objects.values_list("email", "reason"))
+    assert reasons == {
+        "cleaned@example.com": "hard_bounce",
+        "spam@example.com": "complaint",
+        "known@example.com": "hard_bounce",
+    }
+    assert Subscription.objects.get(subscriber__email="known@example.com").status == "unsubscribed"
+    assert not Subscriber.objects.filter(email="cleaned@example.com").exists()
+    assert import_csv(text, the_daily).newly_suppressed == 0  # twice changes nothing
