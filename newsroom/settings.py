@@ -189,7 +189,8 @@ HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 60)
 
 
 def email_settings_from_url(url: str) -> dict:
-    """EMAIL_URL: smtp://user:pass@host:587?tls=1, smtps://… (implicit TLS), console:, locmem:."""
+    """EMAIL_URL: smtp://user:pass@host:587?tls=1, smtps://… (implicit TLS), console:, locmem:, dummy:.
+    Every key Django reads is in the result, so each setting below is assigned by name."""
     parts = urlsplit(url)
     backends = {
         "smtp": "django.core.mail.backends.smtp.EmailBackend",
@@ -201,7 +202,15 @@ def email_settings_from_url(url: str) -> dict:
     if parts.scheme not in backends:
         raise ImproperlyConfigured(f"EMAIL_URL scheme must be one of {', '.join(backends)}.")
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    config = {"EMAIL_BACKEND": backends[parts.scheme]}
+    config = {
+        "EMAIL_BACKEND": backends[parts.scheme],
+        "EMAIL_HOST": "localhost",
+        "EMAIL_PORT": 25,
+        "EMAIL_HOST_USER": "",
+        "EMAIL_HOST_PASSWORD": "",
+        "EMAIL_USE_SSL": False,
+        "EMAIL_USE_TLS": False,
+    }
     if parts.scheme in {"smtp", "smtps"}:
         config |= {
             "EMAIL_HOST": parts.hostname or "localhost",
@@ -214,7 +223,14 @@ def email_settings_from_url(url: str) -> dict:
     return config
 
 
-globals().update(email_settings_from_url(os.environ.get("EMAIL_URL", "console:")))
+_email = email_settings_from_url(os.environ.get("EMAIL_URL", "console:"))
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Newsroom <newsroom@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
