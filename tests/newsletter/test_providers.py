@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from newsletter import providers, sending
 from newsletter.models import Delivery, Edition
+from newsletter.services import confirmation_send
 from newsletter.tokens import read_unsubscribe_token
 from tests.factories import ArticleFactory, EditionFactory, SubscriptionFactory
 
@@ -264,3 +265,17 @@ def test_sparkposts_template_syntax_in_our_own_content_is_escaped_and_the_link_i
     rendered = sending.RenderedEdition(subject="S", html=html, text="")
     html, _ = providers.merge_template(rendered, providers.PROVIDERS["SparkPost"])
     assert html == "<p>{{opening_double_curly()}}x{{closing_double_curly()}}</p><a href='{{unsubscribe_url}}'>"
+
+
+def test_the_confirmation_email_goes_through_the_provider_naming_its_subscription(settings):
+    subscription = SubscriptionFactory(status="pending", confirmation_requested_at=timezone.now())
+    ok = {"To": subscription.subscriber.email, "ErrorCode": 0, "Message": "OK", "MessageID": "pm-confirm"}
+    with provider_api(lambda request: (200, ok)) as api:
+        settings.EMAIL_BACKEND = "anymail.backends.postmark.EmailBackend"
+        settings.ANYMAIL = {"POSTMARK_SERVER_TOKEN": "pm-token", "POSTMARK_API_URL": api.url}
+        assert confirmation_send(subscription_id=subscription.pk) is True
+
+    (request,) = api.requests
+    message = json.loads(request["body"])
+    assert message["Metadata"] == {"subscription": str(subscription.pk)}
+    assert subscription.confirm_url().rsplit("/", 2)[0] in message["TextBody"]
