@@ -391,6 +391,8 @@ def _provider_send(edition: Edition, rendered, provider, chunk: list[Delivery], 
     except AnymailRecipientsRefused:
         pass  # every recipient refused: their statuses, read next, say so
     except (AnymailAPIError, AnymailInvalidAddress) as error:
+        if provider.idempotent and _sent_under_this_key(error):
+            return _provider_sent_before(chunk, lease, counts)
         if not (isinstance(error, AnymailInvalidAddress) or error.status_code in REFUSED_REQUEST):
             raise
         if provider.field:
@@ -400,6 +402,31 @@ def _provider_send(edition: Edition, rendered, provider, chunk: list[Delivery], 
             counts[Delivery.Status.FAILED] += 1
         return True
     return _provider_record(provider, chunk, message, lease, counts)
+
+
+def _sent_under_this_key(error: AnymailAPIError) -> bool:
+    """Resend's answer to a key it has seen, in the last 24 hours, on a request it processed: the retry's
+    content differs (its links are signed anew), so it neither replays the first answer nor sends again."""
+    if error.status_code != 409:
+        return False
+    try:
+        return error.response.json().get("name") == "invalid_idempotent_request"
+    except (AttributeError, ValueError):
+        return False
+
+
+def _provider_sent_before(chunk: list[Delivery], lease, counts: dict) -> bool:
+    """Record rows an earlier attempt of the same request sent (its answer was lost): sent, no message id."""
+    pks = [delivery.pk for delivery in chunk]
+    recorded = Delivery.objects.filter(pk__in=pks, lease=lease, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SENT,
+        sent_at=timezone.now(),
+        error="Sent by an earlier attempt: the provider knew the request's idempotency key",
+        lease=None,
+        lease_until=None,
+    )
+    counts[Delivery.Status.SENT] += recorded
+    return recorded == len(pks)
 
 
 def _provider_reason(error: Exception) -> str:

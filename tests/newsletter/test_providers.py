@@ -166,6 +166,21 @@ def test_resend_retries_a_batch_it_refused_with_the_same_idempotency_key_and_los
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.SENT
 
 
+def test_a_resend_batch_whose_answer_was_lost_is_recorded_sent_when_resend_knows_its_key(settings):
+    """The first try went through but its answer never came back; the retry (its links signed anew, so not
+    the same request) is refused as a reuse of the key: Resend sent the batch, and it is not sent again."""
+    edition, _ = sending_edition(2)
+    conflict = {"name": "invalid_idempotent_request", "message": "Same idempotency key used with a different payload"}
+    with provider_api(lambda request: (409, conflict)) as api:
+        settings.EMAIL_BACKEND = "newsletter.providers.ResendBackend"
+        settings.ANYMAIL = {"RESEND_API_KEY": "re_test", "RESEND_API_URL": api.url}
+        sending.edition_send(edition.pk)
+
+    assert len(api.requests) == 1
+    assert all(d.status == "sent" and "idempotency key" in d.error for d in Delivery.objects.filter(edition=edition))
+    assert Edition.objects.get(pk=edition.pk).status == Edition.Status.SENT
+
+
 def test_postmark_gets_a_message_per_recipient_and_a_rejected_one_fails_its_row(settings):
     edition, subscriptions = sending_edition(3)
     inactive = subscriptions[1].subscriber.email
