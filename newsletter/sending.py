@@ -433,26 +433,34 @@ def _provider_reason(error: Exception) -> str:
     return " ".join(str(error).split())[:400]
 
 
+UNCONFIRMED = "The provider took the request without saying whether for this recipient; its webhooks will"
+
+
 def _provider_record(provider, chunk: list[Delivery], message, lease, counts: dict) -> bool:
-    """Record each row from the provider's status for its recipient; False if some row is no longer ours."""
+    """Record each row from the provider's status for its recipient; False if some row is no longer ours.
+    A request the provider took counts as sent for a recipient it did not answer for ("unknown", as SparkPost
+    says when some of a batch were rejected but not which): sending the batch again would repeat it to the
+    others, and the provider's webhooks report the ones it rejected."""
     statuses = {email.lower(): status for email, status in message.anymail_status.recipients.items()}
-    accepted: dict[str, list[int]] = {}  # the provider's message id -> the rows it names
+    accepted: dict[tuple[str, str], list[int]] = {}  # (the provider's message id, note) -> the rows
     for delivery in chunk:
         status = statuses.get(delivery.subscription.subscriber.email.lower())
         state = status.status if status else None
-        if state in {"queued", "sent"}:
-            accepted.setdefault(str(status.message_id or "")[:200], []).append(delivery.pk)
-        elif state in {"rejected", "invalid"}:
+        if state in {"rejected", "invalid"}:
             if _refused_for_good(delivery, lease, f"{provider.name}: {state}"):
                 counts[Delivery.Status.FAILED] += 1
-        else:  # "failed", "unknown" or no answer for this recipient: not known to be sent, so it waits
-            _later(delivery, lease, f"{provider.name}: {state or 'no status for this recipient'}")
+        elif state == "failed":  # the provider took the request but could not send this one: it waits
+            _later(delivery, lease, f"{provider.name}: failed")
+        else:
+            note = "" if state in {"queued", "sent"} else UNCONFIRMED
+            message_id = str(status.message_id or "")[:200] if status else ""
+            accepted.setdefault((message_id, note), []).append(delivery.pk)
     ours = True
-    for message_id, pks in accepted.items():
+    for (message_id, note), pks in accepted.items():
         recorded = Delivery.objects.filter(pk__in=pks, lease=lease, status=Delivery.Status.PENDING).update(
             status=Delivery.Status.SENT,
             sent_at=timezone.now(),
-            error="",
+            error=note,
             lease=None,
             lease_until=None,
             provider_message_id=message_id,

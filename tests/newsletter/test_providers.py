@@ -219,6 +219,30 @@ def test_postmark_gets_a_message_per_recipient_and_a_rejected_one_fails_its_row(
     assert (edition.status, edition.sent_count, edition.failed_count) == (Edition.Status.SENT, 2, 1)
 
 
+def test_sparkpost_merges_each_link_and_a_batch_it_partly_rejected_is_not_sent_again(settings):
+    edition, _ = sending_edition(3)
+    partly = {"results": {"total_accepted_recipients": 2, "total_rejected_recipients": 1, "id": "tx-7"}}
+    with provider_api(lambda request: (200, partly)) as api:
+        settings.EMAIL_BACKEND = "anymail.backends.sparkpost.EmailBackend"
+        settings.ANYMAIL = {"SPARKPOST_API_KEY": "sp-key", "SPARKPOST_API_URL": f"{api.url}/api/v1"}
+        sending.edition_send(edition.pk)
+
+    (request,) = api.requests
+    assert request["path"] == "/api/v1/transmissions/"
+    transmission = json.loads(request["body"])
+    assert "{{unsubscribe_url}}" in transmission["content"]["html"]
+    assert transmission["content"]["headers"]["List-Unsubscribe"] == "{{Header__List_Unsubscribe}}"
+    for recipient in transmission["recipients"]:
+        delivery = Delivery.objects.get(edition=edition, subscription__subscriber__email=recipient["address"]["email"])
+        url = recipient["substitution_data"]["unsubscribe_url"]
+        assert link_is_theirs(url, delivery)
+        assert recipient["substitution_data"]["Header__List_Unsubscribe"] == f"<{url}>"
+        assert recipient["metadata"] == {"delivery": str(delivery.pk), "edition": str(edition.pk)}
+        # Which one was rejected SparkPost did not say: all count as sent, its webhooks name the one.
+        assert (delivery.status, delivery.provider_message_id) == ("sent", "tx-7")
+        assert delivery.error == sending.UNCONFIRMED
+
+
 def test_a_batch_refused_for_one_bad_address_is_split_and_only_that_row_fails(settings):
     edition, subscriptions = sending_edition(3)
     bad = subscriptions[1].subscriber.email
