@@ -243,6 +243,38 @@ def test_sparkpost_merges_each_link_and_a_batch_it_partly_rejected_is_not_sent_a
         assert delivery.error == sending.UNCONFIRMED
 
 
+def test_mailjet_merges_each_link_and_a_message_it_could_not_send_waits_alone(settings):
+    edition, subscriptions = sending_edition(3)
+    unlucky = subscriptions[2].subscriber.email
+
+    def answer(request):
+        results = [
+            {"Status": "error", "Errors": [{"ErrorCode": "send-0003", "StatusCode": 400}]}
+            if message["To"][0]["Email"] == unlucky
+            else {"Status": "success", "To": [{"Email": message["To"][0]["Email"], "MessageID": 7000 + number}]}
+            for number, message in enumerate(json.loads(request["body"])["Messages"])
+        ]
+        return 400 if any(result["Status"] == "error" for result in results) else 200, {"Messages": results}
+
+    with provider_api(answer) as api:
+        settings.EMAIL_BACKEND = "anymail.backends.mailjet.EmailBackend"
+        settings.ANYMAIL = {"MAILJET_API_KEY": "mj", "MAILJET_SECRET_KEY": "secret", "MAILJET_API_URL": api.url}
+        assert sending.batch_send(edition.pk) is True
+
+    (request,) = api.requests
+    sent = json.loads(request["body"])
+    assert "[[var:unsubscribe_url]]" in sent["Globals"]["HTMLPart"]
+    for number, message in enumerate(sent["Messages"]):
+        delivery = Delivery.objects.get(edition=edition, subscription__subscriber__email=message["To"][0]["Email"])
+        assert link_is_theirs(message["Variables"]["unsubscribe_url"], delivery)
+        assert message["Headers"]["List-Unsubscribe"] == f"<{message['Variables']['unsubscribe_url']}>"
+        assert json.loads(message["EventPayload"])["delivery"] == str(delivery.pk)
+        if message["To"][0]["Email"] == unlucky:
+            assert (delivery.status, delivery.error) == ("pending", "Mailjet: failed")
+        else:
+            assert (delivery.status, delivery.provider_message_id) == ("sent", str(7000 + number))
+
+
 def test_a_batch_refused_for_one_bad_address_is_split_and_only_that_row_fails(settings):
     edition, subscriptions = sending_edition(3)
     bad = subscriptions[1].subscriber.email
