@@ -8,6 +8,7 @@ takes them and sends only what was not recorded. A message can go twice only if 
 the server's acceptance and the database's record of it: one message per crash, at most.
 """
 
+import dataclasses
 import datetime
 import email.quoprimime
 import functools
@@ -20,6 +21,8 @@ import uuid
 from email.policy import compat32
 from email.utils import formatdate
 
+from anymail.backends.base import AnymailBaseBackend
+from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -29,6 +32,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import providers
 from .models import Delivery, Edition, SendRate, Subscriber, Subscription, Suppression
 from .rendering import UNSUBSCRIBE_MARK, RenderedEdition, edition_render, frozen, personalise, recipient_headers
 
@@ -256,6 +260,8 @@ def batch_send(edition_id: int, *, rate: RateLimit | None = None) -> bool:
     rendered = frozen(edition)
     counts = {Delivery.Status.SENT: 0, Delivery.Status.FAILED: 0, Delivery.Status.SKIPPED: 0}
     mail = get_connection()
+    if isinstance(mail, AnymailBaseBackend):
+        return _provider_batch_send(edition, rendered, lease, deliveries, mail, rate)
     prebuilt = isinstance(mail, SMTPBackend)  # other backends (console, memory) get Django's own message
     # The row of each accepted message, recorded at once as _record(delivery, lease, SENT) would, in one
     # statement prepared once rather than a queryset compiled per message.
@@ -320,6 +326,147 @@ def batch_send(edition_id: int, *, rate: RateLimit | None = None) -> bool:
     return True
 
 
+def _provider_batch_send(edition: Edition, rendered, lease, deliveries: list[Delivery], mail, rate: RateLimit) -> bool:
+    """batch_send through an email service provider's API (newsletter/providers.py): one request for as many
+    recipients as the provider merges at once, or one message per recipient, each row recorded from the
+    provider's answer for its recipient. A provider that is down or refuses the request gives the rows back
+    to be tried later, as a mail server that is down does."""
+    provider = providers.provider_for(mail)
+    counts = {Delivery.Status.SENT: 0, Delivery.Status.FAILED: 0, Delivery.Status.SKIPPED: 0}
+    waiting = []
+    for delivery in deliveries:
+        if delivery.subscription.status != Subscription.Status.ACTIVE:  # unsubscribed since the snapshot
+            if _record(delivery, lease, Delivery.Status.SKIPPED, "Unsubscribed before it was sent"):
+                counts[Delivery.Status.SKIPPED] += 1
+        else:
+            waiting.append(delivery)
+    allowance = 0
+    try:
+        mail.open()
+        while waiting:
+            if allowance == 0:
+                allowance = rate.take(len(waiting))
+            size = min(allowance, provider.per_request if provider.field else 1)
+            allowance -= size
+            chunk, waiting = waiting[:size], waiting[size:]
+            if not _provider_send(edition, rendered, provider, chunk, mail, lease, counts):
+                logger.warning("Edition %s: a batch's lease passed to another worker; stopping it", edition.pk)
+                break
+    except AnymailError as error:
+        logger.warning("Edition %s: the email provider did not take the batch, it waits: %s", edition.pk, error)
+        for delivery in Delivery.objects.filter(lease=lease, status=Delivery.Status.PENDING):
+            _later(delivery, lease, f"Email provider: {_provider_reason(error)}")
+        _progress(edition.pk, counts)
+        _pause_if_failing(edition.pk, server_error=_provider_reason(error))
+        return False
+    finally:
+        try:
+            mail.close()
+        except Exception:  # noqa: S110 (a session already gone cannot be closed more)
+            pass
+    _progress(edition.pk, counts)
+    _pause_if_failing(edition.pk)
+    return True
+
+
+# A request the provider refuses for what it holds (a malformed address, a field it does not take) rather than
+# for who sends it (401, 403) or when (429, 5xx): another try of the same request would be refused again.
+REFUSED_REQUEST = {400, 422}
+
+
+def _provider_send(edition: Edition, rendered, provider, chunk: list[Delivery], mail, lease, counts: dict) -> bool:
+    """Send these rows as one request and record them; False if some row is no longer ours. A batch request
+    refused for what it holds is split, each recipient sent alone, so one bad address fails only its own row."""
+    if provider.field:
+        message = providers.batch_message(edition, rendered, provider, chunk)
+    else:
+        message = providers.single_message(edition, provider, chunk[0], _message(edition, rendered, chunk[0]))
+    try:
+        mail.send_messages([message])
+    except AnymailRecipientsRefused:
+        pass  # every recipient refused: their statuses, read next, say so
+    except (AnymailAPIError, AnymailInvalidAddress) as error:
+        if provider.idempotent and _sent_under_this_key(error):
+            return _provider_sent_before(chunk, lease, counts)
+        if not (isinstance(error, AnymailInvalidAddress) or error.status_code in REFUSED_REQUEST):
+            raise
+        if provider.field:
+            alone = dataclasses.replace(provider, field=None)
+            return all([_provider_send(edition, rendered, alone, [row], mail, lease, counts) for row in chunk])
+        refused = f"{provider.name} refused it: {_provider_reason(error)}"
+        if _refused_for_good(chunk[0], lease, refused, hard_bounce=isinstance(error, AnymailInvalidAddress)):
+            counts[Delivery.Status.FAILED] += 1
+        return True
+    return _provider_record(provider, chunk, message, lease, counts)
+
+
+def _sent_under_this_key(error: AnymailAPIError) -> bool:
+    """Resend's answer to a key it has seen, in the last 24 hours, on a request it processed: the retry's
+    content differs (its links are signed anew), so it neither replays the first answer nor sends again."""
+    if error.status_code != 409:
+        return False
+    try:
+        return error.response.json().get("name") == "invalid_idempotent_request"
+    except (AttributeError, ValueError):
+        return False
+
+
+def _provider_sent_before(chunk: list[Delivery], lease, counts: dict) -> bool:
+    """Record rows an earlier attempt of the same request sent (its answer was lost): sent, no message id."""
+    pks = [delivery.pk for delivery in chunk]
+    recorded = Delivery.objects.filter(pk__in=pks, lease=lease, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SENT,
+        sent_at=timezone.now(),
+        error="Sent by an earlier attempt: the provider knew the request's idempotency key",
+        lease=None,
+        lease_until=None,
+    )
+    counts[Delivery.Status.SENT] += recorded
+    return recorded == len(pks)
+
+
+def _provider_reason(error: Exception) -> str:
+    return " ".join(str(error).split())[:400]
+
+
+UNCONFIRMED = "The provider took the request without saying whether for this recipient; its webhooks will"
+
+
+def _provider_record(provider, chunk: list[Delivery], message, lease, counts: dict) -> bool:
+    """Record each row from the provider's status for its recipient; False if some row is no longer ours.
+    A request the provider took counts as sent for a recipient it did not answer for ("unknown", as SparkPost
+    says when some of a batch were rejected but not which): sending the batch again would repeat it to the
+    others, and the provider's webhooks report the ones it rejected."""
+    statuses = {email.lower(): status for email, status in message.anymail_status.recipients.items()}
+    accepted: dict[tuple[str, str], list[int]] = {}  # (the provider's message id, note) -> the rows
+    for delivery in chunk:
+        status = statuses.get(delivery.subscription.subscriber.email.lower())
+        state = status.status if status else None
+        if state in {"rejected", "invalid"}:
+            # The provider will not send to it: the address is invalid, or on the provider's own suppression list.
+            if _refused_for_good(delivery, lease, f"{provider.name}: {state}", hard_bounce=True):
+                counts[Delivery.Status.FAILED] += 1
+        elif state == "failed":  # the provider took the request but could not send this one: it waits
+            _later(delivery, lease, f"{provider.name}: failed")
+        else:
+            note = "" if state in {"queued", "sent"} else UNCONFIRMED
+            message_id = str(status.message_id or "")[:200] if status else ""
+            accepted.setdefault((message_id, note), []).append(delivery.pk)
+    ours = True
+    for (message_id, note), pks in accepted.items():
+        recorded = Delivery.objects.filter(pk__in=pks, lease=lease, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SENT,
+            sent_at=timezone.now(),
+            error=note,
+            lease=None,
+            lease_until=None,
+            provider_message_id=message_id,
+        )
+        counts[Delivery.Status.SENT] += recorded
+        ours = ours and recorded == len(pks)
+    return ours
+
+
 # RFC 3463's enhanced status codes: 5.1.x says the address is wrong (no such user, no such domain), 5.2.1
 # that the mailbox is disabled. Others (5.7.x policy or spam blocks, 5.3.x/5.6.x the message) refuse the
 # message or the sender, not the address: a blocked sender must not wipe out its own list.
@@ -339,7 +486,8 @@ def _is_hard_bounce(reason: str, code: int) -> bool:
 
 
 def _refused_for_good(delivery: Delivery, lease, reason: str, *, hard_bounce: bool) -> bool:
-    """Record a permanent refusal; one of the address is a hard bounce, which suppresses it for good."""
+    """A recipient refused for good (the mail server's 5xx, the provider's "rejected" or "invalid"): the row
+    fails; a refusal of the address itself is a hard bounce, which suppresses it for good."""
     recorded = _record(delivery, lease, Delivery.Status.FAILED, reason)
     if recorded and hard_bounce:
         from .suppression import suppress

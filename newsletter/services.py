@@ -216,6 +216,7 @@ def subscriber_message(
         },
     )
     message.attach_alternative(render_to_string(f"newsletter/email/{template}.html", context), "text/html")
+    message.metadata = {"subscription": str(subscription.pk)}  # an email provider's webhooks name it by this
     return message
 
 

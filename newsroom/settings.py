@@ -189,7 +189,11 @@ HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 60)
 
 
 def email_settings_from_url(url: str) -> dict:
-    """EMAIL_URL: smtp://user:pass@host:587?tls=1, smtps://… (implicit TLS), console:, locmem:."""
+    """EMAIL_URL: smtp://user:pass@host:587?tls=1, smtps://… (implicit TLS), console:, locmem:, dummy:, or an
+    email service provider (mailgun:, postmark:, amazon_ses:, …). Every key Django reads is in the result, so
+    each setting below is assigned by name."""
+    # A scheme with "_" (amazon_ses) is no URL scheme to urlsplit, so the scheme is read by hand.
+    scheme = url.partition(":")[0].strip().lower() if ":" in url else ""
     parts = urlsplit(url)
     backends = {
         "smtp": "django.core.mail.backends.smtp.EmailBackend",
@@ -197,24 +201,73 @@ def email_settings_from_url(url: str) -> dict:
         "console": "django.core.mail.backends.console.EmailBackend",
         "locmem": "django.core.mail.backends.locmem.EmailBackend",
         "dummy": "django.core.mail.backends.dummy.EmailBackend",
+        # An email service provider's API (django-anymail), its credentials and options from ANYMAIL_*.
+        # Resend's is our own subclass: it adds the idempotency key, and each recipient's own links to one
+        # batch request (newsletter/providers.py).
+        "amazon_ses": "anymail.backends.amazon_ses.EmailBackend",
+        "brevo": "anymail.backends.brevo.EmailBackend",
+        "mailgun": "anymail.backends.mailgun.EmailBackend",
+        "mailjet": "anymail.backends.mailjet.EmailBackend",
+        "postmark": "anymail.backends.postmark.EmailBackend",
+        "resend": "newsletter.providers.ResendBackend",
+        "sendgrid": "anymail.backends.sendgrid.EmailBackend",
+        "sparkpost": "anymail.backends.sparkpost.EmailBackend",
     }
-    if parts.scheme not in backends:
-        raise ImproperlyConfigured(f"EMAIL_URL scheme must be one of {', '.join(backends)}.")
+    scheme = scheme.replace("-", "_")  # amazon-ses: as well
+    if scheme not in backends:
+        raise ImproperlyConfigured(f"EMAIL_URL scheme must be one of {', '.join(backends)}, not {scheme!r}.")
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    config = {"EMAIL_BACKEND": backends[parts.scheme]}
-    if parts.scheme in {"smtp", "smtps"}:
+    config = {
+        "EMAIL_BACKEND": backends[scheme],
+        "EMAIL_HOST": "localhost",
+        "EMAIL_PORT": 25,
+        "EMAIL_HOST_USER": "",
+        "EMAIL_HOST_PASSWORD": "",
+        "EMAIL_USE_SSL": False,
+        "EMAIL_USE_TLS": False,
+    }
+    if scheme in {"smtp", "smtps"}:
         config |= {
             "EMAIL_HOST": parts.hostname or "localhost",
-            "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
+            "EMAIL_PORT": parts.port or (465 if scheme == "smtps" else 25),
             "EMAIL_HOST_USER": unquote(parts.username or ""),
             "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-            "EMAIL_USE_SSL": parts.scheme == "smtps",
+            "EMAIL_USE_SSL": scheme == "smtps",
             "EMAIL_USE_TLS": options.get("tls", "").lower() in {"1", "true", "yes"},
         }
     return config
 
 
-globals().update(email_settings_from_url(os.environ.get("EMAIL_URL", "console:")))
+def anymail_settings(environ) -> dict:
+    """Every ANYMAIL_<NAME> variable as ANYMAIL["<NAME>"] (ANYMAIL_MAILGUN_API_KEY -> MAILGUN_API_KEY). `true` and
+    `false` become booleans and *_TIMEOUT a number, as anymail expects; everything else stays text."""
+    config = {}
+    for name, value in environ.items():
+        if not name.startswith("ANYMAIL_") or name == "ANYMAIL_":
+            continue
+        key = name.removeprefix("ANYMAIL_")
+        if value.strip().lower() in {"true", "false"}:
+            config[key] = value.strip().lower() == "true"
+        elif key.endswith("_TIMEOUT"):
+            try:
+                config[key] = float(value)
+            except ValueError as exc:
+                raise ImproperlyConfigured(f"{name} must be a number of seconds, not {value!r}.") from exc
+        else:
+            config[key] = value
+    return config
+
+
+_email = email_settings_from_url(os.environ.get("EMAIL_URL", "console:"))
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
+EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
+# The provider's credentials and options (API keys, API URLs, webhook secrets), when EMAIL_URL names one.
+ANYMAIL = anymail_settings(os.environ)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Newsroom <newsroom@localhost>")
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)

@@ -123,3 +123,80 @@ def test_sentry_is_set_up_from_the_environment_and_collects_no_personal_data():
     )
 
     assert result.stdout.split() == ["http://public@127.0.0.1:9/1", "staging", "0.25", "False", "False"], result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "backend"),
+    [
+        ("mailgun:", "anymail.backends.mailgun.EmailBackend"),
+        ("postmark:", "anymail.backends.postmark.EmailBackend"),
+        ("amazon_ses:", "anymail.backends.amazon_ses.EmailBackend"),
+        ("amazon-ses:", "anymail.backends.amazon_ses.EmailBackend"),
+        ("brevo:", "anymail.backends.brevo.EmailBackend"),
+        ("resend:", "newsletter.providers.ResendBackend"),
+        ("SparkPost:", "anymail.backends.sparkpost.EmailBackend"),
+        ("sendgrid:", "anymail.backends.sendgrid.EmailBackend"),
+        ("mailjet:", "anymail.backends.mailjet.EmailBackend"),
+        ("locmem:", "django.core.mail.backends.locmem.EmailBackend"),
+    ],
+)
+def test_email_url_names_an_email_provider_by_its_scheme(url, backend):
+    from newsroom.settings import email_settings_from_url
+
+    config = email_settings_from_url(url)
+
+    assert config["EMAIL_BACKEND"] == backend
+    assert (config["EMAIL_HOST"], config["EMAIL_PORT"], config["EMAIL_USE_TLS"]) == ("localhost", 25, False)
+
+
+@pytest.mark.parametrize("url", ["mailchimp:", "smtp", "", "https://api.mailgun.net/v3"])
+def test_an_unknown_email_url_scheme_is_refused_naming_the_known_ones(url):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from newsroom.settings import email_settings_from_url
+
+    with pytest.raises(ImproperlyConfigured, match="EMAIL_URL scheme must be one of .*mailgun.*resend"):
+        email_settings_from_url(url)
+
+
+def test_anymail_variables_become_the_anymail_settings():
+    from newsroom.settings import anymail_settings
+
+    config = anymail_settings(
+        {
+            "ANYMAIL_MAILGUN_API_KEY": "key-123",
+            "ANYMAIL_MAILGUN_API_URL": "https://api.eu.mailgun.net/v3",
+            "ANYMAIL_WEBHOOK_SECRET": "user:pass",
+            "ANYMAIL_POSTMARK_USE_BULK_API": "False",
+            "ANYMAIL_IGNORE_RECIPIENT_STATUS": "true",
+            "ANYMAIL_REQUESTS_TIMEOUT": "12.5",
+            "MAILGUN_API_KEY": "not ours",
+        }
+    )
+
+    assert config == {
+        "MAILGUN_API_KEY": "key-123",
+        "MAILGUN_API_URL": "https://api.eu.mailgun.net/v3",
+        "WEBHOOK_SECRET": "user:pass",
+        "POSTMARK_USE_BULK_API": False,
+        "IGNORE_RECIPIENT_STATUS": True,
+        "REQUESTS_TIMEOUT": 12.5,
+    }
+
+
+def test_email_url_and_anymail_variables_configure_a_provider():
+    code = "from django.conf import settings as s; print(s.EMAIL_BACKEND, s.ANYMAIL)"
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        code,
+        DEBUG="1",
+        EMAIL_URL="resend:",
+        ANYMAIL_RESEND_API_KEY="re_123",
+        ANYMAIL_RESEND_SIGNING_SECRET="whsec_abc",
+    )
+
+    backend, anymail = result.stdout.strip().split(" ", 1)
+    assert backend == "newsletter.providers.ResendBackend", result.stderr
+    assert "'RESEND_API_KEY': 're_123'" in anymail and "'RESEND_SIGNING_SECRET': 'whsec_abc'" in anymail
