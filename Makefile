@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Basic auth of the email providers' webhooks under `make run` (in production: ANYMAIL_WEBHOOK_SECRET).
+DEMO_WEBHOOK_SECRET ?= newsroom:demo-webhook-secret
 # Development mode for `make run`: DEBUG on, SQLite, no services, whatever the shell exports.
 DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL -u MEDIA_ROOT -u SECRET_KEY -u ALLOWED_HOSTS DEBUG=1
 
@@ -34,10 +36,11 @@ run: seed
 	@echo "  Back office: http://$(HOST):$(PORT)/admin/"
 	@echo "  Logins:      admin / editor / journalist / audience, password: newsroom-demo"
 	@echo "  Email:       every email (confirmations, the newsletter) is printed here, in this terminal"
+	@echo "  Webhooks:    the email providers' at /anymail/<provider>/tracking/, user:password $(DEMO_WEBHOOK_SECRET)"
 	@echo "  Worker and scheduler run beside the site; Ctrl-C stops all three."
 	@echo ""
 	$(DEV_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" NEWSROOM_ADDRESS=$(HOST):$(PORT) SITE_URL=http://$(HOST):$(PORT) \
-		$(BIN)/honcho start -f deploy/Procfile.dev -d .
+		ANYMAIL_WEBHOOK_SECRET="$(DEMO_WEBHOOK_SECRET)" $(BIN)/honcho start -f deploy/Procfile.dev -d .
 
 # The page checkers (axe-core, the Nu HTML Checker) come from npm; without npm their tests are skipped.
 node_modules/.package-lock.json: package.json package-lock.json
