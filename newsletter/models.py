@@ -333,7 +333,7 @@ class Delivery(models.Model):
         max_length=200,
         blank=True,
         db_default="",  # rows are inserted by SQL when sending starts
-        help_text="The email provider's id for this message, which its webhooks name."
+        help_text="The email provider's id for this message, which its webhooks name.",
     )
 
     class Meta:
