@@ -28,7 +28,7 @@ from .models import (
     Subscription,
     absolute_url,
 )
-from .rendering import edition_render, frozen, list_headers, personalise
+from .rendering import edition_render, frozen, list_headers, staff_copy
 from .sending import message_build
 from .services import subscribers_erase, subscriptions_unsubscribe
 
@@ -358,13 +358,14 @@ class EditionAdmin(admin.ModelAdmin):
 
     @staticmethod
     def preview_unsubscribe_url() -> str:
-        """Staff are not subscribers: their copy's unsubscribe link goes to the harmless sign-up page."""
+        """Staff are not subscribers: their copy's unsubscribe and preferences links go to the harmless sign-up
+        page."""
         return absolute_url(reverse("newsletter:subscribe"))
 
     def preview_view(self, request, pk):
         edition = self._edition(request, pk)
         rendered = self.rendered(edition)
-        html, text = personalise(rendered, unsubscribe_url=self.preview_unsubscribe_url())
+        html, text = staff_copy(rendered, url=self.preview_unsubscribe_url())
         context = {
             **self._context(request, edition, f"Preview: {rendered.subject}"),
             "subject": rendered.subject,
@@ -393,7 +394,7 @@ class EditionAdmin(admin.ModelAdmin):
         message = message_build(
             rendered,
             to=request.user.email,
-            unsubscribe_url=unsubscribe_url,
+            copy=staff_copy(rendered, url=unsubscribe_url),
             headers=list_headers(edition, unsubscribe_url),
         )
         message.subject = f"[Test] {rendered.subject}"
