@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from . import tasks
 from .consent import CONSENT_VERSION, consent_text
-from .models import ConsentEvent, Newsletter, Subscriber, Subscription, absolute_url, normalise_email
+from .models import ConsentEvent, Delivery, Newsletter, Subscriber, Subscription, absolute_url, normalise_email
 from .tokens import read_confirmation_token, read_unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -127,18 +127,31 @@ def subscription_for_link(*, token: str, confirmation: bool) -> Subscription:
     return subscription
 
 
-def subscription_unsubscribe(*, token: str, ip: str | None = None, user_agent: str = "") -> Subscription:
-    """Unsubscribe the subscription an unsubscribe link names, at once; twice changes nothing."""
+def subscription_unsubscribe(
+    *, token: str, ip: str | None = None, user_agent: str = "", edition_id: int | None = None
+) -> Subscription:
+    """Unsubscribe the subscription an unsubscribe link names, at once; twice changes nothing.
+
+    `edition_id` is the edition the link says it came from; it is recorded only if that edition was
+    delivered to this subscription, so an edited link cannot skew the edition's report."""
     pk = read_unsubscribe_token(token)
     if not Subscription.objects.filter(pk=pk).exists():
         raise LinkNoLongerValid
+    if edition_id is not None and not Delivery.objects.filter(subscription_id=pk, edition_id=edition_id).exists():
+        edition_id = None
     subscriptions_unsubscribe(
-        subscriptions=Subscription.objects.filter(pk=pk), ip=ip, user_agent=user_agent, note="unsubscribe link"
+        subscriptions=Subscription.objects.filter(pk=pk),
+        ip=ip,
+        user_agent=user_agent,
+        note="unsubscribe link",
+        edition_id=edition_id,
     )
     return Subscription.objects.select_related("newsletter").get(pk=pk)
 
 
-def subscriptions_unsubscribe(*, subscriptions, ip=None, user_agent: str = "", note: str = "") -> int:
+def subscriptions_unsubscribe(
+    *, subscriptions, ip=None, user_agent: str = "", note: str = "", edition_id: int | None = None
+) -> int:
     """End these subscriptions now, keeping their records; older confirmation links stop working."""
     now = timezone.now()
     with transaction.atomic():
@@ -158,6 +171,7 @@ def subscriptions_unsubscribe(*, subscriptions, ip=None, user_agent: str = "", n
                 ip=ip,
                 user_agent=user_agent[:500],
                 note=note[:200],
+                edition_id=edition_id,
             )
             for pk in ending
         )

@@ -151,7 +151,18 @@ class UnsubscribeView(EmailLinkView):
     done_template = "newsletter/unsubscribed.html"
 
     def act(self, request, token):
-        return subscription_unsubscribe(token=token, ip=ratelimit.client_ip(request), user_agent=_user_agent(request))
+        return subscription_unsubscribe(
+            token=token,
+            ip=ratelimit.client_ip(request),
+            user_agent=_user_agent(request),
+            edition_id=_edition_id(request.GET.get("edition", "")),
+        )
+
+
+def _edition_id(value: str) -> int | None:
+    """The edition an email's unsubscribe link names (`?edition=`), if it is a plausible id; links sent before
+    editions were named have none."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
 def _listed(newsletters) -> str:
