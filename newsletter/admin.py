@@ -14,7 +14,7 @@ from articles.models import Article
 from newsroom.admin import SafeAutocomplete
 
 from . import editions
-from .export import LEDGER_COLUMNS, STANDARD_COLUMNS, recorded_csv_lines
+from .export import LEDGER_COLUMNS, STANDARD_COLUMNS, consent_csv_lines, recorded_csv_lines
 from .forms import ImportForm
 from .imports import subscribers_import
 from .models import (
@@ -139,6 +139,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("export/", self.admin_site.admin_view(self.export_view), name="newsletter_subscription_export"),
+            path(
+                "export-consent/",
+                self.admin_site.admin_view(self.consent_export_view),
+                name="newsletter_subscription_consent_export",
+            ),
             path("import/", self.admin_site.admin_view(self.import_view), name="newsletter_subscription_import"),
             *super().get_urls(),
         ]
@@ -188,6 +193,16 @@ class SubscriptionAdmin(admin.ModelAdmin):
         filters = request.GET.urlencode() or "everything"
         lines = recorded_csv_lines(queryset, user=request.user, via="admin", filters=filters)
         return csv_download(lines, name="subscribers")
+
+    def consent_export_view(self, request):
+        """The whole consent history: every event of every subscription, all cycles, oldest first."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        events = ConsentEvent.objects.all()
+        lines = recorded_csv_lines(
+            events, user=request.user, via="admin", filters="consent history: everything", lines=consent_csv_lines
+        )
+        return csv_download(lines, name="consent-history")
 
     def import_view(self, request):
         if not self.has_import_permission(request):
