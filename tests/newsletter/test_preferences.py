@@ -81,7 +81,8 @@ def test_the_page_lists_every_newsletter_with_its_description_and_the_readers_st
     assert consent_text() in html
 
 
-def test_the_page_is_never_cached_nor_indexed(client, reader):
+def test_the_page_is_never_cached_nor_indexed(client, reader, settings):
+    settings.PAGE_CACHE = True
     for response in (client.get(page_of(reader)), client.get(page_of(reader))):
         assert response.status_code == 200
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
