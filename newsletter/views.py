@@ -127,8 +127,15 @@ class EmailLinkView(View):
             subscription = self.act(request, token)
         except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
             return link_problem(request, exc)
-        context = {"subscription": subscription, "signup_url": reverse("newsletter:subscribe")}
+        context = {
+            "subscription": subscription,
+            "signup_url": reverse("newsletter:subscribe"),
+            **self.done_context(token),
+        }
         return render(request, self.done_template, context)
+
+    def done_context(self, token) -> dict:
+        return {}
 
 
 class ConfirmView(EmailLinkView):
@@ -149,6 +156,9 @@ class UnsubscribeView(EmailLinkView):
     confirmation = False
     page_template = "newsletter/unsubscribe.html"
     done_template = "newsletter/unsubscribed.html"
+
+    def done_context(self, token) -> dict:
+        return {"preferences_url": reverse("newsletter:preferences", kwargs={"token": token})}
 
     def act(self, request, token):
         return subscription_unsubscribe(

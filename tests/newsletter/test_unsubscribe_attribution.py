@@ -99,5 +99,7 @@ def test_a_link_sent_before_editions_were_named_works_as_before(client, one_clic
 
     assert response.status_code == 200
     assert Subscription.objects.get(pk=reader.pk).status == "unsubscribed"
+    token = old_link.split("/")[3]
+    assert f"/newsletter/preferences/{token}/" in response.content.decode()  # the rest of their newsletters
     [event] = reader.events.all()
     assert (event.kind, event.edition, event.note) == ("unsubscribed", None, "unsubscribe link")
