@@ -15,6 +15,7 @@ from django.utils import timezone
 from . import tasks
 from .consent import CONSENT_VERSION, consent_text
 from .models import ConsentEvent, Delivery, Newsletter, Subscriber, Subscription, absolute_url, normalise_email
+from .suppression import is_suppressed
 from .tokens import read_confirmation_token, read_unsubscribe_token
 
 logger = logging.getLogger(__name__)
@@ -234,13 +235,12 @@ def preferences_update(
     """The reader's choices from their preferences page, applied at once. Newsletters not wanted end; a
     wanted one starts at once if the address is already confirmed (the reader has proved it is theirs), and
     otherwise through the double opt-in, as a sign-up does."""
-    from .suppression import is_suppressed
-
     wanted = {newsletter.pk: newsletter for newsletter in wanted_newsletters}
     change = PreferencesChange()
     with transaction.atomic():
         current = {
-            s.newsletter_id: s for s in subscriber.subscriptions.select_for_update().select_related("newsletter")
+            s.newsletter_id: s
+            for s in subscriber.subscriptions.select_for_update(of=("self",)).select_related("newsletter")
         }
         is_confirmed = any(s.confirmed_at or s.status == Subscription.Status.ACTIVE for s in current.values())
         ending = [

@@ -189,7 +189,7 @@ class PreferencesView(View):
     def dispatch(self, request, token):
         try:
             self.subscriber = subscriber_for_link(token=token)
-        except (LinkInvalid, LinkNoLongerValid) as exc:
+        except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
             response = link_problem(request, exc)
         else:
             response = super().dispatch(request, token)
