@@ -1,6 +1,7 @@
 """An edition as email: the HTML and text parts, each recipient's headers and links, and nothing a writer typed
 running as code in an inbox."""
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,6 +49,10 @@ def html_part(message) -> str:
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
     return html
+
+
+def without_tokens(text: str) -> str:
+    return re.sub(r"/newsletter/(unsubscribe|preferences)/[^/\s]+/", r"/newsletter/\1/-/", text)
 
 
 def site_path(url: str) -> str:
@@ -166,7 +171,8 @@ def test_the_message_id_is_the_same_when_the_edition_goes_to_a_recipient_again(s
     resent = _message(edition, again, delivery)
 
     assert resent.extra_headers["Message-ID"] == message.extra_headers["Message-ID"]
-    assert resent.body == message.body
+    # The same text, but for the links' signed token, which carries the second it was made.
+    assert without_tokens(resent.body) == without_tokens(message.body)
 
 
 def test_the_unsubscribe_link_of_the_email_works_when_followed_and_by_one_click(client, sent):
