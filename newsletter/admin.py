@@ -15,7 +15,7 @@ from articles.models import Article
 from newsroom.admin import SafeAutocomplete
 
 from . import editions
-from .export import LEDGER_COLUMNS, STANDARD_COLUMNS, recorded_csv_lines
+from .export import LEDGER_COLUMNS, STANDARD_COLUMNS, consent_csv_lines, recorded_csv_lines
 from .forms import ImportForm
 from .imports import subscribers_import
 from .models import (
@@ -31,7 +31,7 @@ from .models import (
     Suppression,
     absolute_url,
 )
-from .rendering import edition_render, frozen, list_headers, personalise
+from .rendering import edition_render, frozen, list_headers, staff_copy
 from .reports import edition_report, newsletter_daily
 from .sending import message_build
 from .services import subscribers_erase, subscriptions_unsubscribe
@@ -150,6 +150,11 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("export/", self.admin_site.admin_view(self.export_view), name="newsletter_subscription_export"),
+            path(
+                "export-consent/",
+                self.admin_site.admin_view(self.consent_export_view),
+                name="newsletter_subscription_consent_export",
+            ),
             path("import/", self.admin_site.admin_view(self.import_view), name="newsletter_subscription_import"),
             *super().get_urls(),
         ]
@@ -199,6 +204,16 @@ class SubscriptionAdmin(admin.ModelAdmin):
         filters = request.GET.urlencode() or "everything"
         lines = recorded_csv_lines(queryset, user=request.user, via="admin", filters=filters)
         return csv_download(lines, name="subscribers")
+
+    def consent_export_view(self, request):
+        """The whole consent history: every event of every subscription, all cycles, oldest first."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        events = ConsentEvent.objects.all()
+        lines = recorded_csv_lines(
+            events, user=request.user, via="admin", filters="consent history: everything", lines=consent_csv_lines
+        )
+        return csv_download(lines, name="consent-history")
 
     def import_view(self, request):
         if not self.has_import_permission(request):
@@ -373,13 +388,14 @@ class EditionAdmin(admin.ModelAdmin):
 
     @staticmethod
     def preview_unsubscribe_url() -> str:
-        """Staff are not subscribers: their copy's unsubscribe link goes to the harmless sign-up page."""
+        """Staff are not subscribers: their copy's unsubscribe and preferences links go to the harmless sign-up
+        page."""
         return absolute_url(reverse("newsletter:subscribe"))
 
     def preview_view(self, request, pk):
         edition = self._edition(request, pk)
         rendered = self.rendered(edition)
-        html, text = personalise(rendered, unsubscribe_url=self.preview_unsubscribe_url())
+        html, text = staff_copy(rendered, url=self.preview_unsubscribe_url())
         context = {
             **self._context(request, edition, f"Preview: {rendered.subject}"),
             "subject": rendered.subject,
@@ -408,7 +424,7 @@ class EditionAdmin(admin.ModelAdmin):
         message = message_build(
             rendered,
             to=request.user.email,
-            unsubscribe_url=unsubscribe_url,
+            copy=staff_copy(rendered, url=unsubscribe_url),
             headers=list_headers(edition, unsubscribe_url),
         )
         message.subject = f"[Test] {rendered.subject}"

@@ -7,7 +7,7 @@ from datetime import UTC
 
 from django.db import connection
 
-from .models import SubscriberExport, Subscription
+from .models import ConsentEvent, SubscriberExport, Subscription
 
 #: What Mailchimp, Ghost and listmonk read on import.
 STANDARD_COLUMNS = ["email", "newsletter", "status", "subscribed_at", "confirmed_at", "unsubscribed_at", "source"]
@@ -22,6 +22,29 @@ LEDGER_COLUMNS = [
 ]
 COLUMNS = STANDARD_COLUMNS + LEDGER_COLUMNS
 FIELDS = [{"email": "subscriber__email", "newsletter": "newsletter__slug"}.get(c, c) for c in COLUMNS]
+#: The consent history: one row per event of every subscription, all its cycles.
+CONSENT_COLUMNS = [
+    "email",
+    "newsletter",
+    "kind",
+    "at",
+    "source",
+    "consent_version",
+    "consent_text",
+    "ip",
+    "user_agent",
+    "note",
+    "edition_id",
+    "edition_date",
+]
+CONSENT_FIELDS = [
+    {
+        "email": "subscription__subscriber__email",
+        "newsletter": "subscription__newsletter__slug",
+        "edition_date": "edition__issue_date",
+    }.get(c, c)
+    for c in CONSENT_COLUMNS
+]
 CHUNK_SIZE = 2000  # rows read at a time by the ORM
 COPY_PIECE = 64 * 1024  # bytes handed on at a time from PostgreSQL's COPY
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -53,10 +76,19 @@ def csv_lines(queryset, *, on_done: Callable[[int], None] | None = None) -> Iter
     yield from rows(queryset, on_done)
 
 
-def _orm_lines(queryset, on_done) -> Iterator[str]:
+def consent_csv_lines(queryset=None, *, on_done: Callable[[int], None] | None = None) -> Iterator[str]:
+    """The header, then one CSV line a consent event, oldest first: every request, confirmation, import,
+    subscription and unsubscribe, read in chunks in one query (the address and newsletter joined in)."""
+    writer = csv.writer(_Line(), lineterminator="\n")
+    yield writer.writerow(CONSENT_COLUMNS)
+    queryset = ConsentEvent.objects.all() if queryset is None else queryset
+    yield from _orm_lines(queryset, on_done, fields=CONSENT_FIELDS)
+
+
+def _orm_lines(queryset, on_done, *, fields=FIELDS) -> Iterator[str]:
     writer = csv.writer(_Line(), lineterminator="\n")
     count = 0
-    for row in queryset.order_by("pk").values_list(*FIELDS).iterator(chunk_size=CHUNK_SIZE):
+    for row in queryset.order_by("pk").values_list(*fields).iterator(chunk_size=CHUNK_SIZE):
         count += 1
         yield writer.writerow([neutralise(value) for value in row])
     if on_done is not None:
@@ -71,10 +103,13 @@ def export_finish(export: SubscriberExport, count: int) -> None:
     SubscriberExport.objects.filter(pk=export.pk).update(row_count=count)
 
 
-def recorded_csv_lines(queryset, *, user=None, run_by: str = "", via: str, filters: str) -> Iterator[str]:
-    """csv_lines, recorded: who, when, which filter, and (once it is all out) how many rows."""
+def recorded_csv_lines(
+    queryset, *, user=None, run_by: str = "", via: str, filters: str, lines=csv_lines
+) -> Iterator[str]:
+    """csv_lines (or consent_csv_lines), recorded: who, when, which filter, and (once it is all out) how many
+    rows."""
     export = export_start(user=user, run_by=run_by, via=via, filters=filters)
-    return csv_lines(queryset, on_done=lambda count: export_finish(export, count))
+    return lines(queryset, on_done=lambda count: export_finish(export, count))
 
 
 def subscriptions_filtered(*, newsletter: str | None = None, status: str | None = None):

@@ -81,3 +81,21 @@ class ImportForm(forms.Form):
                 params={"limit": settings.NEWSLETTER_IMPORT_MAX_MB},
             )
         return upload
+
+
+class NewsletterChoices(forms.ModelMultipleChoiceField):
+    """Newsletters by id; a value that is no id we could have (a forged form) is invalid, not a database error."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not (str(pk).isascii() and str(pk).isdigit() and len(str(pk)) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
+class PreferencesForm(forms.Form):
+    """The newsletters a reader ticks on their preferences page (the page lays the boxes out itself)."""
+
+    newsletters = NewsletterChoices(queryset=Newsletter.objects.all(), required=False)

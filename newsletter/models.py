@@ -145,8 +145,16 @@ class Subscription(models.Model):
     def confirm_url(self) -> str:
         return absolute_url(reverse("newsletter:confirm", kwargs={"token": confirmation_token(self)}))
 
+    def link_token(self) -> str:
+        """The one signed value an email carries for its reader: their unsubscribe link and their preferences
+        page both take it, so a message is personalised by one substitution."""
+        return unsubscribe_token(self)
+
     def unsubscribe_url(self) -> str:
-        return absolute_url(reverse("newsletter:unsubscribe", kwargs={"token": unsubscribe_token(self)}))
+        return absolute_url(reverse("newsletter:unsubscribe", kwargs={"token": self.link_token()}))
+
+    def preferences_url(self) -> str:
+        return absolute_url(reverse("newsletter:preferences", kwargs={"token": self.link_token()}))
 
 
 class ConsentEvent(models.Model):

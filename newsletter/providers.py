@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from anymail.backends import resend
 from anymail.message import AnymailMessage
 
-from .rendering import UNSUBSCRIBE_MARK, RenderedEdition, recipient_headers
+from .rendering import LINK_MARK, RenderedEdition, edition_unsubscribe_url, recipient_headers
 
 # Where each of a recipient's own values goes in the rendered edition, by the value's name.
-RECIPIENT_MARKS = {"unsubscribe_url": UNSUBSCRIBE_MARK}
+RECIPIENT_MARKS = {"token": LINK_MARK}  # the one value of each reader: their links' signed token
 # Of a recipient's headers, those that differ from one recipient to the next (the rest are the edition's).
 PER_RECIPIENT_HEADERS = ("List-Unsubscribe",)
 
@@ -97,7 +97,7 @@ def idempotency_key(edition_id: int, delivery_ids) -> str:
 
 def recipient_values(subscription) -> dict[str, str]:
     """A recipient's own values, by the name of the merge field each fills (their marks: RECIPIENT_MARKS)."""
-    return {"unsubscribe_url": subscription.unsubscribe_url()}
+    return {"token": subscription.link_token()}
 
 
 def metadata(edition, delivery) -> dict[str, str]:
@@ -128,7 +128,7 @@ def batch_message(edition, rendered: RenderedEdition, provider: Provider, delive
         subscription = delivery.subscription
         email = subscription.subscriber.email
         values = recipient_values(subscription)
-        headers = recipient_headers(edition, subscription, values["unsubscribe_url"])
+        headers = recipient_headers(edition, subscription, edition_unsubscribe_url(edition, values["token"]))
         headers.pop("Message-ID")  # the provider's own, which its webhooks name
         merge_data[email] = values
         merge_headers[email] = {name: headers.pop(name) for name in PER_RECIPIENT_HEADERS}

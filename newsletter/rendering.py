@@ -1,15 +1,17 @@
 """An edition as email: rendered once, then personalised per recipient by substitution.
 
 Rendering the templates for each of 200,000 recipients would cost seconds of CPU per thousand
-messages; the edition is the same for everyone except the unsubscribe link, so it is rendered once
-with a marker where that link goes, and each message replaces the marker. The marker is a character
-from Unicode's private-use area, which no template escapes and no headline carries.
+messages; the edition is the same for everyone except the reader's own links (unsubscribe and
+preferences), which both carry one signed token. So it is rendered once with a marker where that
+token goes, and each message replaces the marker. The marker is a character from Unicode's
+private-use area, which no template escapes and no headline carries.
 """
 
 import re
 import textwrap
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import css_inline
 from django.conf import settings
@@ -22,6 +24,8 @@ from articles.sanitize import sanitize_body
 
 from .models import Edition, Subscription, absolute_url
 
+LINK_MARK = "\ue000link\ue000"
+# Where the whole unsubscribe URL went in editions rendered before the preferences link; `frozen` rewrites it.
 UNSUBSCRIBE_MARK = "\ue000unsubscribe\ue000"
 EMAIL_IMAGE_WIDTH = 640  # the email's column; renditions this wide (or the nearest below) are linked
 EMAIL_IMAGE_SHOWN = 592  # the column less its padding: the width the picture is shown at
@@ -122,7 +126,18 @@ def plain_text(markup: str, *, width: int = TEXT_WIDTH) -> str:
     return text
 
 
-def edition_context(edition: Edition, *, unsubscribe_url: str = UNSUBSCRIBE_MARK) -> dict:
+def link_with_mark(name: str) -> str:
+    """The absolute URL of an email link (a URL name taking `token`) with LINK_MARK where the token goes."""
+    return absolute_url(reverse(name, kwargs={"token": LINK_MARK}).replace(quote(LINK_MARK), LINK_MARK))
+
+
+def edition_unsubscribe_url(edition: Edition, token: str) -> str:
+    """A recipient's unsubscribe link in this edition: it names the edition, so an unsubscribe is counted
+    against the edition it came from."""
+    return f"{absolute_url(reverse('newsletter:unsubscribe', kwargs={'token': token}))}?edition={edition.pk}"
+
+
+def edition_context(edition: Edition) -> dict:
     # Only stories readers can open: one unpublished since it was chosen drops out rather than link to a 404.
     items = list(
         edition.items.filter(published_filter("article__"))
@@ -155,12 +170,13 @@ def edition_context(edition: Edition, *, unsubscribe_url: str = UNSUBSCRIBE_MARK
         "stories": stories,
         "web_url": absolute_url(edition.get_absolute_url()),
         "archive_url": absolute_url(reverse("newsletter:archive", kwargs={"slug": edition.newsletter.slug})),
-        "unsubscribe_url": unsubscribe_url,
+        "unsubscribe_url": f"{link_with_mark('newsletter:unsubscribe')}?edition={edition.pk}",
+        "preferences_url": link_with_mark("newsletter:preferences"),
     }
 
 
 def edition_render(edition: Edition) -> RenderedEdition:
-    """The email every recipient gets, with UNSUBSCRIBE_MARK where their own unsubscribe link goes."""
+    """The email every recipient gets, with LINK_MARK where their own links' token goes."""
     context = edition_context(edition)
     html = _inliner.inline(render_to_string("newsletter/email/edition.html", context))
     text = render_to_string("newsletter/email/edition.txt", context)
@@ -168,16 +184,31 @@ def edition_render(edition: Edition) -> RenderedEdition:
 
 
 def frozen(edition: Edition) -> RenderedEdition:
-    """What a sending edition was rendered as when it started."""
-    return RenderedEdition(subject=edition.rendered_subject, html=edition.rendered_html, text=edition.rendered_text)
+    """What a sending edition was rendered as when it started. One rendered before the links took a token
+    (UNSUBSCRIBE_MARK for the whole link) is read as the same link around LINK_MARK."""
+    html, text = edition.rendered_html, edition.rendered_text
+    if UNSUBSCRIBE_MARK in html or UNSUBSCRIBE_MARK in text:
+        link = link_with_mark("newsletter:unsubscribe")
+        html, text = html.replace(UNSUBSCRIBE_MARK, link), text.replace(UNSUBSCRIBE_MARK, link)
+    return RenderedEdition(subject=edition.rendered_subject, html=html, text=text)
 
 
-def personalise(rendered: RenderedEdition, *, unsubscribe_url: str) -> tuple[str, str]:
+def personalise(rendered: RenderedEdition, *, token: str) -> tuple[str, str]:
     """The HTML and text of one recipient's copy."""
-    return (
-        rendered.html.replace(UNSUBSCRIBE_MARK, unsubscribe_url),
-        rendered.text.replace(UNSUBSCRIBE_MARK, unsubscribe_url),
-    )
+    return rendered.html.replace(LINK_MARK, token), rendered.text.replace(LINK_MARK, token)
+
+
+_READER_LINK = re.compile(rf'[^\s"<>]*{LINK_MARK}[^\s"<>]*')
+
+
+def staff_copy(rendered: RenderedEdition, *, url: str) -> tuple[str, str]:
+    """The HTML and text of a copy for staff, who are not subscribers: every link that would carry a
+    reader's token goes to `url` instead."""
+
+    def link(match):
+        return url
+
+    return _READER_LINK.sub(link, rendered.html), _READER_LINK.sub(link, rendered.text)
 
 
 def message_id(edition: Edition, subscription_id: int) -> str:

@@ -34,7 +34,15 @@ from django.utils import timezone
 
 from . import providers
 from .models import Delivery, Edition, SendRate, Subscriber, Subscription, Suppression
-from .rendering import UNSUBSCRIBE_MARK, RenderedEdition, edition_render, frozen, personalise, recipient_headers
+from .rendering import (
+    LINK_MARK,
+    RenderedEdition,
+    edition_render,
+    edition_unsubscribe_url,
+    frozen,
+    personalise,
+    recipient_headers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -134,9 +142,10 @@ class RateLimit:
             time.sleep(max(second + 1 - time.time(), 0.01))
 
 
-def message_build(rendered, *, to: str, unsubscribe_url: str, headers: dict) -> EmailMultiAlternatives:
-    """One copy of the edition as it goes out: the workers' build, also used for an editor's test message."""
-    html, text = personalise(rendered, unsubscribe_url=unsubscribe_url)
+def message_build(rendered, *, to: str, copy: tuple[str, str], headers: dict) -> EmailMultiAlternatives:
+    """One copy of the edition as it goes out, from its personalised HTML and text (`copy`): the workers'
+    build, also used for an editor's test message."""
+    html, text = copy
     message = EmailMultiAlternatives(subject=rendered.subject, body=text, to=[to], headers=headers)
     message.attach_alternative(html, "text/html")
     return message
@@ -144,12 +153,12 @@ def message_build(rendered, *, to: str, unsubscribe_url: str, headers: dict) -> 
 
 def _message(edition: Edition, rendered, delivery: Delivery) -> EmailMultiAlternatives:
     subscription = delivery.subscription
-    unsubscribe_url = subscription.unsubscribe_url()
+    token = subscription.link_token()
     return message_build(
         rendered,
         to=subscription.subscriber.email,
-        unsubscribe_url=unsubscribe_url,
-        headers=recipient_headers(edition, subscription, unsubscribe_url),
+        copy=personalise(rendered, token=token),
+        headers=recipient_headers(edition, subscription, edition_unsubscribe_url(edition, token)),
     )
 
 
@@ -161,9 +170,9 @@ def _qp(text: str) -> str:
 @functools.lru_cache(maxsize=4)
 def _mime_template(rendered: RenderedEdition, sender: str, list_id: str) -> tuple:
     """What every recipient's copy of this edition shares, encoded once: the common headers, and each part's
-    body as quoted-printable pieces between which the recipient's unsubscribe link goes. Joined with soft line
-    breaks ('=' CRLF) around the link, the pieces decode to exactly `personalise`'s text; quoted-printable
-    never holds '===', so the boundary cannot occur in a body."""
+    body as quoted-printable pieces between which the recipient's token goes (in their unsubscribe and
+    preferences links). Joined with soft line breaks ('=' CRLF) around the token, the pieces decode to exactly
+    `personalise`'s text; quoted-printable never holds '===', so the boundary cannot occur in a body."""
     policy = compat32.clone(linesep="\r\n")
     common = "".join(
         policy.fold(*forbid_multi_line_headers(name, value, "utf-8"))
@@ -174,7 +183,7 @@ def _mime_template(rendered: RenderedEdition, sender: str, list_id: str) -> tupl
         (
             f'--{boundary}\r\nContent-Type: {kind}; charset="utf-8"\r\nMIME-Version: 1.0\r\n'
             "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
-            tuple(_qp(piece) for piece in body.split(UNSUBSCRIBE_MARK)),
+            tuple(_qp(piece) for piece in body.split(LINK_MARK)),
         )
         for kind, body in (("text/plain", rendered.text), ("text/html", rendered.html))
     )
@@ -194,9 +203,9 @@ def _message_bytes(edition: Edition, rendered, delivery: Delivery) -> tuple[str,
     if not address.isascii() or "\r" in address or "\n" in address:
         return None
     sender, head, tail, parts, end = _mime_template(rendered, settings.DEFAULT_FROM_EMAIL, edition.newsletter.list_id())
-    unsubscribe_url = delivery.subscription.unsubscribe_url()
-    headers = recipient_headers(edition, delivery.subscription, unsubscribe_url)
-    link = "=\r\n" + _qp(unsubscribe_url) + "=\r\n"
+    token = delivery.subscription.link_token()
+    headers = recipient_headers(edition, delivery.subscription, edition_unsubscribe_url(edition, token))
+    link = "=\r\n" + _qp(token) + "=\r\n"
     message = "".join(
         (
             head,

@@ -1,6 +1,7 @@
 """Newsletter workflows: sign-up, confirmation, unsubscribing, erasure, and the mail they send."""
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,11 +9,12 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from . import tasks
 from .consent import CONSENT_VERSION, consent_text
-from .models import ConsentEvent, Newsletter, Subscriber, Subscription, normalise_email
+from .models import ConsentEvent, Delivery, Newsletter, Subscriber, Subscription, absolute_url, normalise_email
 from .suppression import LIFTED_BY_CONFIRMED_SIGNUP, is_suppressed, suppressions_forget, unsuppress
 from .tokens import read_confirmation_token, read_unsubscribe_token
 
@@ -137,18 +139,31 @@ def subscription_for_link(*, token: str, confirmation: bool) -> Subscription:
     return subscription
 
 
-def subscription_unsubscribe(*, token: str, ip: str | None = None, user_agent: str = "") -> Subscription:
-    """Unsubscribe the subscription an unsubscribe link names, at once; twice changes nothing."""
+def subscription_unsubscribe(
+    *, token: str, ip: str | None = None, user_agent: str = "", edition_id: int | None = None
+) -> Subscription:
+    """Unsubscribe the subscription an unsubscribe link names, at once; twice changes nothing.
+
+    `edition_id` is the edition the link says it came from; it is recorded only if that edition was
+    delivered to this subscription, so an edited link cannot skew the edition's report."""
     pk = read_unsubscribe_token(token)
     if not Subscription.objects.filter(pk=pk).exists():
         raise LinkNoLongerValid
+    if edition_id is not None and not Delivery.objects.filter(subscription_id=pk, edition_id=edition_id).exists():
+        edition_id = None
     subscriptions_unsubscribe(
-        subscriptions=Subscription.objects.filter(pk=pk), ip=ip, user_agent=user_agent, note="unsubscribe link"
+        subscriptions=Subscription.objects.filter(pk=pk),
+        ip=ip,
+        user_agent=user_agent,
+        note="unsubscribe link",
+        edition_id=edition_id,
     )
     return Subscription.objects.select_related("newsletter").get(pk=pk)
 
 
-def subscriptions_unsubscribe(*, subscriptions, ip=None, user_agent: str = "", note: str = "") -> int:
+def subscriptions_unsubscribe(
+    *, subscriptions, ip=None, user_agent: str = "", note: str = "", edition_id: int | None = None
+) -> int:
     """End these subscriptions now, keeping their records; older confirmation links stop working."""
     now = timezone.now()
     with transaction.atomic():
@@ -168,10 +183,149 @@ def subscriptions_unsubscribe(*, subscriptions, ip=None, user_agent: str = "", n
                 ip=ip,
                 user_agent=user_agent[:500],
                 note=note[:200],
+                edition_id=edition_id,
             )
             for pk in ending
         )
     return len(ending)
+
+
+PREFERENCES_SOURCE = "preferences page"
+
+
+@dataclass(frozen=True)
+class NewsletterChoice:
+    """One newsletter on a reader's preferences page, and where the reader stands with it."""
+
+    newsletter: Newsletter
+    status: str | None  # the subscription's status, None if there never was one
+
+    @property
+    def is_wanted(self) -> bool:
+        return self.status in {Subscription.Status.ACTIVE, Subscription.Status.PENDING}
+
+    @property
+    def state(self) -> str:
+        return {
+            Subscription.Status.ACTIVE: "Subscribed",
+            Subscription.Status.PENDING: "Awaiting your confirmation",
+        }.get(self.status, "Not subscribed")
+
+
+@dataclass(frozen=True)
+class PreferencesChange:
+    subscribed: list[Newsletter] = field(default_factory=list)  # active at once: the address is confirmed
+    awaiting: list[Newsletter] = field(default_factory=list)  # a confirmation email is on its way
+    ended: list[Newsletter] = field(default_factory=list)
+    refused: list[Newsletter] = field(default_factory=list)  # the address is suppressed: nothing is sent to it
+
+
+def subscriber_for_link(*, token: str) -> Subscriber:
+    """The subscriber whose email carried this link token (an unsubscribe token), for the preferences page."""
+    pk = read_unsubscribe_token(token)
+    subscriber = Subscriber.objects.filter(subscriptions__pk=pk).first()
+    if subscriber is None:
+        raise LinkNoLongerValid  # the subscription, or the whole address, was erased
+    return subscriber
+
+
+def preferences_read(*, subscriber: Subscriber) -> list[NewsletterChoice]:
+    """Every newsletter, with this subscriber's standing on it: two queries, however many there are."""
+    statuses = dict(subscriber.subscriptions.values_list("newsletter_id", "status"))
+    return [NewsletterChoice(newsletter, statuses.get(newsletter.pk)) for newsletter in Newsletter.objects.all()]
+
+
+def preferences_update(
+    *,
+    subscriber: Subscriber,
+    wanted_newsletters,
+    ip: str | None = None,
+    user_agent: str = "",
+    note: str = PREFERENCES_SOURCE,
+) -> PreferencesChange:
+    """The reader's choices from their preferences page, applied at once. Newsletters not wanted end; a
+    wanted one starts at once if the address is already confirmed (the reader has proved it is theirs), and
+    otherwise through the double opt-in, as a sign-up does."""
+    wanted = {newsletter.pk: newsletter for newsletter in wanted_newsletters}
+    change = PreferencesChange()
+    with transaction.atomic():
+        current = {
+            s.newsletter_id: s
+            for s in subscriber.subscriptions.select_for_update(of=("self",)).select_related("newsletter")
+        }
+        is_confirmed = any(s.confirmed_at or s.status == Subscription.Status.ACTIVE for s in current.values())
+        ending = [
+            s
+            for s in current.values()
+            if s.newsletter_id not in wanted and s.status != Subscription.Status.UNSUBSCRIBED
+        ]
+        if ending:
+            subscriptions_unsubscribe(
+                subscriptions=Subscription.objects.filter(pk__in=[s.pk for s in ending]),
+                ip=ip,
+                user_agent=user_agent,
+                note=note,
+            )
+            change.ended.extend(s.newsletter for s in ending)
+        starting = [
+            newsletter
+            for pk, newsletter in wanted.items()
+            if pk not in current or current[pk].status == Subscription.Status.UNSUBSCRIBED
+        ]
+        if starting and is_suppressed(subscriber.email):
+            change.refused.extend(starting)
+            starting = []
+        for newsletter in starting:
+            if is_confirmed:
+                subscription_start_confirmed(subscriber=subscriber, newsletter=newsletter, ip=ip, user_agent=user_agent)
+                change.subscribed.append(newsletter)
+            else:
+                subscription_request(
+                    email=subscriber.email,
+                    newsletter=newsletter,
+                    source=PREFERENCES_SOURCE,
+                    ip=ip,
+                    user_agent=user_agent,
+                )
+                change.awaiting.append(newsletter)
+    return change
+
+
+def subscription_start_confirmed(
+    *, subscriber: Subscriber, newsletter: Newsletter, ip: str | None = None, user_agent: str = ""
+) -> Subscription:
+    """Subscribe an address already confirmed to one more newsletter, with no second opt-in, recorded with
+    the consent wording shown on the preferences page."""
+    now = timezone.now()
+    with transaction.atomic():
+        subscription, created = Subscription.objects.get_or_create(
+            subscriber=subscriber, newsletter=newsletter, defaults={"subscribed_at": now}
+        )
+        subscription = Subscription.objects.select_for_update().get(pk=subscription.pk)
+        if subscription.status == Subscription.Status.ACTIVE:
+            return subscription
+        if not created:
+            subscription.token_nonce += 1  # a new cycle: confirmation links from before it stop working
+        subscription.status = Subscription.Status.ACTIVE
+        subscription.subscribed_at = subscription.confirmed_at = now
+        subscription.unsubscribed_at = None
+        subscription.source = PREFERENCES_SOURCE
+        subscription.consent_text = consent_text()
+        subscription.consent_version = CONSENT_VERSION
+        subscription.signup_ip = subscription.confirm_ip = ip
+        subscription.signup_user_agent = subscription.confirm_user_agent = user_agent[:500]
+        subscription.save()
+        ConsentEvent.objects.create(
+            subscription=subscription,
+            kind=ConsentEvent.Kind.SUBSCRIBED,
+            at=now,
+            source=PREFERENCES_SOURCE,
+            consent_text=subscription.consent_text,
+            consent_version=CONSENT_VERSION,
+            ip=ip,
+            user_agent=subscription.signup_user_agent,
+        )
+    return subscription
 
 
 def subscribers_erase(*, subscribers) -> int:
@@ -197,13 +351,16 @@ def subscribers_erase(*, subscribers) -> int:
 def subscriber_message(
     *, subscription: Subscription, subject: str, template: str, context: dict
 ) -> EmailMultiAlternatives:
-    """A message to a subscriber: plain text and HTML, with an unsubscribe link and RFC 8058 headers."""
-    unsubscribe_url = subscription.unsubscribe_url()
+    """A message to a subscriber: plain text and HTML, with unsubscribe and preferences links (one signed
+    token for both) and RFC 8058 headers."""
+    token = subscription.link_token()
+    unsubscribe_url = absolute_url(reverse("newsletter:unsubscribe", kwargs={"token": token}))
     context = {
         "subscription": subscription,
         "newsletter": subscription.newsletter,
         "site_name": settings.SITE_NAME,
         "unsubscribe_url": unsubscribe_url,
+        "preferences_url": absolute_url(reverse("newsletter:preferences", kwargs={"token": token})),
         **context,
     }
     message = EmailMultiAlternatives(

@@ -1,6 +1,7 @@
 import datetime
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -13,10 +14,14 @@ from django.views.generic import DetailView, ListView, TemplateView
 from articles.models import published_filter
 
 from . import ratelimit
-from .forms import SubscribeForm
+from .consent import consent_text
+from .forms import PreferencesForm, SubscribeForm
 from .models import Edition, Newsletter
 from .services import (
     LinkNoLongerValid,
+    preferences_read,
+    preferences_update,
+    subscriber_for_link,
     subscription_confirm,
     subscription_for_link,
     subscription_request,
@@ -122,8 +127,15 @@ class EmailLinkView(View):
             subscription = self.act(request, token)
         except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
             return link_problem(request, exc)
-        context = {"subscription": subscription, "signup_url": reverse("newsletter:subscribe")}
+        context = {
+            "subscription": subscription,
+            "signup_url": reverse("newsletter:subscribe"),
+            **self.done_context(token),
+        }
         return render(request, self.done_template, context)
+
+    def done_context(self, token) -> dict:
+        return {}
 
 
 class ConfirmView(EmailLinkView):
@@ -145,8 +157,89 @@ class UnsubscribeView(EmailLinkView):
     page_template = "newsletter/unsubscribe.html"
     done_template = "newsletter/unsubscribed.html"
 
+    def done_context(self, token) -> dict:
+        return {"preferences_url": reverse("newsletter:preferences", kwargs={"token": token})}
+
     def act(self, request, token):
-        return subscription_unsubscribe(token=token, ip=ratelimit.client_ip(request), user_agent=_user_agent(request))
+        return subscription_unsubscribe(
+            token=token,
+            ip=ratelimit.client_ip(request),
+            user_agent=_user_agent(request),
+            edition_id=_edition_id(request.GET.get("edition", "")),
+        )
+
+
+def _edition_id(value: str) -> int | None:
+    """The edition an email's unsubscribe link names (`?edition=`), if it is a plausible id; links sent before
+    editions were named have none."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def _listed(newsletters) -> str:
+    return ", ".join(newsletter.name for newsletter in newsletters)
+
+
+@method_decorator(never_cache, name="dispatch")
+class PreferencesView(View):
+    """A reader's newsletters, from the link in every email (its unsubscribe token): GET shows them and
+    changes nothing; the form's POST applies the ticks, or ends everything."""
+
+    template_name = "newsletter/preferences.html"
+
+    def dispatch(self, request, token):
+        try:
+            self.subscriber = subscriber_for_link(token=token)
+        except (LinkExpired, LinkInvalid, LinkNoLongerValid) as exc:
+            response = link_problem(request, exc)
+        else:
+            response = super().dispatch(request, token)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    def get(self, request, token, status=200, form=None):
+        context = {
+            "subscriber": self.subscriber,
+            "choices": preferences_read(subscriber=self.subscriber),
+            "consent_text": consent_text(),
+            "form": form,
+        }
+        return render(request, self.template_name, context, status=status)
+
+    def post(self, request, token):
+        ip, user_agent = ratelimit.client_ip(request), _user_agent(request)
+        if request.POST.get("action") == "everything":
+            preferences_update(
+                subscriber=self.subscriber,
+                wanted_newsletters=[],
+                ip=ip,
+                user_agent=user_agent,
+                note="preferences page: unsubscribed from everything",
+            )
+            messages.success(request, "Done: you are unsubscribed from everything. We will send you no newsletter.")
+            return redirect(request.path)
+        form = PreferencesForm(request.POST)
+        if not form.is_valid():
+            return self.get(request, token, status=400, form=form)
+        change = preferences_update(
+            subscriber=self.subscriber,
+            wanted_newsletters=form.cleaned_data["newsletters"],
+            ip=ip,
+            user_agent=user_agent,
+        )
+        said = []
+        if change.subscribed:
+            said.append(f"You are now subscribed to {_listed(change.subscribed)}.")
+        if change.awaiting:
+            said.append(f"To start {_listed(change.awaiting)}, confirm with the link we have just emailed you.")
+        if change.ended:
+            said.append(f"You are unsubscribed from {_listed(change.ended)}.")
+        if change.refused:
+            said.append(
+                f"We could not start {_listed(change.refused)}: mail to this address cannot be delivered, "
+                "or it asked us never to write again."
+            )
+        messages.success(request, " ".join(["Your choices are saved.", *said]))
+        return redirect(request.path)
 
 
 class EditionView(DetailView):

@@ -2,11 +2,12 @@
 
 import io
 
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
 from articles.models import Article
-from newsletter.models import Edition, EditionItem, Newsletter
+from newsletter.models import Edition, EditionItem, Newsletter, Subscriber, Subscription
 
 
 def seed_reader_pages() -> dict[str, str]:
@@ -20,6 +21,13 @@ def seed_reader_pages() -> dict[str, str]:
     )
     assert article is not None, "the demo content has an article with quotes, figures and a correction"
     edition = sent_edition(Newsletter.objects.get(slug="the-daily"))
+    reader = Subscription.objects.create(
+        subscriber=Subscriber.objects.create(email="pages.reader@example.com"),
+        newsletter=edition.newsletter,
+        status=Subscription.Status.ACTIVE,
+        subscribed_at=timezone.now(),
+        confirmed_at=timezone.now(),
+    )
     return {
         "home": "/",
         "article": article.get_absolute_url(),
@@ -33,6 +41,7 @@ def seed_reader_pages() -> dict[str, str]:
         "check your inbox": "/newsletter/check-your-inbox/",
         "newsletter edition": edition.get_absolute_url(),
         "newsletter archive": f"/newsletter/{edition.newsletter.slug}/archive/",
+        "newsletter preferences": reader.preferences_url().removeprefix(settings.SITE_URL.rstrip("/")),
         "about": "/about/",
         "not found": "/no-such-page/",
     }

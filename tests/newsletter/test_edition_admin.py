@@ -71,6 +71,10 @@ def test_editors_send_a_test_to_themselves_built_as_the_workers_build_it(client,
     assert "First story" in message.body
     assert "First story" in message.alternatives[0][0]
     assert "\ue000" not in message.body + message.alternatives[0][0]
+    # Staff are not subscribers: the reader's links (unsubscribe, preferences) go to the sign-up page.
+    assert re.search(r"Choose your newsletters: https?://\S+/newsletter/\n", message.body)
+    assert "/preferences/" not in message.body + message.alternatives[0][0]
+    assert "/unsubscribe/" not in message.body + message.alternatives[0][0]
     assert "A test was sent to editor@example.com." in messages_of(response)
     assert Edition.objects.get(pk=edition.pk).status == Edition.Status.DRAFT
     assert logged(edition) == ["Test sent to editor@example.com"]
@@ -213,6 +217,8 @@ def test_the_preview_shows_the_html_and_the_text_with_article_text_escaped(clien
     assert "<script>alert(1)" not in response.text
     assert "\ue000" not in html + text
     assert "/newsletter/" in text  # the unsubscribe line points at the sign-up page
+    assert re.search(r"Choose your newsletters: https?://\S+/newsletter/\n", text)
+    assert "/preferences/" not in html + text and "/unsubscribe/" not in html + text
 
 
 def test_reordering_the_stories_in_the_form_reorders_the_email(client, editor, edition):

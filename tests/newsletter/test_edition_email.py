@@ -1,6 +1,7 @@
 """An edition as email: the HTML and text parts, each recipient's headers and links, and nothing a writer typed
 running as code in an inbox."""
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +14,7 @@ from newsletter import rendering
 from newsletter.editions import edition_send_now
 from newsletter.models import Edition, Subscription
 from newsletter.sending import _message
+from newsletter.tokens import read_unsubscribe_token
 from tests.factories import ArticleFactory, EditionFactory, ImageFactory, SectionFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +49,10 @@ def html_part(message) -> str:
     [(html, mimetype)] = message.alternatives
     assert mimetype == "text/html"
     return html
+
+
+def without_tokens(text: str) -> str:
+    return re.sub(r"/newsletter/(unsubscribe|preferences)/[^/\s]+/", r"/newsletter/\1/-/", text)
 
 
 def site_path(url: str) -> str:
@@ -135,16 +141,22 @@ def test_each_recipient_gets_their_own_unsubscribe_link_and_list_headers(sent):
     edition, recipients = sent
     ids = set()
     for subscription, message in recipients:
-        own = subscription.unsubscribe_url()
         headers = message.extra_headers
-        assert headers["List-Unsubscribe"] == f"<{own}>"
+        own = headers["List-Unsubscribe"].removeprefix("<").removesuffix(">")
+        address = urlsplit(own)
+        token = address.path.removeprefix("/newsletter/unsubscribe/").removesuffix("/")
+        assert read_unsubscribe_token(token) == subscription.pk
+        assert address.query == f"edition={edition.pk}"  # the edition it came from
         assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
         assert headers["List-Id"] == edition.newsletter.list_id()
         assert headers["Message-ID"] == rendering.message_id(edition, subscription.pk)
         assert f"Unsubscribe with one click: {own}" in message.body
         assert own in {a["href"] for a in Elements(html_part(message)).named("a")}
-        assert rendering.UNSUBSCRIBE_MARK not in message.body + html_part(message)
-        others = [s.unsubscribe_url() for s, _ in recipients if s != subscription]
+        preferences = f"{settings.SITE_URL.rstrip('/')}/newsletter/preferences/{token}/"  # the same token
+        assert f"Choose your newsletters: {preferences}" in message.body
+        assert preferences in {a["href"] for a in Elements(html_part(message)).named("a")}
+        assert rendering.LINK_MARK not in message.body + html_part(message)
+        others = [m.extra_headers["List-Unsubscribe"].strip("<>") for s, m in recipients if s != subscription]
         assert not any(other in message.body or other in html_part(message) for other in others)
         ids.add(headers["Message-ID"])
     assert len(ids) == len(recipients)
@@ -159,7 +171,8 @@ def test_the_message_id_is_the_same_when_the_edition_goes_to_a_recipient_again(s
     resent = _message(edition, again, delivery)
 
     assert resent.extra_headers["Message-ID"] == message.extra_headers["Message-ID"]
-    assert resent.body == message.body
+    # The same text, but for the links' signed token, which carries the second it was made.
+    assert without_tokens(resent.body) == without_tokens(message.body)
 
 
 def test_the_unsubscribe_link_of_the_email_works_when_followed_and_by_one_click(client, sent):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from newsletter import providers, sending
 from newsletter.models import Delivery, Edition
+from newsletter.rendering import LINK_MARK, edition_unsubscribe_url
 from newsletter.services import confirmation_send
 from newsletter.tokens import read_unsubscribe_token
 from tests.factories import ArticleFactory, EditionFactory, SubscriptionFactory
@@ -83,8 +84,14 @@ def sending_edition(subscribers: int):
     return Edition.objects.get(pk=edition.pk), subscriptions
 
 
-def link_is_theirs(url: str, delivery: Delivery) -> bool:
-    return read_unsubscribe_token(url.rstrip("/").rsplit("/", 1)[1]) == delivery.subscription_id
+def link_is_theirs(value: str, delivery: Delivery) -> bool:
+    """A reader's value (their links' token, or a link carrying it) names their own subscription."""
+    token = value.split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    return read_unsubscribe_token(token) == delivery.subscription_id
+
+
+def unsubscribe_header(edition, token: str) -> str:
+    return f"<{edition_unsubscribe_url(edition, token)}>"
 
 
 @pytest.fixture(autouse=True)
@@ -110,7 +117,7 @@ def test_mailgun_gets_one_request_per_batch_with_each_recipients_link_headers_an
         variables = json.loads(fields["recipient-variables"][0])
         assert sorted(variables) == sorted(fields["to"])
         html, text = fields["html"][0], fields["text"][0]
-        assert "%recipient.unsubscribe_url%" in html and "%recipient.unsubscribe_url%" in text
+        assert "%recipient.token%" in html and "%recipient.token%" in text
         assert fields["h:List-Unsubscribe"] == ["%recipient.h:List-Unsubscribe%"]
         assert fields["h:List-Unsubscribe-Post"] == ["List-Unsubscribe=One-Click"]
         assert fields["h:List-Id"] == [edition.newsletter.list_id()]
@@ -120,10 +127,11 @@ def test_mailgun_gets_one_request_per_batch_with_each_recipients_link_headers_an
         assert fields["o:tag"] == [edition.newsletter.slug]
         for email, own in variables.items():
             delivery = Delivery.objects.get(edition=edition, subscription__subscriber__email=email)
-            url = own["unsubscribe_url"]
-            assert link_is_theirs(url, delivery)
-            assert html.replace("%recipient.unsubscribe_url%", url).count(url) >= 1
-            assert own["h:List-Unsubscribe"] == f"<{url}>"
+            token = own["token"]
+            assert link_is_theirs(token, delivery)
+            assert f"/newsletter/unsubscribe/{token}/" in html.replace("%recipient.token%", token)
+            assert f"/newsletter/preferences/{token}/" in text.replace("%recipient.token%", token)
+            assert own["h:List-Unsubscribe"] == unsubscribe_header(edition, token)
             assert (own["v:delivery"], own["v:edition"]) == (str(delivery.pk), str(edition.pk))
             assert (delivery.status, delivery.provider_message_id) == ("sent", message_id)
 
@@ -230,13 +238,13 @@ def test_sparkpost_merges_each_link_and_a_batch_it_partly_rejected_is_not_sent_a
     (request,) = api.requests
     assert request["path"] == "/api/v1/transmissions/"
     transmission = json.loads(request["body"])
-    assert "{{unsubscribe_url}}" in transmission["content"]["html"]
+    assert "{{token}}" in transmission["content"]["html"]
     assert transmission["content"]["headers"]["List-Unsubscribe"] == "{{Header__List_Unsubscribe}}"
     for recipient in transmission["recipients"]:
         delivery = Delivery.objects.get(edition=edition, subscription__subscriber__email=recipient["address"]["email"])
-        url = recipient["substitution_data"]["unsubscribe_url"]
-        assert link_is_theirs(url, delivery)
-        assert recipient["substitution_data"]["Header__List_Unsubscribe"] == f"<{url}>"
+        token = recipient["substitution_data"]["token"]
+        assert link_is_theirs(token, delivery)
+        assert recipient["substitution_data"]["Header__List_Unsubscribe"] == unsubscribe_header(edition, token)
         assert recipient["metadata"] == {"delivery": str(delivery.pk), "edition": str(edition.pk)}
         # Which one was rejected SparkPost did not say: all count as sent, its webhooks name the one.
         assert (delivery.status, delivery.provider_message_id) == ("sent", "tx-7")
@@ -263,11 +271,11 @@ def test_mailjet_merges_each_link_and_a_message_it_could_not_send_waits_alone(se
 
     (request,) = api.requests
     sent = json.loads(request["body"])
-    assert "[[var:unsubscribe_url]]" in sent["Globals"]["HTMLPart"]
+    assert "[[var:token]]" in sent["Globals"]["HTMLPart"]
     for number, message in enumerate(sent["Messages"]):
         delivery = Delivery.objects.get(edition=edition, subscription__subscriber__email=message["To"][0]["Email"])
-        assert link_is_theirs(message["Variables"]["unsubscribe_url"], delivery)
-        assert message["Headers"]["List-Unsubscribe"] == f"<{message['Variables']['unsubscribe_url']}>"
+        assert link_is_theirs(message["Variables"]["token"], delivery)
+        assert message["Headers"]["List-Unsubscribe"] == unsubscribe_header(edition, message["Variables"]["token"])
         assert json.loads(message["EventPayload"])["delivery"] == str(delivery.pk)
         if message["To"][0]["Email"] == unlucky:
             assert (delivery.status, delivery.error) == ("pending", "Mailjet: failed")
@@ -332,10 +340,10 @@ def test_the_idempotency_key_is_the_same_for_the_same_rows_and_another_for_other
 
 
 def test_sparkposts_template_syntax_in_our_own_content_is_escaped_and_the_link_is_a_merge_field():
-    html = f"<p>{{{{x}}}}</p><a href='{sending.UNSUBSCRIBE_MARK}'>"
+    html = f"<p>{{{{x}}}}</p><a href='/unsubscribe/{LINK_MARK}/'>"
     rendered = sending.RenderedEdition(subject="S", html=html, text="")
     html, _ = providers.merge_template(rendered, providers.PROVIDERS["SparkPost"])
-    assert html == "<p>{{opening_double_curly()}}x{{closing_double_curly()}}</p><a href='{{unsubscribe_url}}'>"
+    assert html == "<p>{{opening_double_curly()}}x{{closing_double_curly()}}</p><a href='/unsubscribe/{{token}}/'>"
 
 
 def test_the_confirmation_email_goes_through_the_provider_naming_its_subscription(settings):

@@ -5,12 +5,13 @@ encoded once per edition."""
 import email
 import email.policy
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
 from newsletter.editions import edition_send_now
 from newsletter.models import Delivery, Edition, Subscription
-from newsletter.rendering import UNSUBSCRIBE_MARK, RenderedEdition, frozen
+from newsletter.rendering import LINK_MARK, UNSUBSCRIBE_MARK, RenderedEdition, frozen
 from newsletter.sending import _message, _message_bytes
 from newsletter.tokens import read_unsubscribe_token
 from tests.factories import ArticleFactory, EditionFactory, SubscriberFactory, SubscriptionFactory
@@ -23,10 +24,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fixed_links(monkeypatch):
-    """Unsubscribe links carry a timestamp: the same one for both messages compared."""
-    original = Subscription.unsubscribe_url
-    links = {}
-    monkeypatch.setattr(Subscription, "unsubscribe_url", lambda self: links.setdefault(self.pk, original(self)))
+    """Link tokens carry a timestamp: the same one for both messages compared."""
+    original = Subscription.link_token
+    tokens = {}
+    monkeypatch.setattr(Subscription, "link_token", lambda self: tokens.setdefault(self.pk, original(self)))
 
 
 @pytest.fixture
@@ -74,23 +75,29 @@ def test_every_copy_is_the_message_django_builds_with_its_own_links(
         url = re.fullmatch(r"<(https?://[^>]+)>", str(ours["List-Unsubscribe"]).strip()).group(1)
         assert url in ours.get_body(("html",)).get_content()
         assert url in ours.get_body(("plain",)).get_content()
-        assert read_unsubscribe_token(url.rstrip("/").rsplit("/", 1)[1]) == delivery.subscription_id
+        address = urlsplit(url)
+        token = address.path.rstrip("/").rsplit("/", 1)[1]
+        assert read_unsubscribe_token(token) == delivery.subscription_id
+        assert address.query == f"edition={edition.pk}"
+        preferences = f"/newsletter/preferences/{token}/"  # the same token, in both parts
+        assert preferences in ours.get_body(("html",)).get_content()
+        assert preferences in ours.get_body(("plain",)).get_content()
 
 
 @pytest.mark.parametrize(
     "html",
     [
-        f'<a href="{UNSUBSCRIBE_MARK}">x</a>',
-        f"{UNSUBSCRIBE_MARK}",
-        f'<p>{"long line " * 300}</p>\n<a href="{UNSUBSCRIBE_MARK}">Unsubscribe</a> \n.\n..dots\n',
-        f"trailing space \n{UNSUBSCRIBE_MARK}\t\n=3D é €\r\n{UNSUBSCRIBE_MARK}",
+        f'<a href="https://example.com/u/{LINK_MARK}/?edition=1">x</a>',
+        f"{LINK_MARK}",
+        f'<p>{"long line " * 300}</p>\n<a href="{LINK_MARK}">Unsubscribe</a> \n.\n..dots\n',
+        f"trailing space \n{LINK_MARK}\t\n=3D é €\r\n{LINK_MARK}",
     ],
 )
 def test_the_template_decodes_to_the_personalised_text_whatever_the_body(html, fixed_links):
     subscription = SubscriptionFactory(subscriber=SubscriberFactory(email="x.y@example.com"))
     edition = EditionFactory(articles=[ArticleFactory()])
     delivery = Delivery.objects.create(edition=edition, subscription=subscription)
-    rendered = RenderedEdition(subject="Subject", html=html, text=f"Text {UNSUBSCRIBE_MARK}\n")
+    rendered = RenderedEdition(subject="Subject", html=html, text=f"Text {LINK_MARK}\n")
 
     sender, recipient, data = _message_bytes(edition, rendered, delivery)
 
@@ -107,3 +114,20 @@ def test_an_address_that_is_not_ascii_goes_through_djangos_message():
     delivery = Delivery.objects.create(edition=edition, subscription=subscription)
     assert _message_bytes(edition, frozen(edition), delivery) is None
     assert Subscription.objects.count() == 1
+
+
+def test_an_edition_rendered_before_links_took_a_token_still_gets_each_readers_unsubscribe_link(fixed_links):
+    """An edition paused or sending when this version arrived keeps the whole link's old marker."""
+    subscription = SubscriptionFactory()
+    edition = EditionFactory(articles=[ArticleFactory()])
+    edition.rendered_subject = "Subject"
+    edition.rendered_html = f'<a href="{UNSUBSCRIBE_MARK}">Unsubscribe</a>'
+    edition.rendered_text = f"Unsubscribe: {UNSUBSCRIBE_MARK}\n"
+    delivery = Delivery.objects.create(edition=edition, subscription=subscription)
+
+    sender, recipient, data = _message_bytes(edition, frozen(edition), delivery)
+
+    ours = parsed(data)
+    same_message(ours, parsed(_message(edition, frozen(edition), delivery).message().as_bytes(linesep="\r\n")))
+    assert f"Unsubscribe: {subscription.unsubscribe_url()}" in ours.get_body(("plain",)).get_content()
+    assert f'href="{subscription.unsubscribe_url()}"' in ours.get_body(("html",)).get_content()
