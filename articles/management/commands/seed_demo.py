@@ -5,7 +5,7 @@ Idempotent: everything is looked up by its natural key first, so a second run ch
 
 import io
 import random
-from datetime import timedelta
+from datetime import time, timedelta
 
 import reversion
 from django.conf import settings
@@ -135,8 +135,19 @@ class Command(BaseCommand):
     def seed_subscribers(self, *, now) -> int:
         """Made-up readers at example.org (DEBUG only), so the audience pages have something to show."""
         the_daily = Newsletter.objects.get(slug="the-daily")
+        # A second newsletter, so a reader's preferences page has something to switch to.
+        culture_letter, new = Newsletter.objects.get_or_create(
+            slug="culture-letter",
+            defaults={
+                "name": "The Culture Letter",
+                "description": "Exhibitions, theatre and music across the county: the morning's culture stories.",
+                "send_time": time(8, 0),
+            },
+        )
+        if new:
+            culture_letter.sections.set(Section.objects.filter(slug="culture"))
+        created = int(new)
         statuses = [Subscription.Status.ACTIVE] * 4 + [Subscription.Status.PENDING, Subscription.Status.UNSUBSCRIBED]
-        created = 0
         for number in range(DEMO_SUBSCRIBERS):
             subscriber, new = Subscriber.objects.get_or_create(email=f"demo.reader{number:02d}@example.org")
             if not new:
