@@ -171,7 +171,7 @@ def edition_context(edition: Edition) -> dict:
         "web_url": absolute_url(edition.get_absolute_url()),
         "archive_url": absolute_url(reverse("newsletter:archive", kwargs={"slug": edition.newsletter.slug})),
         "unsubscribe_url": f"{link_with_mark('newsletter:unsubscribe')}?edition={edition.pk}",
-        "preferences_url": link_with_mark("newsletter:preferences"),
+        "preferences_url": f"{link_with_mark('newsletter:preferences')}?edition={edition.pk}",
     }
 
 

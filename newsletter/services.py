@@ -242,6 +242,7 @@ def preferences_update(
     ip: str | None = None,
     user_agent: str = "",
     note: str = PREFERENCES_SOURCE,
+    edition_id: int | None = None,
 ) -> PreferencesChange:
     """The reader's choices from their preferences page, applied at once. Newsletters not wanted end; a
     wanted one starts at once if the address is already confirmed (the reader has proved it is theirs), and
@@ -260,12 +261,24 @@ def preferences_update(
             if s.newsletter_id not in wanted and s.status != Subscription.Status.UNSUBSCRIBED
         ]
         if ending:
-            subscriptions_unsubscribe(
-                subscriptions=Subscription.objects.filter(pk__in=[s.pk for s in ending]),
-                ip=ip,
-                user_agent=user_agent,
-                note=note,
+            # Reached from an edition's email (`edition_id`): the subscription that edition went to is counted
+            # as unsubscribed from it, in its report, as the edition's unsubscribe link would be.
+            from_edition = set(
+                Delivery.objects.filter(edition_id=edition_id, subscription__in=[s.pk for s in ending]).values_list(
+                    "subscription_id", flat=True
+                )
+                if edition_id is not None
+                else []
             )
+            for attributed, pks in ((edition_id, from_edition), (None, {s.pk for s in ending} - from_edition)):
+                if pks:
+                    subscriptions_unsubscribe(
+                        subscriptions=Subscription.objects.filter(pk__in=pks),
+                        ip=ip,
+                        user_agent=user_agent,
+                        note=note,
+                        edition_id=attributed,
+                    )
             change.ended.extend(s.newsletter for s in ending)
         starting = [
             newsletter

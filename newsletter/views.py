@@ -214,6 +214,7 @@ class PreferencesView(View):
                 ip=ip,
                 user_agent=user_agent,
                 note="preferences page: unsubscribed from everything",
+                edition_id=_edition_id(request.GET.get("edition", "")),
             )
             messages.success(request, "Done: you are unsubscribed from everything. We will send you no newsletter.")
             return redirect(request.path)
@@ -225,6 +226,7 @@ class PreferencesView(View):
             wanted_newsletters=form.cleaned_data["newsletters"],
             ip=ip,
             user_agent=user_agent,
+            edition_id=_edition_id(request.GET.get("edition", "")),
         )
         said = []
         if change.subscribed:

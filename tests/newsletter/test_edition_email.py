@@ -152,7 +152,8 @@ def test_each_recipient_gets_their_own_unsubscribe_link_and_list_headers(sent):
         assert headers["Message-ID"] == rendering.message_id(edition, subscription.pk)
         assert f"Unsubscribe with one click: {own}" in message.body
         assert own in {a["href"] for a in Elements(html_part(message)).named("a")}
-        preferences = f"{settings.SITE_URL.rstrip('/')}/newsletter/preferences/{token}/"  # the same token
+        # The same token, and the edition it came from.
+        preferences = f"{settings.SITE_URL.rstrip('/')}/newsletter/preferences/{token}/?edition={edition.pk}"
         assert f"Choose your newsletters: {preferences}" in message.body
         assert preferences in {a["href"] for a in Elements(html_part(message)).named("a")}
         assert rendering.LINK_MARK not in message.body + html_part(message)

@@ -103,3 +103,18 @@ def test_a_link_sent_before_editions_were_named_works_as_before(client, one_clic
     assert f"/newsletter/preferences/{token}/" in response.content.decode()  # the rest of their newsletters
     [event] = reader.events.all()
     assert (event.kind, event.edition, event.note) == ("unsubscribed", None, "unsubscribe link")
+
+
+def test_leaving_from_the_preferences_link_of_an_edition_counts_on_that_edition_only(client, sent):
+    from newsletter.models import Newsletter
+
+    edition, [(reader, message), _] = sent
+    other = Newsletter.objects.create(name="The Culture Letter", slug="culture")
+    elsewhere = SubscriptionFactory(subscriber=reader.subscriber, newsletter=other)
+    preferences = local(re.search(r"https?://\S+/newsletter/preferences/\S+", message.body).group(0))
+    assert f"?edition={edition.pk}" in preferences
+
+    assert client.post(preferences, {"action": "everything"}).status_code == 302
+
+    assert ConsentEvent.objects.get(subscription=reader, kind="unsubscribed").edition == edition
+    assert ConsentEvent.objects.get(subscription=elsewhere, kind="unsubscribed").edition is None
