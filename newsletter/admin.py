@@ -112,9 +112,12 @@ class ConsentEventInline(admin.TabularInline):
     model = ConsentEvent
     extra = 0
     can_delete = False
-    fields = ["kind", "at", "source", "consent_version", "ip", "user_agent", "note"]
+    fields = ["kind", "at", "source", "consent_version", "ip", "user_agent", "note", "edition"]
     readonly_fields = fields
     verbose_name_plural = "history (consent ledger)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("edition__newsletter")
 
     def has_add_permission(self, request, obj=None):
         return False

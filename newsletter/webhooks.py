@@ -16,6 +16,7 @@ import json
 import logging
 from datetime import timedelta
 
+from anymail.exceptions import AnymailError
 from anymail.signals import tracking
 from anymail.utils import get_anymail_setting
 from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
@@ -27,10 +28,11 @@ from anymail.webhooks.resend import ResendTrackingWebhookView
 from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
 from anymail.webhooks.sparkpost import SparkPostTrackingWebhookView
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.dispatch import receiver
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
@@ -63,17 +65,31 @@ def webhook_configured(provider: str) -> bool:
     return any(get_anymail_setting(name, default=None) for name in secrets)
 
 
+class EventNotRecorded(Exception):
+    """Storing or acting on a well-formed event failed: a server error, which the provider will retry."""
+
+
 @csrf_exempt
 def tracking_webhook(request, provider: str):
-    """anymail's tracking webhook view of this provider, once its secret is set; otherwise there is none."""
+    """anymail's tracking webhook view of this provider, once its secret is set; otherwise there is none.
+    A payload anymail cannot read (not JSON, fields missing) is the sender's error: 400, nothing stored."""
     if provider not in PROVIDERS or not webhook_configured(provider):
         raise Http404("No webhook is configured for this provider.")
-    return _VIEWS[provider](request)
+    try:
+        return _VIEWS[provider](request)
+    except (EventNotRecorded, SuspiciousOperation):
+        raise  # a failure of ours (the provider tries again), or a bad signature (Django answers 400)
+    except (AnymailError, ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        logger.warning("A %s webhook whose payload could not be read: %r", provider, error)
+        return HttpResponseBadRequest("The webhook's payload could not be read.", content_type="text/plain")
 
 
 @receiver(tracking, dispatch_uid="newsletter.tracking")
 def tracking_received(sender, event, esp_name, **kwargs):
-    event_record(provider=esp_name.lower().replace(" ", "_"), event=event)
+    try:
+        event_record(provider=esp_name.lower().replace(" ", "_"), event=event)
+    except Exception as error:
+        raise EventNotRecorded(f"A {esp_name} event could not be recorded") from error
 
 
 def _event_id(event) -> str:

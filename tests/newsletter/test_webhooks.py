@@ -303,3 +303,29 @@ def test_delivered_and_opened_events_are_stored_and_suppress_nothing(client):
 
     assert DeliveryEvent.objects.get().type == DeliveryEvent.Type.DELIVERED
     assert not Suppression.objects.exists()
+
+
+def test_an_unsubscribe_at_the_provider_suppresses_the_address(client):
+    _, subscriptions = sent_edition(1)
+    change = {
+        "RecordType": "SubscriptionChange",
+        "MessageID": "x9",
+        "ChangedAt": "2026-12-03T07:20:00Z",
+        "Recipient": subscriptions[0].subscriber.email,
+        "SuppressSending": True,
+        "SuppressionReason": "ManualSuppression",
+    }
+
+    assert postmark(client, change).status_code == 200
+
+    assert Suppression.objects.get().reason == Suppression.Reason.PROVIDER_UNSUBSCRIBE
+    assert Subscription.objects.get().status == Subscription.Status.UNSUBSCRIBED
+
+
+@pytest.mark.parametrize("provider", ["postmark", "mailgun", "resend", "sparkpost", "amazon_ses", "brevo"])
+@pytest.mark.parametrize("body", ["{not json", "[]", '{"RecordType": 5}', '{"event-data": null}', "", "null"])
+def test_a_malformed_webhook_body_is_never_a_server_error_and_suppresses_nobody(client, provider, body):
+    response = client.post(f"/anymail/{provider}/tracking/", body, content_type="application/json", **basic_auth())
+    # Unreadable: 400. Readable but meaning nothing we know (authenticated, so the provider's): kept as "other".
+    assert 400 <= response.status_code < 500 or response.status_code == 200
+    assert not DeliveryEvent.objects.exclude(type="unknown").exists() and not Suppression.objects.exists()
