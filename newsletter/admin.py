@@ -35,7 +35,7 @@ from .rendering import edition_render, frozen, list_headers, staff_copy
 from .reports import edition_report, newsletter_daily
 from .sending import message_build
 from .services import subscribers_erase, subscriptions_unsubscribe
-from .suppression import address_hash, suppress, suppression_for, suppressions_remove
+from .suppression import LIFTED_BY_CONFIRMED_SIGNUP, address_hash, suppress, suppression_for, suppressions_remove
 
 AUDIT_FIELDS = ["subscriber", "newsletter", "status", "created_at", *STANDARD_COLUMNS[3:], *LEDGER_COLUMNS]
 
@@ -668,7 +668,8 @@ class SuppressionAdmin(admin.ModelAdmin):
     def remove_selected(self, request, queryset):
         if not request.user.has_perm("newsletter.change_suppression"):
             raise PermissionDenied
-        active = queryset.filter(removed_at=None)
+        # An erasure's entry is the reader's: only their own confirmed sign-up lifts it.
+        active = queryset.filter(removed_at=None).exclude(reason__in=LIFTED_BY_CONFIRMED_SIGNUP)
         form = SuppressionRemoveForm(request.POST if "reason" in request.POST else None)
         if form.is_bound and form.is_valid():
             count = suppressions_remove(suppressions=active, user=request.user, reason=form.cleaned_data["reason"])

@@ -8,7 +8,7 @@ class NewsletterConfig(AppConfig):
     def ready(self):
         from newsroom import freshness
 
-        from . import webhooks  # noqa: F401 (connects the provider's tracking events)
+        from . import checks, webhooks  # noqa: F401 (registers the deploy check, connects the provider's events)
         from .models import Edition, EditionItem, Newsletter
 
         freshness.watch(Newsletter)  # its name and description are in every page's sign-up form

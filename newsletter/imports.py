@@ -220,10 +220,11 @@ def subscribers_import(*, file, newsletter: Newsletter, consent_note: str, user=
         kept = {key: row for key, row in wanted.items() if address_hash(row.email) not in suppressed}
         report.suppressed, wanted = len(wanted) - len(kept), kept
     try:
-        report.created = _store(wanted, consent_note=consent_note, user=user, now=now)
-        if to_suppress:
-            note = "Imported: the previous provider had stopped mailing it (bounced, complained or blocked)"
-            report.newly_suppressed = suppress_many(to_suppress, note=note, user=user)
+        with transaction.atomic():
+            report.created = _store(wanted, consent_note=consent_note, user=user, now=now)
+            if to_suppress:
+                note = "Imported: the previous provider had stopped mailing it (bounced, complained or blocked)"
+                report.newly_suppressed = suppress_many(to_suppress, note=note, user=user)
     except IntegrityError:
         report.problem = "Someone signed up while the file was being imported. Nothing was imported: import it again."
         return report

@@ -372,6 +372,7 @@ class DeliveryEvent(models.Model):
         DELIVERED = "delivered", "Delivered"
         DEFERRED = "deferred", "Soft bounce (deferred)"
         BOUNCED = "bounced", "Hard bounce"
+        BLOCKED = "blocked", "Blocked by the receiver (the sender or the message, not the address)"
         REJECTED = "rejected", "Rejected by the provider"
         FAILED = "failed", "Failed"
         COMPLAINED = "complained", "Complaint (marked as spam)"

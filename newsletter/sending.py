@@ -13,7 +13,6 @@ import datetime
 import email.quoprimime
 import functools
 import logging
-import re
 import secrets
 import smtplib
 import time
@@ -476,22 +475,11 @@ def _provider_record(provider, chunk: list[Delivery], message, lease, counts: di
     return ours
 
 
-# RFC 3463's enhanced status codes: 5.1.x says the address is wrong (no such user, no such domain), 5.2.1
-# that the mailbox is disabled. Others (5.7.x policy or spam blocks, 5.3.x/5.6.x the message) refuse the
-# message or the sender, not the address: a blocked sender must not wipe out its own list.
-_ENHANCED = re.compile(r"\b5\.(\d{1,3})\.(\d{1,3})\b")
-MAILBOX_CODES = {550, 551, 553}  # without an enhanced code: mailbox unavailable, not local, name not allowed
-
-
 def _is_hard_bounce(reason: str, code: int) -> bool:
     """Whether a permanent refusal (5xx for this recipient) is of the address itself: a hard bounce."""
-    if not 500 <= code < 600:
-        return False
-    enhanced = _ENHANCED.search(reason)
-    if enhanced:
-        subject, detail = int(enhanced.group(1)), int(enhanced.group(2))
-        return subject == 1 or (subject, detail) == (2, 1)
-    return code in MAILBOX_CODES
+    from .suppression import smtp_refusal_kind
+
+    return 500 <= code < 600 and smtp_refusal_kind(reason, code) == "hard"
 
 
 def _refused_for_good(delivery: Delivery, lease, reason: str, *, hard_bounce: bool) -> bool:

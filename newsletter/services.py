@@ -149,7 +149,8 @@ def subscription_unsubscribe(
     pk = read_unsubscribe_token(token)
     if not Subscription.objects.filter(pk=pk).exists():
         raise LinkNoLongerValid
-    if edition_id is not None and not Delivery.objects.filter(subscription_id=pk, edition_id=edition_id).exists():
+    sent = Delivery.objects.filter(subscription_id=pk, edition_id=edition_id, status=Delivery.Status.SENT)
+    if edition_id is not None and not sent.exists():
         edition_id = None
     subscriptions_unsubscribe(
         subscriptions=Subscription.objects.filter(pk=pk),
@@ -191,6 +192,7 @@ def subscriptions_unsubscribe(
 
 
 PREFERENCES_SOURCE = "preferences page"
+PREFERENCES_COMEBACK = timedelta(days=30)  # how long after leaving a confirmed address may return with no new opt-in
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,15 @@ def preferences_update(
             s.newsletter_id: s
             for s in subscriber.subscriptions.select_for_update(of=("self",)).select_related("newsletter")
         }
-        is_confirmed = any(s.confirmed_at or s.status == Subscription.Status.ACTIVE for s in current.values())
+        # Confirmed: a subscription is active now, or a confirmed one ended lately (a reader undoing a click).
+        # An address whose subscriptions all ended long ago (its old emails perhaps forwarded since) confirms
+        # again, as a new one does.
+        recently = timezone.now() - PREFERENCES_COMEBACK
+        is_confirmed = any(
+            s.status == Subscription.Status.ACTIVE
+            or (s.confirmed_at and s.unsubscribed_at and s.unsubscribed_at >= recently)
+            for s in current.values()
+        )
         ending = [
             s
             for s in current.values()
@@ -264,9 +274,9 @@ def preferences_update(
             # Reached from an edition's email (`edition_id`): the subscription that edition went to is counted
             # as unsubscribed from it, in its report, as the edition's unsubscribe link would be.
             from_edition = set(
-                Delivery.objects.filter(edition_id=edition_id, subscription__in=[s.pk for s in ending]).values_list(
-                    "subscription_id", flat=True
-                )
+                Delivery.objects.filter(
+                    edition_id=edition_id, subscription__in=[s.pk for s in ending], status=Delivery.Status.SENT
+                ).values_list("subscription_id", flat=True)
                 if edition_id is not None
                 else []
             )

@@ -9,12 +9,43 @@ export re-imported cannot bring a forgotten reader back, and a complaint is hono
 
 import hashlib
 import hmac
+import re
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import DeliveryEvent, Subscription, Suppression, normalise_email
+
+# RFC 3463's enhanced status codes: 5.1.x says the address is wrong (no such user, no such domain), 5.2.1
+# that the mailbox is disabled. Others (5.7.x policy or spam blocks, 5.3.x/5.6.x the message) refuse the
+# message or the sender, not the address: a blocked sender must not wipe out its own list. 5.2.x (a full
+# mailbox) may clear: a soft bounce.
+_ENHANCED = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
+_BASIC = re.compile(r"\b([245])\d\d\b")
+MAILBOX_CODES = {550, 551, 553}  # without an enhanced code: mailbox unavailable, not local, name not allowed
+
+
+def smtp_refusal_kind(text: str, code: int | None = None) -> str | None:
+    """What a mail server's refusal says of the address: "hard" (it is wrong), "soft" (try later), "block"
+    (the sender or the message is refused), or None if the text holds no SMTP code."""
+    enhanced = _ENHANCED.search(text or "")
+    if enhanced:
+        klass, subject, detail = (int(group) for group in enhanced.groups())
+        if klass == 4:
+            return "soft"
+        if subject == 1 or (subject, detail) == (2, 1):
+            return "hard"
+        return "soft" if subject == 2 else "block"  # a full mailbox may empty; the rest refuse sender or message
+    if code is None:
+        basic = _BASIC.search(text or "")
+        code = int(basic.group(0)) if basic else None
+    if code is None or code < 400:
+        return None
+    if code < 500:
+        return "soft"
+    return "hard" if code in MAILBOX_CODES else "block"
+
 
 # Reasons that a reader's own confirmed sign-up lifts: erasure is the reader's wish, not the mail's verdict.
 LIFTED_BY_CONFIRMED_SIGNUP = {Suppression.Reason.ERASED}
@@ -66,6 +97,18 @@ def suppress(
     with transaction.atomic():
         suppression = Suppression.objects.active().filter(address_hash=digest).first()
         created = False
+        if (
+            suppression is not None
+            and suppression.reason in LIFTED_BY_CONFIRMED_SIGNUP
+            and reason not in (LIFTED_BY_CONFIRMED_SIGNUP)
+        ):
+            # An erased reader who came back, then bounced or complained: that verdict is not lifted by signing
+            # up again, so it replaces the erasure's entry.
+            suppressions_remove(
+                suppressions=Suppression.objects.filter(pk=suppression.pk),
+                reason=f"Superseded: {Suppression.Reason(reason).label}",
+            )
+            suppression = None
         if suppression is None:
             try:
                 with transaction.atomic():
@@ -149,5 +192,6 @@ def suppressions_forget(emails) -> None:
             for digest in sorted(hashes - present)
         ]
     )
-    Suppression.objects.filter(address_hash__in=hashes).update(email="")
+    # The notes too: a mail server's refusal or a colleague's words may repeat the address.
+    Suppression.objects.filter(address_hash__in=hashes).update(email="", note="", removal_reason="")
     DeliveryEvent.objects.filter(recipient__in=emails).update(recipient="", description="")

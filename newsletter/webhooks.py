@@ -11,6 +11,7 @@ A provider's webhook is served only once its secret is set: anymail would accept
 webhook with a warning, and anyone on the web could then suppress any address.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -19,14 +20,6 @@ from datetime import timedelta
 from anymail.exceptions import AnymailError
 from anymail.signals import tracking
 from anymail.utils import get_anymail_setting
-from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
-from anymail.webhooks.brevo import BrevoTrackingWebhookView
-from anymail.webhooks.mailgun import MailgunTrackingWebhookView
-from anymail.webhooks.mailjet import MailjetTrackingWebhookView
-from anymail.webhooks.postmark import PostmarkTrackingWebhookView
-from anymail.webhooks.resend import ResendTrackingWebhookView
-from anymail.webhooks.sendgrid import SendGridTrackingWebhookView
-from anymail.webhooks.sparkpost import SparkPostTrackingWebhookView
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.db import IntegrityError, transaction
@@ -34,25 +27,35 @@ from django.db.models import Count, Q
 from django.dispatch import receiver
 from django.http import Http404, HttpResponseBadRequest
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
 from .models import Delivery, DeliveryEvent, Edition, Suppression, normalise_email
-from .suppression import suppress
+from .suppression import smtp_refusal_kind, suppress
 
 logger = logging.getLogger(__name__)
 
-# provider (as in the URL) -> (anymail's view, the settings any one of which authenticates it)
+# provider (as in the URL) -> (anymail's view, the settings any one of which authenticates it). The views
+# are imported when first asked for: some bring heavy libraries (svix, boto3) every process would carry.
 PROVIDERS = {
-    "amazon_ses": (AmazonSESTrackingWebhookView, ["webhook_secret"]),
-    "brevo": (BrevoTrackingWebhookView, ["webhook_secret"]),
-    "mailgun": (MailgunTrackingWebhookView, ["mailgun_webhook_signing_key", "mailgun_api_key"]),
-    "mailjet": (MailjetTrackingWebhookView, ["webhook_secret"]),
-    "postmark": (PostmarkTrackingWebhookView, ["webhook_secret"]),
-    "resend": (ResendTrackingWebhookView, ["resend_signing_secret", "webhook_secret"]),
-    "sendgrid": (SendGridTrackingWebhookView, ["webhook_secret"]),
-    "sparkpost": (SparkPostTrackingWebhookView, ["webhook_secret"]),
+    "amazon_ses": ("anymail.webhooks.amazon_ses.AmazonSESTrackingWebhookView", ["webhook_secret"]),
+    "brevo": ("anymail.webhooks.brevo.BrevoTrackingWebhookView", ["webhook_secret"]),
+    "mailgun": (
+        "anymail.webhooks.mailgun.MailgunTrackingWebhookView",
+        ["mailgun_webhook_signing_key", "mailgun_api_key"],
+    ),
+    "mailjet": ("anymail.webhooks.mailjet.MailjetTrackingWebhookView", ["webhook_secret"]),
+    "postmark": ("anymail.webhooks.postmark.PostmarkTrackingWebhookView", ["webhook_secret"]),
+    "resend": ("anymail.webhooks.resend.ResendTrackingWebhookView", ["resend_signing_secret", "webhook_secret"]),
+    "sendgrid": ("anymail.webhooks.sendgrid.SendGridTrackingWebhookView", ["webhook_secret"]),
+    "sparkpost": ("anymail.webhooks.sparkpost.SparkPostTrackingWebhookView", ["webhook_secret"]),
 }
-_VIEWS = {name: view.as_view() for name, (view, _) in PROVIDERS.items()}
+
+
+@functools.cache
+def _view(provider: str):
+    return import_string(PROVIDERS[provider][0]).as_view()
+
 
 EVENT_TYPES = set(DeliveryEvent.Type.values)
 # Where to look for the message an event is about when the provider names neither its id nor our metadata
@@ -76,7 +79,7 @@ def tracking_webhook(request, provider: str):
     if provider not in PROVIDERS or not webhook_configured(provider):
         raise Http404("No webhook is configured for this provider.")
     try:
-        return _VIEWS[provider](request)
+        return _view(provider)(request)
     except (EventNotRecorded, SuspiciousOperation):
         raise  # a failure of ours (the provider tries again), or a bad signature (Django answers 400)
     except (AnymailError, ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
@@ -92,20 +95,55 @@ def tracking_received(sender, event, esp_name, **kwargs):
         raise EventNotRecorded(f"A {esp_name} event could not be recorded") from error
 
 
-def _event_id(event) -> str:
+def _event_id(event, recipient: str) -> str:
+    """The provider's event id, with the recipient: one notification of Amazon SES names several recipients
+    under one id. Some providers give some events no id: then the payload's digest, the same when the webhook
+    is sent again."""
     if event.event_id:
-        return str(event.event_id)[:200]
-    # Some providers give some events no id: the payload's digest is the same when the webhook is sent again.
-    payload = json.dumps(event.esp_event, sort_keys=True, default=str)
+        key = f"{event.event_id}|{recipient}"
+        return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+    payload = json.dumps([event.esp_event, recipient], sort_keys=True, default=str)
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _is_soft_bounce(provider: str, event) -> bool:
-    if event.event_type == DeliveryEvent.Type.DEFERRED:
-        return True
-    # Postmark files a soft bounce as "bounced"; its own Type says what it is.
-    esp_event = event.esp_event if isinstance(event.esp_event, dict) else {}
-    return event.event_type == DeliveryEvent.Type.BOUNCED and esp_event.get("Type") == "SoftBounce"
+HARD, SOFT, BLOCK = "hard", "soft", "block"
+# SparkPost's bounce classes: the address is wrong (10 invalid recipient, 30 no such recipient, 90 unsubscribe
+# request), or the receiver blocks the sender or the content (50-54), or it will do later (the rest).
+SPARKPOST_HARD, SPARKPOST_BLOCK = {10, 30, 90}, set(range(50, 60))
+
+
+def _esp(event) -> dict:
+    return event.esp_event if isinstance(event.esp_event, dict) else {}
+
+
+def bounce_kind(provider: str, event) -> str:
+    """What a bounce says of the address: HARD (it is wrong: suppress now), SOFT (it may work later: count it),
+    or BLOCK (the receiver refused the sender or the message: the address is not at fault, and suppressing
+    for it would let one block wipe out the list). anymail calls all of them "bounced"; the provider's own
+    fields say which."""
+    esp = _esp(event)
+    if provider == "postmark":
+        return {"HardBounce": HARD, "SoftBounce": SOFT}.get(esp.get("Type"), BLOCK)
+    if provider == "amazon_ses":
+        bounce_type = (esp.get("bounce") or {}).get("bounceType") if isinstance(esp.get("bounce"), dict) else None
+        return HARD if bounce_type == "Permanent" else SOFT
+    if provider == "brevo":
+        return {"hard_bounce": HARD, "soft_bounce": SOFT}.get(esp.get("event"), BLOCK)
+    if provider == "sparkpost":
+        msys = esp.get("msys") if isinstance(esp.get("msys"), dict) else {}
+        details = next((value for value in msys.values() if isinstance(value, dict)), esp)
+        try:
+            bounce_class = int(details.get("bounce_class"))
+        except (TypeError, ValueError):
+            bounce_class = None
+        if bounce_class is not None:
+            return HARD if bounce_class in SPARKPOST_HARD else BLOCK if bounce_class in SPARKPOST_BLOCK else SOFT
+    if provider == "sendgrid" and esp.get("type") == "blocked":
+        return BLOCK
+    from_text = smtp_refusal_kind(" ".join(str(part) for part in (event.mta_response, event.description) if part))
+    if from_text:
+        return from_text
+    return HARD if event.reject_reason in {"bounced", "invalid", None} else BLOCK
 
 
 def _delivery_for(event, recipient: str) -> Delivery | None:
@@ -114,12 +152,15 @@ def _delivery_for(event, recipient: str) -> Delivery | None:
     deliveries = Delivery.objects.select_related("subscription__subscriber", "edition")
     metadata = event.metadata if isinstance(event.metadata, dict) else {}
     delivery_id = str(metadata.get("delivery", ""))
-    if delivery_id.isdigit():
+    if delivery_id.isascii() and delivery_id.isdigit() and len(delivery_id) <= 18:
         found = deliveries.filter(pk=int(delivery_id), subscription__subscriber__email=recipient).first()
         if found:
             return found
     if event.message_id:
-        found = deliveries.filter(provider_message_id=str(event.message_id)[:200]).first()
+        # Mailgun and SparkPost give a whole batch request one id: the recipient tells its messages apart.
+        found = deliveries.filter(
+            provider_message_id=str(event.message_id)[:200], subscription__subscriber__email=recipient
+        ).first()
         if found or settings.EMAIL_BACKEND.startswith("anymail."):
             return found  # sent through the provider, every edition's message has its id: this one is another
     return (
@@ -137,9 +178,10 @@ def event_record(*, provider: str, event) -> DeliveryEvent | None:
     """Store one tracking event and act on it. None when it was stored before (the webhook sent again)."""
     recipient = normalise_email(event.recipient or "")
     event_type = event.event_type if event.event_type in EVENT_TYPES else DeliveryEvent.Type.UNKNOWN
-    soft = _is_soft_bounce(provider, event)
-    if soft:
-        event_type = DeliveryEvent.Type.DEFERRED
+    if event_type == DeliveryEvent.Type.BOUNCED:
+        event_type = {SOFT: DeliveryEvent.Type.DEFERRED, BLOCK: DeliveryEvent.Type.BLOCKED}.get(
+            bounce_kind(provider, event), event_type
+        )
     delivery = _delivery_for(event, recipient) if recipient else None
     description = " ".join(str(part) for part in (event.description, event.mta_response) if part)
     with transaction.atomic():
@@ -147,7 +189,7 @@ def event_record(*, provider: str, event) -> DeliveryEvent | None:
             with transaction.atomic():
                 stored = DeliveryEvent.objects.create(
                     provider=provider[:40],
-                    event_id=_event_id(event),
+                    event_id=_event_id(event, recipient),
                     type=event_type,
                     occurred_at=event.timestamp or timezone.now(),
                     recipient=recipient[:254],
@@ -159,7 +201,7 @@ def event_record(*, provider: str, event) -> DeliveryEvent | None:
                 )
         except IntegrityError:
             return None  # this event was stored before: the provider sent its webhook again
-        _act(stored, soft=soft)
+        _act(stored)
     return stored
 
 
@@ -182,15 +224,16 @@ def _reason_for(event: DeliveryEvent) -> str | None:
     return None
 
 
-def _act(event: DeliveryEvent, *, soft: bool) -> None:
+def _act(event: DeliveryEvent) -> None:
     if not event.recipient:
         return
     reason = _reason_for(event)
-    if soft:
+    if event.type == DeliveryEvent.Type.DEFERRED:
         reason = Suppression.Reason.SOFT_BOUNCES if _soft_bounces(event.recipient) else None
     if reason is None:
         return
-    note = f"{event.get_type_display()} reported by {event.provider}: {event.description}"
+    # Not the provider's words, which often repeat the address: the source event keeps them (until an erasure).
+    note = f"{event.get_type_display()} reported by {event.provider}"
     suppress(event.recipient, reason=reason, event=event, note=note)
     if reason == Suppression.Reason.COMPLAINT and event.edition_id:
         edition_pause_if_complained(event.edition_id)

@@ -12,7 +12,14 @@ STRONG_KEY = "k" * 20 + "-production-secret-key-with-plenty-of-entropy-123456"
 
 
 def manage(*args, **env):
-    ours = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "MEDIA_ROOT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    ours = {
+        "DEBUG",
+        "SECRET_KEY",
+        "NEWSLETTER_SUPPRESSION_KEY",
+        "ALLOWED_HOSTS",
+        "MEDIA_ROOT",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }
     clean = {k: v for k, v in os.environ.items() if k not in ours}
     clean["DJANGO_SETTINGS_MODULE"] = "newsroom.settings"
     return subprocess.run(
@@ -43,11 +50,26 @@ def test_allowed_hosts_are_required_in_production():
 
 def test_production_settings_pass_the_deployment_checklist():
     result = manage(
-        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="news.example.org"
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=STRONG_KEY,
+        NEWSLETTER_SUPPRESSION_KEY="s" * 60,
+        ALLOWED_HOSTS="news.example.org",
     )
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_deployment_checklist_asks_for_a_suppression_key_of_its_own():
+    result = manage(
+        "check", "--deploy", "--fail-level", "WARNING", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="news.example.org"
+    )
+
+    assert result.returncode != 0
+    assert "newsletter.W001" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(

@@ -1,20 +1,18 @@
-"""Audience staff keep the suppression list and see what the provider reported; editors see the reports."""
+"""Audience staff keep the suppression list and see what the provider reported (addresses included)."""
 
 from django.db import migrations
 
 from newsroom.permissions import make_permissions
 
 AUDIENCE = ["add_suppression", "change_suppression", "view_suppression", "view_deliveryevent"]
-EDITOR = ["view_deliveryevent"]
 
 
 def grant(apps, schema_editor):
     make_permissions(apps, "newsletter")
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for name, codenames in (("Editor", EDITOR), ("Audience", AUDIENCE)):
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(*Permission.objects.filter(content_type__app_label="newsletter", codename__in=codenames))
+    group, _ = Group.objects.get_or_create(name="Audience")
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="newsletter", codename__in=AUDIENCE))
 
 
 class Migration(migrations.Migration):

@@ -305,3 +305,22 @@ def test_the_page_costs_the_same_queries_however_many_newsletters(client, django
         response = client.get(page_of(subscriptions[0]))
     assert response.status_code == 200
     assert len(checked(response.content.decode())) == count
+
+
+def test_a_reader_gone_for_long_confirms_again_before_coming_back(
+    client, reader, daily, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+
+    save(client, reader, [])
+    Subscription.objects.filter(pk=reader.pk).update(unsubscribed_at=timezone.now() - timedelta(days=60))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        save(client, reader, [daily])
+
+    reader.refresh_from_db()
+    assert reader.status == "pending"  # an old email, perhaps forwarded since, is no proof of the address now
+    assert [m.to for m in mail.outbox] == [[reader.subscriber.email]]

@@ -216,3 +216,27 @@ def test_an_import_puts_addresses_the_previous_provider_stopped_mailing_on_the_l
     assert Subscription.objects.get(subscriber__email="known@example.com").status == "unsubscribed"
     assert not Subscriber.objects.filter(email="cleaned@example.com").exists()
     assert import_csv(text, the_daily).newly_suppressed == 0  # twice changes nothing
+
+
+def test_erasure_blanks_notes_that_repeat_the_address(the_daily):
+    subscription = SubscriptionFactory(subscriber__email="jane@example.com", newsletter=the_daily)
+    suppress("jane@example.com", reason=Suppression.Reason.HARD_BOUNCE, note="550 5.1.1 <jane@example.com>: unknown")
+
+    subscribers_erase(subscribers=Subscriber.objects.filter(pk=subscription.subscriber_id))
+
+    assert "jane@example.com" not in str(list(Suppression.objects.values()))
+    assert is_suppressed("jane@example.com")
+
+
+def test_a_complaint_after_an_erased_reader_came_back_replaces_the_erasures_entry(
+    client, the_daily, django_capture_on_commit_callbacks
+):
+    subscription = SubscriptionFactory(subscriber__email="back@example.com", newsletter=the_daily)
+    subscribers_erase(subscribers=Subscriber.objects.filter(pk=subscription.subscriber_id))
+
+    suppress("back@example.com", reason=Suppression.Reason.COMPLAINT)
+
+    assert Suppression.objects.active().get().reason == Suppression.Reason.COMPLAINT
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, "back@example.com")
+    assert mail.outbox == [] and not Subscriber.objects.exists()

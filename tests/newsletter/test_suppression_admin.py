@@ -129,3 +129,15 @@ def test_the_command_refuses_bad_addresses_and_a_removal_without_a_reason():
     with pytest.raises(CommandError, match="--reason"):
         run("--remove", "kept@example.com")
     assert is_suppressed("kept@example.com")
+
+
+def test_an_erasures_entry_is_the_readers_to_lift_not_staffs(client, audience):
+    subscription = SubscriptionFactory(subscriber__email="erased@example.com")
+    subscribers_erase(subscribers=Subscriber.objects.filter(pk=subscription.subscriber_id))
+    erased = Suppression.objects.get()
+
+    client.post(ADMIN, {"action": "remove_selected", "_selected_action": [erased.pk], "reason": "re-import them"})
+    output = run("--remove", "erased@example.com", "--reason", "re-import them")
+
+    assert "only their own sign-up lifts it" in output
+    assert is_suppressed("erased@example.com")

@@ -329,3 +329,92 @@ def test_a_malformed_webhook_body_is_never_a_server_error_and_suppresses_nobody(
     # Unreadable: 400. Readable but meaning nothing we know (authenticated, so the provider's): kept as "other".
     assert 400 <= response.status_code < 500 or response.status_code == 200
     assert not DeliveryEvent.objects.exclude(type="unknown").exists() and not Suppression.objects.exists()
+
+
+def sparkpost_bounce(email, bounce_class):
+    event = {"type": "bounce", "bounce_class": str(bounce_class), "rcpt_to": email, "raw_rcpt_to": email,
+             "event_id": f"sp{bounce_class}", "timestamp": "1764745200"}  # fmt: skip
+    return [{"msys": {"message_event": event}}]
+
+
+def ses_bounce(email, bounce_type):
+    message = {
+        "eventType": "Bounce",
+        "bounce": {
+            "bounceType": bounce_type,
+            "bounceSubType": "General",
+            "bouncedRecipients": [{"emailAddress": email, "diagnosticCode": "smtp; 550 5.1.1 user unknown"}],
+            "timestamp": "2026-12-03T07:00:00.000Z",
+            "feedbackId": f"feedback-{bounce_type}",
+        },
+        "mail": {"timestamp": "2026-12-03T06:59:00.000Z", "messageId": f"ses-{bounce_type}", "destination": [email]},
+    }
+    return {
+        "Type": "Notification",
+        "MessageId": f"sns-{bounce_type}",
+        "TopicArn": "arn:aws:sns:eu-west-1:111122223333:ses-events",
+        "Message": json.dumps(message),
+        "Timestamp": "2026-12-03T07:00:01.000Z",
+    }
+
+
+@pytest.mark.parametrize(
+    "provider, payload, suppressed",
+    [
+        ("amazon_ses", lambda email: ses_bounce(email, "Permanent"), True),
+        ("amazon_ses", lambda email: ses_bounce(email, "Transient"), False),
+        ("brevo", lambda email: {"event": "hard_bounce", "email": email, "id": 1, "message-id": "<b1>"}, True),
+        ("brevo", lambda email: {"event": "soft_bounce", "email": email, "id": 2, "message-id": "<b2>"}, False),
+        (
+            "sparkpost",
+            lambda email: sparkpost_bounce(email, 50),
+            False,
+        ),
+        (
+            "sparkpost",
+            lambda email: sparkpost_bounce(email, 10),
+            True,
+        ),
+        ("sendgrid", lambda email: [{"event": "bounce", "type": "blocked", "email": email, "sg_event_id": "sg1",
+                                     "timestamp": 1764745200, "reason": "550 5.7.1 blocked as spam"}], False),
+        ("sendgrid", lambda email: [{"event": "bounce", "type": "bounce", "email": email, "sg_event_id": "sg2",
+                                     "timestamp": 1764745200, "reason": "550 5.1.1 no such user"}], True),
+    ],
+)  # fmt: skip
+def test_only_a_bounce_of_the_address_itself_suppresses_at_once(client, provider, payload, suppressed):
+    _, subscriptions = sent_edition(1)
+    email = subscriptions[0].subscriber.email
+    body = payload(email)
+    headers = {}
+    if provider == "amazon_ses":  # SNS names the message in its headers too
+        headers = {"HTTP_X_AMZ_SNS_MESSAGE_TYPE": "Notification", "HTTP_X_AMZ_SNS_MESSAGE_ID": body["MessageId"]}
+
+    response = client.post(
+        f"/anymail/{provider}/tracking/", json.dumps(body), "application/json", **basic_auth(), **headers
+    )
+
+    assert response.status_code == 200
+    assert DeliveryEvent.objects.filter(recipient=email).exists()
+    assert Suppression.objects.filter(email=email).exists() is suppressed
+
+
+def test_a_provider_id_shared_by_a_batch_is_told_apart_by_the_recipient(client, settings):
+    settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
+    edition, subscriptions = sent_edition(3)
+    Delivery.objects.filter(edition=edition).update(provider_message_id="<batch@mg.example.org>")
+    target = Delivery.objects.get(subscription=subscriptions[2])
+    failure = mailgun_failure(subscriptions[2].subscriber.email)
+    failure["message"]["headers"]["message-id"] = "batch@mg.example.org"
+    failure["user-variables"] = {"delivery": "²"}  # not a number Python's int() takes
+
+    response = client.post(
+        "/anymail/mailgun/tracking/", json.dumps(mailgun_payload(failure)), "application/json", **basic_auth()
+    )
+
+    assert response.status_code == 200
+    assert DeliveryEvent.objects.get().delivery == target
+
+
+def test_editors_do_not_see_the_providers_events_which_name_addresses(client, login_as):
+    login_as("Editor")
+    assert client.get("/admin/newsletter/deliveryevent/").status_code == 403

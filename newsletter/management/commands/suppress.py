@@ -4,7 +4,7 @@ from django.core.validators import validate_email
 
 from newsletter.management import operator
 from newsletter.models import Suppression, normalise_email
-from newsletter.suppression import suppress, suppression_for, unsuppress
+from newsletter.suppression import LIFTED_BY_CONFIRMED_SIGNUP, suppress, suppression_for, unsuppress
 
 
 class Command(BaseCommand):
@@ -28,6 +28,10 @@ class Command(BaseCommand):
             if not reason:
                 raise CommandError("Say why with --reason: it is kept with the entry.")
             for email in addresses:
+                existing = suppression_for(email)
+                if existing is not None and existing.reason in LIFTED_BY_CONFIRMED_SIGNUP:
+                    self.stdout.write(f"{email}: erased on the reader's request; only their own sign-up lifts it")
+                    continue
                 lifted = unsuppress([email], reason=note)
                 self.stdout.write(f"{email}: {'taken off the list' if lifted else 'was not on the list'}")
             return
