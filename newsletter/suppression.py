@@ -73,7 +73,11 @@ def is_suppressed(email: str, *, signup: bool = False) -> bool:
 
 def suppressed_hashes(emails) -> set[str]:
     """Of these addresses' hashes, the ones suppressed (for import: one query per thousand addresses)."""
-    hashes = {address_hash(email) for email in emails}
+    return _active_among({address_hash(email) for email in emails})
+
+
+def _active_among(hashes) -> set[str]:
+    """Which of these hashes are on the list now, a thousand to a query."""
     found: set[str] = set()
     ordered = sorted(hashes)
     for start in range(0, len(ordered), 1000):
@@ -138,14 +142,7 @@ def suppress_many(reasons: dict[str, str], *, note: str = "", user=None) -> int:
 
     by_hash = {address_hash(email): (normalise_email(email), reason) for email, reason in reasons.items()}
     with transaction.atomic():
-        present = set()
-        ordered = sorted(by_hash)
-        for start in range(0, len(ordered), 1000):
-            present.update(
-                Suppression.objects.active()
-                .filter(address_hash__in=ordered[start : start + 1000])
-                .values_list("address_hash", flat=True)
-            )
+        present = _active_among(by_hash)
         Suppression.objects.bulk_create(
             [
                 Suppression(email=email, address_hash=digest, reason=reason, added_by=user, note=note[:500])
@@ -185,7 +182,7 @@ def suppressions_forget(emails) -> None:
     erased, so an old export re-imported does not bring the reader back."""
     emails = [normalise_email(email) for email in emails]
     hashes = {address_hash(email) for email in emails}
-    present = set(Suppression.objects.active().filter(address_hash__in=hashes).values_list("address_hash", flat=True))
+    present = _active_among(hashes)
     Suppression.objects.bulk_create(
         [
             Suppression(email="", address_hash=digest, reason=Suppression.Reason.ERASED, note="Erased on request")
