@@ -6,13 +6,10 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Editorial"
 
     def ready(self):
-        from taggit.models import Tag
-
         from newsroom import freshness
 
-        from . import models as m
+        from . import dependencies
 
-        # Everything readers see of an article and around it.
-        freshness.watch(m.Article, m.Byline, m.Correction, m.Figure, m.Quote, m.RelatedArticle, m.TaggedArticle)
-        freshness.watch(m.Author, m.Image, m.OldSlug, m.Section, Tag)
+        # Everything readers see of an article and around it: what each change affects.
+        dependencies.connect()
         freshness.fragment("nav-sections")  # the sections in every page's header and footer

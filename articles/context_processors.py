@@ -17,9 +17,7 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "site_root": site_root,
         # Cached until something readers see changes: no query on most requests.
-        "nav_sections": SimpleLazyObject(
-            lambda: freshness.cached("nav-sections", _sections, within=getattr(request, "content_snapshot", None))
-        ),
+        "nav_sections": SimpleLazyObject(lambda: freshness.cached("nav-sections", _sections, request=request)),
     }
 
 

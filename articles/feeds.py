@@ -11,6 +11,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import format_html, format_html_join
 
+from newsroom import freshness
+
 from .models import Article, Section
 
 FEED_LENGTH = 30
@@ -88,6 +90,7 @@ class ArticleFeed(Feed):
         return [Enclosure(self._absolute(chosen.url), "0", mime)]
 
     def get_feed(self, obj, request):
+        freshness.depends_on(request, "feeds")
         self._domain = request.get_host().split(":")[0]
         self._scheme_host = f"{request.scheme}://{request.get_host()}"
         return super().get_feed(obj, request)

@@ -27,7 +27,7 @@ def index_articles(articles) -> None:
     body C, stemmed in English."""
     if connection.vendor != "postgresql":
         return
-    from newsroom.freshness import content_changed
+    from newsroom import freshness
 
     from .models import SEARCH_CONFIG, Article
 
@@ -39,7 +39,7 @@ def index_articles(articles) -> None:
             + SearchVector(Value(strip_tags(article.body)), weight="C", config=SEARCH_CONFIG)
         )
         Article.objects.filter(pk=article.pk).update(search_vector=vector)
-    content_changed()  # search results are what readers see too
+    freshness.changed("search")  # search results are what readers see too
 
 
 def snippet(article, query: str) -> SafeString:

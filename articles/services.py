@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from newsroom.freshness import content_changed
+from newsroom import freshness
 
 from . import imaging
 from .models import Article, Image, OldSlug
@@ -188,7 +188,7 @@ def article_set_top_story(*, article: Article, user, top_story: bool) -> Article
     if article.top_story == top_story:
         return article
     Article.objects.filter(pk=article.pk).update(top_story=top_story, version=F("version") + 1)
-    content_changed()  # update() sends no signal
+    freshness.changed("front")  # update() sends no signal
     article.refresh_from_db(fields=["top_story", "version"])
     _log(article, user, "Made a top story." if top_story else "Taken out of the top stories.")
     return article

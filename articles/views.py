@@ -9,6 +9,9 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from newsroom import freshness
+
+from .dependencies import article_page_keys, cards_keys
 from .models import SEARCH_MAX_MATCHES, Article, Author, Quote, Section, published_filter
 from .preview import PreviewExpired, PreviewInvalid, read_preview_token
 from .search import clean_query, snippet
@@ -27,8 +30,10 @@ class HomeView(TemplateView):
         top = list(published.for_list().front_page_order()[: self.top_count])
         shown = {article.pk for article in top}
         by_section: dict = {}
-        for article in Article.objects.latest_per_section(self.per_section, exclude_ids=shown).for_list():
+        latest = list(Article.objects.latest_per_section(self.per_section, exclude_ids=shown).for_list())
+        for article in latest:
             by_section.setdefault(article.section, []).append(article)
+        freshness.depends_on(self.request, "front", *cards_keys(top), *cards_keys(latest))
         return super().get_context_data(
             lead=top[0] if top else None,
             latest=top[1:],
@@ -54,9 +59,9 @@ class ArticleDetailView(DetailView):
             return HttpResponsePermanentRedirect(moved.get_absolute_url())
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            body_parts=self.object.body_parts(), related_news=self.object.related_news(), **kwargs
-        )
+        related_news = self.object.related_news()
+        freshness.depends_on(self.request, *article_page_keys(self.object), *cards_keys(related_news))
+        return super().get_context_data(body_parts=self.object.body_parts(), related_news=related_news, **kwargs)
 
 
 class ArticlePreviewView(ArticleDetailView):
@@ -104,6 +109,7 @@ class SearchView(ListView):
             **kwargs,
         )
         context["results"] = [(article, snippet(article, self.query)) for article in context["articles"]]
+        freshness.depends_on(self.request, "search", *cards_keys(context["articles"]))
         context["search_capped"] = (
             connection.vendor == "postgresql" and context["paginator"].count >= SEARCH_MAX_MATCHES
         )
@@ -119,6 +125,10 @@ class ArticleListView(ListView):
     def get_subject(self):
         raise NotImplementedError
 
+    def subject_keys(self, subject) -> set[str]:
+        """The subject's own keys: its name and the list of its stories."""
+        raise NotImplementedError
+
     def filter_articles(self, articles, subject):
         raise NotImplementedError
 
@@ -127,7 +137,9 @@ class ArticleListView(ListView):
         return self.filter_articles(Article.objects.published(), self.subject).for_list().newest_first()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(subject=self.subject, **kwargs)
+        context = super().get_context_data(subject=self.subject, **kwargs)
+        freshness.depends_on(self.request, *self.subject_keys(self.subject), *cards_keys(context["articles"]))
+        return context
 
 
 class SectionView(ArticleListView):
@@ -138,6 +150,9 @@ class SectionView(ArticleListView):
 
     def filter_articles(self, articles, section):
         return articles.in_section(section)
+
+    def subject_keys(self, section):
+        return {f"section:{section.pk}", f"section-list:{section.pk}"}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.subject, **kwargs)
@@ -152,6 +167,9 @@ class TagView(ArticleListView):
     def filter_articles(self, articles, tag):
         return articles.tagged(tag)
 
+    def subject_keys(self, tag):
+        return {f"tag:{tag.pk}", f"tag-list:{tag.pk}"}
+
 
 class AuthorView(ArticleListView):
     template_name = "articles/author_detail.html"
@@ -161,6 +179,10 @@ class AuthorView(ArticleListView):
 
     def filter_articles(self, articles, author):
         return articles.by_author(author)
+
+    def subject_keys(self, author):
+        photo = {f"image:{author.photo_id}"} if author.photo_id else set()
+        return {f"author:{author.pk}", f"author-list:{author.pk}", *photo}
 
 
 class SpeakerView(ListView):
@@ -182,6 +204,9 @@ class SpeakerView(ListView):
         if not context["quotes"]:
             raise Http404("Nobody by that name is quoted in a published article.")
         context["speaker_name"] = context["quotes"][0].speaker_name
+        articles = {quote.article for quote in context["quotes"]}
+        freshness.depends_on(self.request, "quotes", *(f"article:{a.pk}" for a in articles))
+        freshness.depends_on(self.request, *(f"section:{a.section_id}" for a in articles))
         return context
 
 

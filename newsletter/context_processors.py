@@ -10,9 +10,7 @@ def signup(request):
     """What the sign-up form on every page needs: cached, and fetched only if the page shows the form."""
     return {
         "signup_newsletters": SimpleLazyObject(
-            lambda: freshness.cached(
-                "signup-newsletters", _newsletters, within=getattr(request, "content_snapshot", None)
-            )
+            lambda: freshness.cached("signup-newsletters", _newsletters, request=request)
         ),
         "signup_consent": consent_text,
     }

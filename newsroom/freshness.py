@@ -1,190 +1,253 @@
-"""How fresh the public site is: one content version that moves on whenever anything readers see changes.
+"""Which cached public pages and fragments are still true: dependency keys with generations.
 
-Everything cached for readers (the site's header and footer, whole pages) is keyed by this version, and
-`Last-Modified` is the time it last moved, so a publish, an edit, an unpublish or a new section shows at
-once, with nothing to purge. The version moves
+Every cached page records the *keys* of what it shows, and the tick of one shared clock at which its render
+began. The keys name objects (`article:12`, `section:3`, `author:7`, `tag:9`, `image:40`, `page:2`) and lists
+(`front`, `feeds`, `sitemaps`, `search`, `section-list:3`, `tag-list:9`, `author-list:7`); `chrome` is the
+header and footer every page has; a page that declares nothing depends on `all`, which every change moves.
+Each app says what its pages depend on (`depends_on`) and what each change affects (`watch`, `changed`).
 
-- after the commit of any save or delete of a model readers see (`watch` connects the signals), and of
-  writes that skip signals, through `content_changed()` (the services call it);
-- when the time of the next scheduled article comes: the version remembers when that is, and the first
-  request after it moves the version on.
+A change raises the *generation* of each key it affects to a new tick, at once and again after its commit.
+An entry is good while none of its keys has a generation past its own tick: a publish re-renders the pages
+that show the story, and nothing else. A render that overlapped a change is never kept as good, however the
+two interleave, because its tick is older than the change's commit.
 
-The version lives in the default cache. Redis (REDIS_URL) shares it between processes; the local-memory
-cache cannot, so there the version is only trusted for a short while (`CONTENT_VERSION_LOCAL_SECONDS`).
+The clock moves on by one for every change and, at every commit, to the next whole second at least (and to
+the time of the change, if later). A tick is `seconds * 1_000_000 + count`, so `Last-Modified` (the largest
+generation of a page's keys, in seconds) moves on with every commit however close together, and never
+matches a page older than a change.
+
+Scheduled articles: the clock's companion record knows when the next one is due; the first request after that
+moment raises the keys of what has just gone out.
+
+Everything lives in the default cache. Redis (REDIS_URL) shares it between processes, and the lookups there
+are single round trips (newsroom/redis_cache.py). The local-memory cache cannot share it, so there the
+epoch, before which nothing counts, is renewed every `CONTENT_VERSION_LOCAL_SECONDS`: no process trusts
+what it cached for longer than that.
 """
 
-import itertools
 import logging
-import os
-import time
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
+from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Min
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from .redis_cache import log_cache_failure
 
-VERSION_KEY = "content-version"
 logger = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class ContentVersion:
-    key: str  # different for every change, however close together
-    # When readers' content last changed, for Last-Modified: whole seconds (all HTTP dates have), and a
-    # second later at least for every commit that changes anything, so If-Modified-Since never matches a
-    # page older than the change.
-    changed_at: datetime
-    next_change_at: datetime | None  # when the next scheduled article goes out, if one is scheduled
-    committed_ns: int = 0  # when a commit last moved changed_at on
-    commit: str = ""  # which transaction that was
-
-    def seconds_valid(self, now: datetime) -> int | None:
-        """How long anything cached under this version may be kept: until the next scheduled article."""
-        if self.next_change_at is None:
-            return None
-        return max(1, int((self.next_change_at - now).total_seconds()) + 1)
+ALL = "all"
+CHROME = "chrome"
+CLOCK_KEY = "freshness:clock"
+EPOCH_KEY = "freshness:epoch"
+SCHEDULE_KEY = "freshness:schedule"
+TICKS_PER_SECOND = 1_000_000
 
 
-# The signals of one transaction's saves all run their commit callbacks one after another: together they
-# move changed_at on once, not once each (which would push it into the future).
-SAME_COMMIT_NS = 1_000_000_000
+def generation_key(key: str) -> str:
+    return f"gen:{key}"
 
 
-def _whole_second_up(at: datetime) -> datetime:
-    return at.replace(microsecond=0) + timedelta(seconds=1) if at.microsecond else at
+def tick_seconds(tick: int) -> int:
+    return tick // TICKS_PER_SECOND
 
 
-def _next_scheduled(now: datetime) -> datetime | None:
-    from articles.models import Article
-
-    return Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now).aggregate(
-        next=Min("published_at")
-    )["next"]
+def _whole_second_up(at: datetime) -> int:
+    seconds = int(at.timestamp())
+    return seconds + 1 if at.microsecond else seconds
 
 
-def _read() -> ContentVersion | None:
+def _shared_timeout():
+    """How long the clock's companions (epoch, schedule) are kept: for good when shared, briefly when not."""
+    return None if settings.CONTENT_VERSION_SHARED else settings.CONTENT_VERSION_LOCAL_SECONDS
+
+
+# Raising generations.
+
+_local_lock = threading.Lock()
+
+
+def _raise(keys: Iterable[str], *, committed: bool, at: datetime | None = None) -> int:
+    """A new tick of the clock, and every key's generation raised to it (never lowered); returns the tick."""
+    at_ticks = _whole_second_up(at or timezone.now()) * TICKS_PER_SECOND
+    generation_keys = [generation_key(key) for key in sorted(set(keys))]
+    raise_generations = getattr(cache, "raise_generations", None)
+    if raise_generations is not None:
+        return raise_generations(CLOCK_KEY, generation_keys, committed=committed, at_ticks=at_ticks)
+    with _local_lock:  # the local-memory cache lives in this process: a process lock makes this atomic
+        found = cache.get_many([CLOCK_KEY, *generation_keys])
+        clock = found.get(CLOCK_KEY) or 0
+        if committed:
+            tick = max((tick_seconds(clock) + 1) * TICKS_PER_SECOND, at_ticks)
+        else:
+            tick = clock + 1
+        raised = {key: tick for key in generation_keys if (found.get(key) or 0) < tick}
+        cache.set_many({CLOCK_KEY: tick, **raised}, None)
+        return tick
+
+
+def _raise_safely(keys, *, committed: bool, at: datetime | None = None) -> int | None:
     try:
-        return cache.get(VERSION_KEY)
-    except Exception as exc:  # a cache outage must not take the site down: render uncached meanwhile
-        log_cache_failure(exc, "read the content version")
+        return _raise(keys, committed=committed, at=at)
+    except Exception as exc:  # never fail an editor's save over the cache
+        log_cache_failure(exc, "raise the generations of changed content")
         return None
 
 
-def _store(version: ContentVersion) -> ContentVersion:
-    timeout = None if settings.CONTENT_VERSION_SHARED else settings.CONTENT_VERSION_LOCAL_SECONDS
-    try:
-        cache.set(VERSION_KEY, version, timeout)
-    except Exception as exc:
-        log_cache_failure(exc, "store the content version")
-    return version
-
-
-_UNREAD = object()
-
-
-def _new_version(at: datetime, *, committed: bool, commit: str = "", previous=_UNREAD) -> ContentVersion:
-    """A new key; and, for a committed change (or a scheduled time reached), a later changed_at."""
-    previous = _read() if previous is _UNREAD else previous
-    now_ns = time.time_ns()
-    if previous is None:  # first use, or the cache was emptied: nothing can be newer than now
-        return _store(ContentVersion(f"{now_ns:x}", _whole_second_up(timezone.now()), _next_scheduled(timezone.now())))
-    same_commit = commit and commit == previous.commit and now_ns - previous.committed_ns < SAME_COMMIT_NS
-    if committed and not same_commit:
-        changed_at = max(_whole_second_up(at), previous.changed_at + timedelta(seconds=1))
-        committed_ns = now_ns
-    else:
-        changed_at, committed_ns, commit = previous.changed_at, previous.committed_ns, previous.commit
-    return _store(
-        ContentVersion(
-            key=f"{now_ns:x}",
-            changed_at=changed_at,
-            next_change_at=_next_scheduled(timezone.now()),
-            committed_ns=committed_ns,
-            commit=commit,
-        )
-    )
-
-
-def _up_to_date(version: ContentVersion | None) -> ContentVersion:
-    now = timezone.now()
-    if version is None:
-        return _new_version(now, committed=True, previous=None)
-    if version.next_change_at is not None and version.next_change_at <= now:
-        # A scheduled article has just gone out.
-        return _new_version(version.next_change_at, committed=True, previous=version)
-    return version
-
-
-def current() -> ContentVersion:
-    """The version readers' content is at now (a cache read; a query only when it has to move on)."""
-    return _up_to_date(_read())
-
-
-def content_changed() -> None:
-    """A new version now, and a new version with a later changed_at when the transaction commits (at once
-    outside one). The first keeps readers' requests from caching what they read under the old version;
-    the second from caching, under the first, what they read before the commit."""
-    try:
-        _new_version(timezone.now(), committed=False)
-    except Exception:  # never fail an editor's save over the cache
-        logger.exception("Cannot move the content version on")
-    commit = _transaction_token()
-    transaction.on_commit(lambda: _new_version(timezone.now(), committed=True, commit=commit), robust=True)
-
-
-_tokens = itertools.count(1)
-
-
-def _transaction_token() -> str:
-    """The same for every change in one transaction, different for the next (a token on its outermost
-    atomic block)."""
+def changed(*keys: str) -> None:
+    """What readers see under these keys (and `all`) has changed: raise their generations now, and again
+    when the transaction commits (at once outside one). The first keeps readers' requests from keeping what
+    they read under the old generations; the second, what they read before the commit. The changes of one
+    transaction are raised together at its commit, by one tick."""
+    affected = {ALL, *keys}
+    _started()
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        return ""
+        _raise_safely(affected, committed=True)
+        return
+    _raise_safely(affected, committed=False)
     outermost = connection.atomic_blocks[0]
-    if not hasattr(outermost, "freshness_token"):
-        outermost.freshness_token = f"{os.getpid()}:{next(_tokens)}"
-    return outermost.freshness_token
+    pending = getattr(outermost, "freshness_pending", None)
+    if pending is None:
+        pending = outermost.freshness_pending = set()
+    pending.update(affected)
 
+    def on_commit():
+        if pending:
+            keys = set(pending)
+            pending.clear()
+            _raise_safely(keys, committed=True)
+
+    # One callback per call: a savepoint rolled back drops its own, never another's; the first to run takes all.
+    transaction.on_commit(on_commit, robust=True)
+
+
+def watch(model, keys: Callable[[object], Iterable[str]] = lambda instance: ()) -> None:
+    """Readers see this model: a save or delete of one raises `keys(instance)` (and `all`)."""
+
+    def on_change(sender, instance, raw=False, **kwargs):
+        if not raw:  # not for fixtures being loaded
+            changed(*keys(instance))
+
+    uid = f"freshness-{model._meta.label}"
+    post_save.connect(on_change, sender=model, weak=False, dispatch_uid=f"{uid}-save")
+    post_delete.connect(on_change, sender=model, weak=False, dispatch_uid=f"{uid}-delete")
+
+
+# Scheduled changes: when the next is due, and which keys it raises. The articles app registers them.
+
+
+@dataclass(frozen=True)
+class Schedule:
+    next_at: datetime | None  # when the next scheduled change is due, if any
+    released_to: datetime  # every change due up to this moment has raised its keys
+
+
+_next_due: Callable[[datetime], datetime | None] = lambda now: None  # noqa: E731
+_due_keys: Callable[[datetime, datetime], set[str]] = lambda since, until: set()  # noqa: E731
+
+
+def schedule_with(*, next_due, due_keys) -> None:
+    """`next_due(now)`: when the next scheduled change is due; `due_keys(since, until)`: what the changes due
+    in (since, until] affect."""
+    global _next_due, _due_keys
+    _next_due, _due_keys = next_due, due_keys
+
+
+def rescheduled() -> None:
+    """Something was scheduled or unscheduled: read when the next change is due again, now and after the
+    commit (a time read from a transaction that is then rolled back is harmless: nothing is due then)."""
+
+    def refresh():
+        try:
+            current = cache.get(SCHEDULE_KEY)
+            released_to = current.released_to if isinstance(current, Schedule) else timezone.now()
+            cache.set(SCHEDULE_KEY, Schedule(_next_due(timezone.now()), released_to), _shared_timeout())
+        except Exception as exc:
+            log_cache_failure(exc, "store when the next scheduled article is due")
+
+    refresh()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(refresh, robust=True)
+
+
+def _release_due(schedule: Schedule) -> tuple[Schedule, int | None]:
+    """The scheduled changes due by now raise their keys, with the time they were due as their time."""
+    now = timezone.now()
+    keys = _due_keys(schedule.released_to, now)
+    tick = _raise_safely(keys | {ALL}, committed=True, at=schedule.next_at) if keys else None
+    released = Schedule(_next_due(now), now)
+    try:
+        cache.set(SCHEDULE_KEY, released, _shared_timeout())
+    except Exception as exc:
+        log_cache_failure(exc, "store when the next scheduled article is due")
+    return released, tick
+
+
+# What one request reads and writes.
 
 FRAGMENTS: set[str] = set()
 
 
 def fragment(name: str) -> str:
-    """Declare a cached fragment (a part of every page, such as the header's sections), so that each request
-    reads it in its one round trip to the cache; returns its cache key."""
+    """Declare a cached part of every page (such as the header's sections), so that each request reads it in
+    its first round trip to the cache; it depends on `chrome`. Returns its cache key."""
     FRAGMENTS.add(name)
     return f"fragment:{name}"
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A cached page or fragment: the tick its render began at, the keys it depends on, and its value."""
+
+    tick: int
+    keys: tuple[str, ...]
+    value: object
+
+
 @dataclass
 class Snapshot:
-    """What one request reads from the cache in one round trip: the content version, every fragment and, for
-    an anonymous reader, the page. Values are kept with the version key they were made under and count only
-    under that version. What the request makes meanwhile is written back in one round trip at its end."""
+    """What one request knows of the cache: the clock at its start (its tick), the epoch, the schedule, the
+    header's and footer's fragments and, for an anonymous reader, the page and the newest generation of the
+    page's keys, all read in one round trip. What the request makes is written back in one more."""
 
-    version: ContentVersion
+    tick: int
+    epoch: int
+    schedule: Schedule
     found: dict = field(default_factory=dict)
+    newest: int = 0  # the largest generation among the keys of the page found
     made: dict = field(default_factory=dict)
 
-    def get(self, key: str):
-        stored = self.found.get(key)
-        if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.version.key:
-            return stored[1]
-        return None
+    def is_good(self, entry, newest: int) -> bool:
+        return isinstance(entry, Entry) and entry.tick >= self.epoch and newest <= entry.tick
 
-    def keep(self, key: str, value) -> None:
-        self.made[key] = (self.version.key, value)
+    def get(self, key: str):
+        """A header or footer fragment, if it is still good."""
+        entry = self.found.get(key)
+        chrome = self.found.get(generation_key(CHROME)) or 0
+        return entry.value if self.is_good(entry, chrome) else None
+
+    def keep(self, key: str, value, keys=(CHROME,)) -> None:
+        self.made[key] = Entry(self.tick, tuple(keys), value)
+
+    def last_modified(self, newest: int) -> int:
+        """In seconds: when the content under keys whose newest generation is `newest` last changed."""
+        return tick_seconds(max(self.epoch, newest))
+
+    def seconds_valid(self, now: datetime) -> int | None:
+        """How long browsers may keep a page: until the next scheduled article at most."""
+        if self.schedule.next_at is None:
+            return None
+        return max(1, int((self.schedule.next_at - now).total_seconds()) + 1)
 
     def timeout(self) -> int:
-        until_next = self.version.seconds_valid(timezone.now())
-        return min(until_next or settings.CONTENT_CACHE_SECONDS, settings.CONTENT_CACHE_SECONDS)
+        return settings.CONTENT_CACHE_SECONDS
 
     def write(self) -> None:
         if not self.made:
@@ -192,26 +255,94 @@ class Snapshot:
         try:
             cache.set_many(self.made, self.timeout())
         except Exception as exc:
-            log_cache_failure(exc, "store pages and fragments")
+            log_cache_failure(exc, "store fragments")
         self.made = {}
 
 
-def snapshot(*keys: str) -> Snapshot:
-    """The content version, every declared fragment and these keys, in one round trip to the cache."""
-    wanted = [VERSION_KEY, *(f"fragment:{name}" for name in sorted(FRAGMENTS)), *keys]
+def index_key(key: str) -> str:
+    """Where the generation keys of a cached page's dependencies are listed, for the one-trip lookup."""
+    return f"deps:{key}"
+
+
+def _read(keys: list[str], page_key: str | None) -> tuple[dict, int]:
+    """These keys, and the page's, with the newest generation of the page's dependencies."""
+    if page_key is None:
+        return cache.get_many(keys), 0
+    lookup = getattr(cache, "get_many_and_newest", None)
+    if lookup is not None:
+        return lookup([*keys, page_key], index_key(page_key))
+    found = cache.get_many([*keys, page_key])
+    entry = found.get(page_key)
+    if not isinstance(entry, Entry):
+        return found, 0
+    generations = cache.get_many([generation_key(k) for k in entry.keys])
+    return found, max((g for g in generations.values() if isinstance(g, int)), default=0)
+
+
+def snapshot(page_key: str | None = None) -> Snapshot:
+    """The clock, epoch and schedule, every declared fragment and the page, in one round trip to the cache;
+    the schedule's due changes released and a lost epoch renewed on the way."""
+    wanted = [
+        CLOCK_KEY,
+        EPOCH_KEY,
+        SCHEDULE_KEY,
+        generation_key(CHROME),
+        *(f"fragment:{name}" for name in sorted(FRAGMENTS)),
+    ]
     try:
-        found = cache.get_many(wanted)
+        found, newest = _read(wanted, page_key)
     except Exception as exc:
-        log_cache_failure(exc, "read the content version, fragments and page")
-        found = {}
-    version = found.pop(VERSION_KEY, None)
-    return Snapshot(_up_to_date(version if isinstance(version, ContentVersion) else None), found)
+        log_cache_failure(exc, "read the clock, fragments and page")
+        found, newest = {}, 0
+    tick = found.get(CLOCK_KEY) or 0
+    epoch, schedule = found.get(EPOCH_KEY), found.get(SCHEDULE_KEY)
+    if not isinstance(epoch, int) or not isinstance(schedule, Schedule):
+        epoch, schedule = _start()
+        tick = epoch
+    if schedule.next_at is not None and schedule.next_at <= timezone.now():
+        schedule, raised = _release_due(schedule)
+        if raised:
+            tick = raised
+            if page_key is not None:  # the page's keys may be among those just raised: read it again
+                try:
+                    again, newest = _read([], page_key)
+                    found[page_key] = again.get(page_key)
+                except Exception as exc:
+                    log_cache_failure(exc, "read a page again")
+                    found.pop(page_key, None)
+    return Snapshot(tick=tick, epoch=epoch, schedule=schedule, found=found, newest=newest)
 
 
-def cached(name: str, build, *, within: Snapshot | None = None):
-    """`build()`'s value, kept in the cache until the content version moves on. Within a request's snapshot
-    it costs no round trip of its own; elsewhere (a command, a test) it reads and writes the cache itself."""
+def _start() -> tuple[int, Schedule]:
+    """First use, or the cache was emptied (or, unshared, the epoch ran out): nothing cached before counts,
+    and when the next scheduled article is due is read afresh."""
+    tick = _raise_safely((), committed=True) or 0
+    schedule = Schedule(_next_due(timezone.now()), timezone.now())
+    try:
+        cache.set_many({EPOCH_KEY: tick, SCHEDULE_KEY: schedule}, _shared_timeout())
+    except Exception as exc:
+        log_cache_failure(exc, "store the epoch and the schedule")
+    return tick, schedule
+
+
+def _started() -> None:
+    """Started before a change is raised, so the first page read after it need not read the schedule."""
+    try:
+        found = cache.get_many([EPOCH_KEY, SCHEDULE_KEY])
+    except Exception as exc:
+        log_cache_failure(exc, "read the epoch")
+        return
+    if not isinstance(found.get(EPOCH_KEY), int) or not isinstance(found.get(SCHEDULE_KEY), Schedule):
+        _start()
+
+
+def cached(name: str, build, *, request=None):
+    """`build()`'s value, kept until `chrome` changes. Within a request's snapshot it costs no round trip of
+    its own, and the request's page depends on `chrome`; elsewhere (a command, a test) it reads and writes
+    the cache itself."""
     key = fragment(name)
+    within = getattr(request, "content_snapshot", None)
+    uses_chrome(request)
     own = within is None
     if own:
         within = snapshot()
@@ -224,17 +355,54 @@ def cached(name: str, build, *, within: Snapshot | None = None):
     return value
 
 
-def _on_change(sender, raw=False, action="post_save", **kwargs):
-    # Not for fixtures being loaded, nor for the "pre_" half of an m2m change (its "post_" follows).
-    if not raw and action.startswith("post_"):
-        content_changed()
+def generation(key: str) -> int:
+    """The generation of one key now (0 if it has not changed since the epoch)."""
+    try:
+        return cache.get(generation_key(key)) or 0
+    except Exception as exc:
+        log_cache_failure(exc, "read a generation")
+        return 0
 
 
-def watch(*models) -> None:
-    """Readers see these models: any save or delete of one moves the content version on."""
-    for model in models:
-        post_save.connect(_on_change, sender=model, dispatch_uid=f"freshness-save-{model._meta.label}")
-        post_delete.connect(_on_change, sender=model, dispatch_uid=f"freshness-delete-{model._meta.label}")
-        for m2m in model._meta.local_many_to_many:
-            through = m2m.remote_field.through
-            m2m_changed.connect(_on_change, sender=through, dispatch_uid=f"freshness-m2m-{through._meta.label}")
+def last_changed(key: str = ALL) -> datetime:
+    """When what this key names last changed (by default: anything readers see), as Last-Modified gives it."""
+    return datetime.fromtimestamp(snapshot().last_modified(generation(key)), tz=UTC)
+
+
+# What a request's page depends on.
+
+
+def depends_on(request, *keys: str) -> None:
+    """The page being made for this request shows what these keys name."""
+    recorded = getattr(request, "cache_keys", None)
+    if recorded is None:
+        recorded = request.cache_keys = set()
+    recorded.update(keys)
+
+
+def showing(*keys: str):
+    """A view whose pages show what these keys name (for views that are not ours, such as the sitemaps)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            depends_on(request, *keys)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def uses_chrome(request) -> None:
+    """The page being made shows the header and footer (their cached fragments say so when they are used)."""
+    if request is not None:
+        request.cache_chrome = True
+
+
+def page_keys(request) -> tuple[str, ...]:
+    """What the page made for this request depends on: `all` unless its view said, and `chrome` if shown."""
+    keys = set(getattr(request, "cache_keys", None) or {ALL})
+    if getattr(request, "cache_chrome", False):
+        keys.add(CHROME)
+    return tuple(sorted(keys))

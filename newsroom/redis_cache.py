@@ -5,6 +5,10 @@ short timeout, and then nothing for a while: after a failure every operation fai
 the network, for `CACHE_BREAKER_SECONDS`; then one request tries again (the others still fail at once), and
 its success closes the breaker. Callers already treat a failing cache as an empty one.
 
+Three small Lua scripts make the page cache's lookups single round trips (newsroom/freshness.py): raising the
+generations of changed content, reading a page with the newest generation of what it depends on, and storing
+a page with the list of what it depends on.
+
 Django's client also builds a new `redis.Redis` for every operation, filling a table of some two hundred reply
 handlers each time; a client is thread-safe and holds no connection of its own, so one per pool is kept.
 """
@@ -119,7 +123,64 @@ class RedisCacheClient(django_redis.RedisCacheClient):
     clear = _guarded(django_redis.RedisCacheClient.clear)
 
 
+# Generations are stored as plain integers (Django's serializer leaves ints unpickled), so scripts can compare them.
+RAISE_GENERATIONS = """
+local clock = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+local tick
+if ARGV[1] == '1' then
+  tick = math.max((math.floor(clock / 1000000) + 1) * 1000000, tonumber(ARGV[2]))
+else
+  tick = clock + 1
+end
+local text = string.format('%d', tick)
+redis.call('SET', KEYS[1], text)
+for i = 2, #KEYS do
+  local current = tonumber(redis.call('GET', KEYS[i]) or '0') or 0
+  if current < tick then redis.call('SET', KEYS[i], text) end
+end
+return text
+"""
+
+# The newest generation among the keys a text lists (space-separated).
+NEWEST_LISTED = """
+local function newest_listed(listed)
+  local newest = 0
+  local keys = {}
+  for key in string.gmatch(listed or '', '%S+') do keys[#keys + 1] = key end
+  if #keys > 0 then
+    for _, generation in ipairs(redis.call('MGET', unpack(keys))) do
+      local n = tonumber(generation)
+      if n and n > newest then newest = n end
+    end
+  end
+  return newest
+end
+"""
+
+# The last key is where the page's dependencies are listed.
+GET_MANY_AND_NEWEST = (
+    NEWEST_LISTED
+    + """
+local values = redis.call('MGET', unpack(KEYS, 1, #KEYS - 1))
+values[#values + 1] = string.format('%d', newest_listed(redis.call('GET', KEYS[#KEYS])))
+return values
+"""
+)
+
+STORE_WITH_INDEX = (
+    NEWEST_LISTED
+    + """
+local ttl = tonumber(ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ttl)
+return string.format('%d', newest_listed(ARGV[3]))
+"""
+)
+
+
 class RedisCache(django_redis.RedisCache):
+    """Django's Redis cache behind the breaker, with the page cache's three one-trip operations."""
+
     def __init__(self, server, params):
         timeout = settings.CACHE_TIMEOUT_MS / 1000
         options = {
@@ -130,3 +191,30 @@ class RedisCache(django_redis.RedisCache):
         }
         super().__init__(server, {**params, "OPTIONS": options})
         self._class = RedisCacheClient
+
+    def _run(self, source: str, keys, args):
+        scripts = self.__dict__.setdefault("_scripts", {})
+        client = self._cache.get_client(write=True)
+        if source not in scripts:
+            scripts[source] = client.register_script(source)
+        return self._cache._breaker.call(scripts[source], keys=keys, args=args, client=client)
+
+    def raise_generations(self, clock_key: str, keys: list[str], *, committed: bool, at_ticks: int) -> int:
+        """A new tick of the clock (by one, or to the next second at least when `committed`, and to `at_ticks`
+        at least), and each key raised to it if lower; returns the tick."""
+        made = [self.make_and_validate_key(key) for key in (clock_key, *keys)]
+        return int(self._run(RAISE_GENERATIONS, made, ["1" if committed else "0", str(at_ticks)]))
+
+    def get_many_and_newest(self, keys: list[str], index_key: str) -> tuple[dict, int]:
+        """get_many(keys), and the newest generation among the keys `index_key` lists."""
+        made = [self.make_and_validate_key(key) for key in keys]
+        *values, newest = self._run(GET_MANY_AND_NEWEST, [*made, self.make_and_validate_key(index_key)], [])
+        loads = self._cache._serializer.loads
+        return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}, int(newest)
+
+    def store_with_index(self, key: str, value, timeout: int, index_key: str, generation_keys) -> int:
+        """Store the value, and beside it the generation keys it depends on; returns their newest generation."""
+        listed = " ".join(self.make_and_validate_key(k) for k in generation_keys)
+        made = [self.make_and_validate_key(key), self.make_and_validate_key(index_key)]
+        payload = self._cache._serializer.dumps(value)
+        return int(self._run(STORE_WITH_INDEX, made, [payload, str(max(1, int(timeout))), listed]))

@@ -169,20 +169,29 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Pages and fragments of a whole site: more than Django's 300 entries before it culls.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("LOCAL_CACHE_MAX_ENTRIES", 5000)},
+        }
+    }
 # A Redis that is down or hung costs one wait of this long, then is left alone for CACHE_BREAKER_SECONDS
 # (pages render uncached meanwhile; newsroom/redis_cache.py).
 CACHE_TIMEOUT_MS = env_int("CACHE_TIMEOUT_MS", 250)
 CACHE_BREAKER_SECONDS = env_int("CACHE_BREAKER_SECONDS", 30)
-# What is cached for readers is keyed by a content version (newsroom/freshness.py). Only a shared cache
-# (Redis) carries a new version to every server process; with the local-memory cache each process
-# trusts its version for this many seconds only.
+# What is cached for readers records the keys of what it shows, and a change raises the generations of the keys
+# it affects (newsroom/freshness.py). Only a shared cache (Redis) carries that to every server process; with the
+# local-memory cache each process trusts what it cached for this many seconds only.
 CONTENT_VERSION_SHARED = bool(REDIS_URL)
 CONTENT_VERSION_LOCAL_SECONDS = env_int("CONTENT_VERSION_LOCAL_SECONDS", 10)
 CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600)
 # Whole public pages for anonymous readers are kept in the cache (0 turns it off, e.g. to measure).
 # Off by default in development, where an edited template must show on the next reload.
 PAGE_CACHE = env_bool("PAGE_CACHE", not DEBUG)
+# When a cached page has just changed, one request makes it again; the others get the copy from before the
+# change for at most this long (or until it is made), rather than every worker making the same page at once.
+PAGE_CACHE_STAMPEDE_SECONDS = env_int("PAGE_CACHE_STAMPEDE_SECONDS", 5)
 # Public pages tell browsers and proxies to keep them this long (and to serve them stale for as long
 # again while they fetch a fresh copy).
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 60)

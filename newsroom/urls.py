@@ -8,6 +8,7 @@ from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, AuthorSitemap, NewsSitemap, SectionSitemap, TagSitemap
 from newsletter.webhooks import tracking_webhook
+from newsroom import freshness
 from pages.sitemaps import PageSitemap
 
 SITEMAPS = {
@@ -18,20 +19,24 @@ SITEMAPS = {
     "pages": PageSitemap,
 }
 
+# The sitemaps list articles, sections, tags, authors and pages: every change to one of those moves `sitemaps`.
+sitemap_index = freshness.showing("sitemaps")(sitemap_views.index)
+sitemap = freshness.showing("sitemaps")(sitemap_views.sitemap)
+
 handler500 = "newsroom.errors.server_error"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap_index"),
+    path("sitemap.xml", sitemap_index, {"sitemaps": SITEMAPS}, name="sitemap_index"),
     path(
         "sitemap-news.xml",
-        sitemap_views.sitemap,
+        sitemap,
         {"sitemaps": {"news": NewsSitemap}, "template_name": "sitemaps/news.xml"},
         name="news_sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        sitemap,
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

@@ -10,5 +10,6 @@ class PagesConfig(AppConfig):
 
         from .models import Page
 
-        freshness.watch(Page)  # the footer lists them on every page
+        # The page itself; the footer lists them on every page; the sitemap.
+        freshness.watch(Page, lambda page: {f"page:{page.pk}", freshness.CHROME, "sitemaps"})
         freshness.fragment("footer-pages")

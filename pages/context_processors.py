@@ -7,11 +7,7 @@ from .models import Page
 
 def footer(request):
     """The pages linked from every page's footer: cached until something readers see changes."""
-    return {
-        "footer_pages": SimpleLazyObject(
-            lambda: freshness.cached("footer-pages", _footer_pages, within=getattr(request, "content_snapshot", None))
-        )
-    }
+    return {"footer_pages": SimpleLazyObject(lambda: freshness.cached("footer-pages", _footer_pages, request=request))}
 
 
 def _footer_pages():

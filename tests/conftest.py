@@ -24,6 +24,26 @@ def _fresh_cache():
 
 
 @pytest.fixture
+def real_redis(settings):
+    """The site's cache on a real Redis (TEST_REDIS_URL, emptied before and after); CI starts one."""
+    import os
+
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"No Redis at {url} (CI starts one)")
+    settings.CACHES = {"default": {"BACKEND": "newsroom.redis_cache.RedisCache", "LOCATION": url}}
+    settings.CONTENT_VERSION_SHARED = True
+    yield
+    redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture
 def roles(db):
     """The Journalist, Editor and Audience groups and The Daily, as the data migrations make them.
 

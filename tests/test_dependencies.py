@@ -1,0 +1,273 @@
+"""A change shows at once on every cached page that displays it, and leaves every other cached page in place
+(newsroom/freshness.py, articles/dependencies.py): on the local-memory cache and on Redis."""
+
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from taggit.models import Tag
+
+from articles.models import Article, Author, Image, Section
+from articles.services import article_publish, article_save, article_unpublish
+from tests.factories import ArticleFactory, AuthorFactory, BylineFactory, CorrectionFactory, ImageFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["local memory", "redis"])
+def backend(request):
+    if request.param == "redis":
+        request.getfixturevalue("real_redis")
+    return request.param
+
+
+def story(headline, slug, section, author, tag, image, hours_ago=1):
+    article = ArticleFactory(
+        headline=headline,
+        slug=slug,
+        section=section,
+        lead_image=image,
+        tags=[tag],
+        published_at=timezone.now() - timedelta(hours=hours_ago),
+    )
+    BylineFactory(article=article, author=author)
+    return article
+
+
+@pytest.fixture
+def newsroom(backend):
+    """Two corners of the site that share nothing: the bridge story (News, Alice, #bridge) and the ferry story
+    (Travel, Bob, #ferry), whose related news is four other travel stories."""
+    news = Section.objects.create(name="News", slug="news")
+    travel = Section.objects.create(name="Travel", slug="travel", order=1)
+    alice = AuthorFactory(name="Alice Marsh", slug="alice", job_title="Transport reporter")
+    bob = AuthorFactory(name="Bob Lane", slug="bob", job_title="Travel editor")
+    harbour, quay = ImageFactory(alt_text="The old harbour bridge"), ImageFactory(alt_text="A ferry at the quay")
+    bridge = story("Bridge reopens", "bridge-reopens", news, alice, "bridge", harbour)
+    ferry = story("Ferry timetable changes", "ferry-timetable", travel, bob, "ferry", quay)
+    for n in range(4):
+        story(f"Travel note {n}", f"travel-note-{n}", travel, bob, f"coast-{n}", quay, hours_ago=2 + n)
+    return {"bridge": bridge, "ferry": ferry, "alice": alice, "bob": bob, "harbour": harbour}
+
+
+BRIDGE_PAGES = ["/", "/articles/bridge-reopens/", "/sections/news/", "/tags/bridge/", "/authors/alice/"]
+FERRY_PAGES = ["/articles/ferry-timetable/", "/sections/travel/", "/tags/ferry/", "/authors/bob/"]
+
+
+def warm(client, urls):
+    for url in urls:
+        client.get(url)
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+
+
+def assert_untouched(client, urls):
+    for url in urls:
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+
+
+def test_an_edit_shows_on_every_page_with_the_story_and_no_other_page_is_made_again(client, admin_user, newsroom):
+    warm(client, BRIDGE_PAGES + FERRY_PAGES + ["/feeds/rss.xml"])
+    bridge = newsroom["bridge"]
+
+    bridge.headline = "Bridge reopens to buses only"
+    article_save(article=bridge, user=admin_user, expected_version=bridge.version)
+
+    for url in BRIDGE_PAGES + ["/feeds/rss.xml"]:
+        response = client.get(url)
+        assert response["X-Page-Cache"] == "miss", url
+        assert b"to buses only" in response.content, url
+    assert_untouched(client, FERRY_PAGES)
+
+
+def test_a_publish_shows_on_the_front_page_its_section_tags_author_and_feeds_and_nowhere_else(
+    client, admin_user, newsroom
+):
+    warm(client, BRIDGE_PAGES + FERRY_PAGES + ["/feeds/rss.xml", "/sitemap-articles.xml"])
+    draft = ArticleFactory(
+        headline="Second crossing planned", slug="second-crossing", status=Article.Status.DRAFT, published_at=None
+    )
+    draft.section = Section.objects.get(slug="news")
+    draft.save()
+    draft.tags.set(["bridge"])
+    BylineFactory(article=draft, author=newsroom["alice"])
+    assert_untouched(client, BRIDGE_PAGES + FERRY_PAGES)  # a draft's changes show nowhere
+
+    article_publish(article=draft, user=admin_user)
+
+    for url in ["/", "/sections/news/", "/tags/bridge/", "/authors/alice/", "/feeds/rss.xml"]:
+        assert b"Second crossing planned" in client.get(url).content, url
+    assert b"second-crossing" in client.get("/sitemap-articles.xml").content
+    assert_untouched(client, FERRY_PAGES + ["/articles/bridge-reopens/"])
+
+
+def test_an_unpublish_takes_the_story_off_every_page_at_once(client, admin_user, newsroom):
+    warm(client, BRIDGE_PAGES + FERRY_PAGES + ["/feeds/rss.xml"])
+
+    article_unpublish(article=newsroom["bridge"], user=admin_user)
+
+    assert client.get("/articles/bridge-reopens/").status_code == 404
+    for url in ["/", "/sections/news/", "/tags/bridge/", "/authors/alice/", "/feeds/rss.xml"]:
+        assert b"Bridge reopens" not in client.get(url).content, url
+    assert_untouched(client, FERRY_PAGES)
+
+
+def test_a_correction_shows_on_the_story_and_in_the_feed(client, newsroom):
+    warm(client, BRIDGE_PAGES + FERRY_PAGES + ["/feeds/rss.xml"])
+
+    CorrectionFactory(article=newsroom["bridge"], text="The bridge opened on Tuesday, not Monday.")
+
+    assert b"not Monday" in client.get("/articles/bridge-reopens/").content
+    assert b"not Monday" in client.get("/feeds/rss.xml").content
+    assert_untouched(client, FERRY_PAGES)
+
+
+def test_a_picture_described_anew_shows_wherever_it_is_shown(client, newsroom):
+    warm(client, BRIDGE_PAGES + FERRY_PAGES)
+    harbour = Image.objects.get(pk=newsroom["harbour"].pk)
+
+    harbour.alt_text = "Cyclists crossing the reopened harbour bridge"
+    harbour.caption = "The first cyclists over the bridge"
+    harbour.save()
+
+    page = client.get("/articles/bridge-reopens/").content
+    assert b"Cyclists crossing the reopened harbour bridge" in page and b"The first cyclists" in page
+    for url in ["/", "/sections/news/", "/tags/bridge/", "/authors/alice/"]:
+        assert b"Cyclists crossing" in client.get(url).content, url
+    assert_untouched(client, FERRY_PAGES)
+
+
+def test_an_authors_new_title_and_bio_show_on_their_page_and_bylines(client, newsroom):
+    warm(client, BRIDGE_PAGES + FERRY_PAGES)
+    alice = Author.objects.get(slug="alice")
+
+    alice.job_title = "Chief reporter"
+    alice.bio = "Alice has covered the harbour for twenty years."
+    alice.save()
+
+    assert b"twenty years" in client.get("/authors/alice/").content
+    assert b"Chief reporter" in client.get("/articles/bridge-reopens/").content
+    assert_untouched(client, FERRY_PAGES)
+
+
+def test_a_renamed_tag_shows_on_its_stories_and_its_page(client, newsroom):
+    warm(client, BRIDGE_PAGES + FERRY_PAGES)
+    tag = Tag.objects.get(slug="bridge")
+
+    tag.name = "Harbour bridge"
+    tag.save()
+
+    assert b"Harbour bridge" in client.get("/articles/bridge-reopens/").content
+    assert b"Harbour bridge" in client.get("/tags/bridge/").content
+    assert_untouched(client, FERRY_PAGES)
+
+
+def test_a_renamed_section_shows_in_every_pages_navigation(client, newsroom):
+    warm(client, BRIDGE_PAGES + FERRY_PAGES)
+    news = Section.objects.get(slug="news")
+
+    news.name = "Local news"
+    news.save()
+
+    for url in BRIDGE_PAGES + FERRY_PAGES:  # the header of every page lists the sections
+        assert b">Local news<" in client.get(url).content, url
+
+
+def test_a_scheduled_story_shows_when_its_time_comes_and_leaves_other_pages_cached(
+    client, admin_user, newsroom, monkeypatch
+):
+    at = timezone.now() + timedelta(minutes=5)
+    due = ArticleFactory(headline="Night works on the bridge", slug="night-works", status=Article.Status.DRAFT)
+    due.tags.set(["bridge"])
+    BylineFactory(article=due, author=newsroom["alice"])
+    article_publish(article=due, user=admin_user, at=at)
+    warm(client, BRIDGE_PAGES + FERRY_PAGES)
+
+    monkeypatch.setattr(timezone, "now", lambda: at + timedelta(seconds=1))
+
+    for url in ["/", "/sections/news/", "/tags/bridge/", "/authors/alice/"]:
+        assert b"Night works on the bridge" in client.get(url).content, url
+    assert_untouched(client, FERRY_PAGES + ["/articles/bridge-reopens/"])
+
+
+def test_last_modified_of_an_unrelated_page_stays_put_through_a_publish(client, admin_user, newsroom):
+    before = client.get("/articles/ferry-timetable/")
+
+    article_publish(
+        article=ArticleFactory(headline="Elsewhere", status=Article.Status.DRAFT, published_at=None), user=admin_user
+    )
+
+    again = client.get("/articles/ferry-timetable/", HTTP_IF_MODIFIED_SINCE=before["Last-Modified"])
+    assert again.status_code == 304
+
+
+def test_each_page_names_what_it_shows_in_its_xkey_header(client, newsroom):
+    bridge, alice = newsroom["bridge"], newsroom["alice"]
+
+    keys = set(client.get("/articles/bridge-reopens/")["xkey"].split())
+    listed = set(client.get("/sections/news/")["xkey"].split())
+
+    assert {f"article:{bridge.pk}", f"section:{bridge.section_id}", f"author:{alice.pk}", "chrome"} <= keys
+    assert f"tag:{Tag.objects.get(slug='bridge').pk}" in keys
+    assert {f"section-list:{bridge.section_id}", f"article:{bridge.pk}"} <= listed
+    assert "front" in client.get("/")["xkey"].split()
+    assert client.get("/feeds/rss.xml")["xkey"] == "feeds"
+
+
+# The stampede guard.
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("backend", ["local memory", "redis"], indirect=True)
+def test_readers_arriving_together_at_a_changed_page_cause_one_render(backend, monkeypatch, settings):
+    from django.test import Client
+
+    from articles import views
+
+    ArticleFactory(headline="Bridge reopens")
+    Client().get("/")  # cached
+    renders = []
+    slow = views.HomeView.get_context_data
+
+    def counted(self, **kwargs):
+        renders.append(1)
+        time.sleep(0.5)  # long enough for every reader to arrive while it is being made
+        return slow(self, **kwargs)
+
+    monkeypatch.setattr(views.HomeView, "get_context_data", counted)
+    ArticleFactory(headline="Ferry returns")  # the front page changes
+    answers = []
+
+    def read():
+        response = Client().get("/")
+        answers.append((response.status_code, response["X-Page-Cache"], b"Ferry returns" in response.content))
+
+    readers = [threading.Thread(target=read) for _ in range(8)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join()
+
+    assert len(renders) == 1
+    assert sorted(answers) == sorted([(200, "miss", True)] + [(200, "stale", False)] * 7)
+    after = Client().get("/")
+    assert after["X-Page-Cache"] == "hit" and b"Ferry returns" in after.content
+
+
+def test_a_stale_copy_is_never_kept_by_browsers_or_proxies(client, newsroom, settings):
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from newsroom.public_cache import page_key
+
+    client.get("/")
+    ArticleFactory(headline="Ferry returns")
+
+    # Someone else is making the front page: this reader gets the copy from before, marked not to be kept.
+    cache.add(f"making:{page_key(RequestFactory().get('/'))}", 1, 5)
+    response = client.get("/")
+
+    assert response["X-Page-Cache"] == "stale"
+    assert "no-cache" in response["Cache-Control"]
+    assert b"Ferry returns" not in response.content
