@@ -1,5 +1,8 @@
+import functools
+
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 
 from newsroom import freshness
@@ -18,8 +21,21 @@ def site(request):
         "site_root": site_root,
         # Cached until something readers see changes: no query on most requests.
         "nav_sections": SimpleLazyObject(lambda: freshness.cached("nav-sections", _sections, request=request)),
+        "site_urls": _site_urls(),
     }
 
 
 def _sections():
-    return list(Section.objects.all())
+    """With each address worked out once, not on every page that lists them."""
+    sections = list(Section.objects.all())
+    for section in sections:
+        section.url = section.get_absolute_url()
+    return sections
+
+
+@functools.cache
+def _site_urls() -> dict[str, str]:
+    """The addresses every page links to, worked out once per process."""
+    names = {"home": "articles:home", "search": "articles:search", "feed": "articles:feed"}
+    names |= {"atom_feed": "articles:atom_feed", "subscribe": "newsletter:subscribe"}
+    return {key: reverse(name) for key, name in names.items()}

@@ -54,6 +54,11 @@ def article_page_keys(article) -> set[str]:
     return keys
 
 
+def article_head_keys(article) -> set[str]:
+    """The article page's head (sharing metadata, JSON-LD): the article, section, lead image, bylines, tags."""
+    return card_keys(article) | {f"tag:{tag.pk}" for tag in article.tags.all()}
+
+
 def cards_keys(articles) -> set[str]:
     keys = set()
     for article in articles:

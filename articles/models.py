@@ -263,18 +263,19 @@ class ArticleQuerySet(models.QuerySet):
         """What article cards need: section, lead image and bylines; not the body or the search index."""
         return self._card_relations().defer("body", "search_vector")
 
+    def for_cards(self):
+        """Cards that may be cached (articles/views.py `plan_cards`): section and lead image in the one query;
+        bylines are loaded afterwards for the cards that must be made."""
+        return self.select_related("section", "lead_image").defer("body", "search_vector")
+
     def for_page(self):
         """Everything the article page renders, in a fixed number of queries."""
-        return (
-            self._card_relations()
-            .defer("search_vector")
-            .prefetch_related(
-                "tags",
-                models.Prefetch("figures", queryset=Figure.objects.select_related("image")),
-                "quotes",
-                "corrections",
-            )
-        )
+        return self.select_related("section", "lead_image").defer("search_vector").prefetch_related(*page_prefetches())
+
+    def for_page_shell(self):
+        """The article and what its page shows around its cached parts: its section and lead image, one query;
+        `prefetch_related_objects(…, *page_prefetches())` adds the rest when a part must be made."""
+        return self.select_related("section", "lead_image").defer("search_vector")
 
     def related_to(self, article, *, tag_ids, limit):
         """Editors' picks in their order, then the articles sharing most tags (same section first on a tie),
@@ -331,6 +332,22 @@ class ArticleQuerySet(models.QuerySet):
             newest = newest.newest_first()
             found += list(newest[: limit - len(found)])
         return found
+
+
+def card_prefetches():
+    """What an article card shows beyond the row, its section and lead image: its bylines, one query."""
+    return (models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),)
+
+
+def page_prefetches():
+    """What the article page renders beyond the row, its section and lead image: one query each."""
+    return (
+        *card_prefetches(),
+        "tags",
+        models.Prefetch("figures", queryset=Figure.objects.select_related("image")),
+        "quotes",
+        "corrections",
+    )
 
 
 class TaggedArticle(TaggedItemBase):

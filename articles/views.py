@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django.db import connection
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -9,12 +10,39 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
-from newsroom import freshness
+from newsroom import fragments, freshness
 
-from .dependencies import article_page_keys, cards_keys
-from .models import SEARCH_MAX_MATCHES, Article, Author, Quote, Section, published_filter
+from .dependencies import article_head_keys, article_page_keys, card_keys, cards_keys
+from .models import (
+    SEARCH_MAX_MATCHES,
+    Article,
+    Author,
+    Quote,
+    Section,
+    card_prefetches,
+    page_prefetches,
+    published_filter,
+)
 from .preview import PreviewExpired, PreviewInvalid, read_preview_token
 from .search import clean_query, snippet
+
+
+def card_part(article, featured, heading_level) -> str:
+    """The name of an article card's cached part: as `{% fragment "card" card.pk featured heading_level %}`
+    in includes/article_card.html names it."""
+    return f"card:{article.pk}:{featured}:{heading_level}"
+
+
+def plan_cards(request, cards) -> fragments.Plan:
+    """The cached parts of these cards, `(article, featured, heading_level)`; the bylines of those to be made
+    are loaded in one query."""
+    names = {card_part(*card): card[0] for card in cards}
+    parts = fragments.plan(request, names)
+    missing = parts.missing()
+    prefetch_related_objects([names[name] for name in missing], *card_prefetches())
+    for name in missing:
+        parts.shows(name, card_keys(names[name]))
+    return parts
 
 
 class HomeView(TemplateView):
@@ -27,14 +55,16 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         published = Article.objects.published()
-        top = list(published.for_list().front_page_order()[: self.top_count])
+        top = list(published.for_cards().front_page_order()[: self.top_count])
         shown = {article.pk for article in top}
         by_section: dict = {}
-        latest = list(Article.objects.latest_per_section(self.per_section, exclude_ids=shown).for_list())
+        latest = list(Article.objects.latest_per_section(self.per_section, exclude_ids=shown).for_cards())
         for article in latest:
             by_section.setdefault(article.section, []).append(article)
-        freshness.depends_on(self.request, "front", *cards_keys(top), *cards_keys(latest))
+        freshness.depends_on(self.request, "front")
+        cards = [(article, index == 0, "") for index, article in enumerate(top)] + [(a, False, "") for a in latest]
         return super().get_context_data(
+            fragments=plan_cards(self.request, cards),
             lead=top[0] if top else None,
             latest=top[1:],
             sections=[(section, articles) for section, articles in by_section.items()],
@@ -43,10 +73,13 @@ class HomeView(TemplateView):
 
 
 class ArticleDetailView(DetailView):
+    """The article, from two cached parts (its head and its page) kept until what they show changes: when both
+    are cached the page costs one query; otherwise the rest is loaded and the missing parts are made."""
+
     context_object_name = "article"
 
     def get_queryset(self):
-        return Article.objects.published().for_page()
+        return Article.objects.published().for_page_shell()
 
     def get(self, request, *args, **kwargs):
         try:
@@ -59,9 +92,18 @@ class ArticleDetailView(DetailView):
             return HttpResponsePermanentRedirect(moved.get_absolute_url())
 
     def get_context_data(self, **kwargs):
-        related_news = self.object.related_news()
-        freshness.depends_on(self.request, *article_page_keys(self.object), *cards_keys(related_news))
-        return super().get_context_data(body_parts=self.object.body_parts(), related_news=related_news, **kwargs)
+        article = self.object
+        site_root = f"{self.request.scheme}://{self.request.get_host()}"
+        head, page = f"article-head:{article.pk}:{site_root}", f"article:{article.pk}"
+        parts = fragments.plan(self.request, [head, page])
+        context = {"fragments": parts}
+        if parts.missing():
+            prefetch_related_objects([article], *page_prefetches())
+            related_news = article.related_news()
+            parts.shows(head, article_head_keys(article))
+            parts.shows(page, {*article_page_keys(article), *cards_keys(related_news), freshness.CHROME})
+            context.update(body_parts=article.body_parts(), related_news=related_news)
+        return super().get_context_data(**context, **kwargs)
 
 
 class ArticlePreviewView(ArticleDetailView):
@@ -86,7 +128,11 @@ class ArticlePreviewView(ArticleDetailView):
         return get_object_or_404(Article.objects.for_page(), pk=self.preview_pk)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(is_preview=True, **kwargs)
+        """Never from or into the cached parts: what a preview shows may not be public."""
+        article = self.object
+        return DetailView.get_context_data(
+            self, is_preview=True, body_parts=article.body_parts(), related_news=article.related_news(), **kwargs
+        )
 
 
 class SearchView(ListView):
@@ -121,6 +167,7 @@ class ArticleListView(ListView):
 
     context_object_name = "articles"
     paginate_by = 12
+    heading_level = 2  # of the cards' headlines
 
     def get_subject(self):
         raise NotImplementedError
@@ -134,11 +181,12 @@ class ArticleListView(ListView):
 
     def get_queryset(self):
         self.subject = self.get_subject()
-        return self.filter_articles(Article.objects.published(), self.subject).for_list().newest_first()
+        return self.filter_articles(Article.objects.published(), self.subject).for_cards().newest_first()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(subject=self.subject, **kwargs)
-        freshness.depends_on(self.request, *self.subject_keys(self.subject), *cards_keys(context["articles"]))
+        freshness.depends_on(self.request, *self.subject_keys(self.subject))
+        context["fragments"] = plan_cards(self.request, [(a, False, self.heading_level) for a in context["articles"]])
         return context
 
 
@@ -173,6 +221,7 @@ class TagView(ArticleListView):
 
 class AuthorView(ArticleListView):
     template_name = "articles/author_detail.html"
+    heading_level = ""  # under the page's own h2
 
     def get_subject(self):
         return get_object_or_404(Author.objects.select_related("photo"), slug=self.kwargs["slug"])

@@ -214,18 +214,25 @@ class Entry:
 @dataclass
 class Snapshot:
     """What one request knows of the cache: the clock at its start (its tick), the epoch, the schedule, the
-    header's and footer's fragments and, for an anonymous reader, the page and the newest generation of the
-    page's keys, all read in one round trip. What the request makes is written back in one more."""
+    header's and footer's fragments and, for an anonymous reader, the page with the newest generation of its
+    keys, all read in one round trip; fragments of the page (`load`) in one more. What the request makes is
+    written back in one round trip at its end."""
 
     tick: int
     epoch: int
     schedule: Schedule
     found: dict = field(default_factory=dict)
-    newest: int = 0  # the largest generation among the keys of the page found
+    newest: dict = field(default_factory=dict)  # entry key -> the newest generation among its keys
     made: dict = field(default_factory=dict)
+    made_entries: dict = field(default_factory=dict)
 
     def is_good(self, entry, newest: int) -> bool:
         return isinstance(entry, Entry) and entry.tick >= self.epoch and newest <= entry.tick
+
+    def entry(self, key: str) -> Entry | None:
+        """A page or fragment read by this snapshot, if it is still good."""
+        entry = self.found.get(key)
+        return entry if self.is_good(entry, self.newest.get(key, 0)) else None
 
     def get(self, key: str):
         """A header or footer fragment, if it is still good."""
@@ -235,6 +242,23 @@ class Snapshot:
 
     def keep(self, key: str, value, keys=(CHROME,)) -> None:
         self.made[key] = Entry(self.tick, tuple(keys), value)
+
+    def load(self, keys) -> None:
+        """Read these fragments (with the newest generation of what each shows) in one round trip."""
+        wanted = [key for key in keys if key not in self.found]
+        if not wanted:
+            return
+        try:
+            found, newest = _read([], wanted)
+        except Exception as exc:
+            log_cache_failure(exc, "read fragments")
+            return
+        self.found.update(found)
+        self.newest.update(newest)
+
+    def keep_entry(self, key: str, value, keys) -> None:
+        """Keep a fragment that shows what these keys name, made under this snapshot's tick."""
+        self.made_entries[key] = Entry(self.tick, tuple(sorted(keys)), value)
 
     def last_modified(self, newest: int) -> int:
         """In seconds: when the content under keys whose newest generation is `newest` last changed."""
@@ -249,34 +273,57 @@ class Snapshot:
     def timeout(self) -> int:
         return settings.CONTENT_CACHE_SECONDS
 
-    def write(self) -> None:
-        if not self.made:
-            return
+    def write(self, entries: dict | None = None) -> dict[str, int]:
+        """Store what was made (and these entries); the newest generation of each entry's keys."""
+        newest = {}
+        made_entries = {**self.made_entries, **(entries or {})}
         try:
-            cache.set_many(self.made, self.timeout())
+            if made_entries:
+                newest = _store_entries(made_entries, self.timeout())
+            if self.made:
+                cache.set_many(self.made, self.timeout())
         except Exception as exc:
-            log_cache_failure(exc, "store fragments")
-        self.made = {}
+            log_cache_failure(exc, "store pages and fragments")
+        self.made, self.made_entries = {}, {}
+        return newest
 
 
 def index_key(key: str) -> str:
-    """Where the generation keys of a cached page's dependencies are listed, for the one-trip lookup."""
+    """Where the generation keys of a cached page's or fragment's dependencies are listed, for one-trip lookups."""
     return f"deps:{key}"
 
 
-def _read(keys: list[str], page_key: str | None) -> tuple[dict, int]:
-    """These keys, and the page's, with the newest generation of the page's dependencies."""
-    if page_key is None:
-        return cache.get_many(keys), 0
-    lookup = getattr(cache, "get_many_and_newest", None)
-    if lookup is not None:
-        return lookup([*keys, page_key], index_key(page_key))
-    found = cache.get_many([*keys, page_key])
-    entry = found.get(page_key)
-    if not isinstance(entry, Entry):
-        return found, 0
-    generations = cache.get_many([generation_key(k) for k in entry.keys])
-    return found, max((g for g in generations.values() if isinstance(g, int)), default=0)
+def newest_of(entries: dict) -> dict[str, int]:
+    """The newest generation of each entry's keys, read from the cache in one get_many."""
+    wanted = {generation_key(k) for entry in entries.values() if isinstance(entry, Entry) for k in entry.keys}
+    generations = cache.get_many(sorted(wanted)) if wanted else {}
+    return {
+        key: max((generations.get(generation_key(k)) or 0 for k in entry.keys), default=0)
+        for key, entry in entries.items()
+        if isinstance(entry, Entry)
+    }
+
+
+def _read(keys: list[str], entry_keys: list[str]) -> tuple[dict, dict[str, int]]:
+    """These keys and these entries, with the newest generation of each entry's keys."""
+    if not entry_keys:
+        return cache.get_many(keys), {}
+    get_entries = getattr(cache, "get_entries", None)
+    if get_entries is not None:
+        return get_entries(keys, {key: index_key(key) for key in entry_keys})
+    found = cache.get_many([*keys, *entry_keys])
+    return found, newest_of({key: found.get(key) for key in entry_keys})
+
+
+def _store_entries(entries: dict[str, Entry], timeout: int) -> dict[str, int]:
+    store = getattr(cache, "store_entries", None)
+    if store is not None:
+        return store(
+            {key: (entry, index_key(key), [generation_key(k) for k in entry.keys]) for key, entry in entries.items()},
+            timeout,
+        )
+    cache.set_many(entries, timeout)
+    return newest_of(entries)
 
 
 def snapshot(page_key: str | None = None) -> Snapshot:
@@ -289,11 +336,12 @@ def snapshot(page_key: str | None = None) -> Snapshot:
         generation_key(CHROME),
         *(f"fragment:{name}" for name in sorted(FRAGMENTS)),
     ]
+    pages = [page_key] if page_key else []
     try:
-        found, newest = _read(wanted, page_key)
+        found, newest = _read(wanted, pages)
     except Exception as exc:
         log_cache_failure(exc, "read the clock, fragments and page")
-        found, newest = {}, 0
+        found, newest = {}, {}
     tick = found.get(CLOCK_KEY) or 0
     epoch, schedule = found.get(EPOCH_KEY), found.get(SCHEDULE_KEY)
     if not isinstance(epoch, int) or not isinstance(schedule, Schedule):
@@ -303,13 +351,12 @@ def snapshot(page_key: str | None = None) -> Snapshot:
         schedule, raised = _release_due(schedule)
         if raised:
             tick = raised
-            if page_key is not None:  # the page's keys may be among those just raised: read it again
-                try:
-                    again, newest = _read([], page_key)
-                    found[page_key] = again.get(page_key)
-                except Exception as exc:
-                    log_cache_failure(exc, "read a page again")
-                    found.pop(page_key, None)
+            try:  # the page's keys may be among those just raised: read it again
+                again, newest = _read([], pages)
+                found.update(again)
+            except Exception as exc:
+                log_cache_failure(exc, "read a page again")
+                found.pop(page_key, None)
     return Snapshot(tick=tick, epoch=epoch, schedule=schedule, found=found, newest=newest)
 
 

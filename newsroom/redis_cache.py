@@ -157,23 +157,36 @@ local function newest_listed(listed)
 end
 """
 
-# The last key is where the page's dependencies are listed.
-GET_MANY_AND_NEWEST = (
+# KEYS: ARGV[1] plain keys, then an entry's key and its index's key for each entry. Returns the plain values,
+# then each entry's value and the newest generation its index lists.
+GET_ENTRIES = (
     NEWEST_LISTED
     + """
-local values = redis.call('MGET', unpack(KEYS, 1, #KEYS - 1))
-values[#values + 1] = string.format('%d', newest_listed(redis.call('GET', KEYS[#KEYS])))
-return values
+local plain = tonumber(ARGV[1])
+local out = {}
+if plain > 0 then out = redis.call('MGET', unpack(KEYS, 1, plain)) end
+for i = plain + 1, #KEYS, 2 do
+  out[#out + 1] = redis.call('GET', KEYS[i])
+  out[#out + 1] = string.format('%d', newest_listed(redis.call('GET', KEYS[i + 1])))
+end
+return out
 """
 )
 
-STORE_WITH_INDEX = (
+# KEYS: an entry's key and its index's key for each; ARGV: the timeout, then each entry's value and index text.
+# Returns the newest generation each index lists.
+STORE_ENTRIES = (
     NEWEST_LISTED
     + """
-local ttl = tonumber(ARGV[2])
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
-redis.call('SET', KEYS[2], ARGV[3], 'EX', ttl)
-return string.format('%d', newest_listed(ARGV[3]))
+local ttl = tonumber(ARGV[1])
+local out = {}
+for i = 1, #KEYS, 2 do
+  local value, listed = ARGV[i + 1], ARGV[i + 2]
+  redis.call('SET', KEYS[i], value, 'EX', ttl)
+  redis.call('SET', KEYS[i + 1], listed, 'EX', ttl)
+  out[#out + 1] = string.format('%d', newest_listed(listed))
+end
+return out
 """
 )
 
@@ -205,16 +218,30 @@ class RedisCache(django_redis.RedisCache):
         made = [self.make_and_validate_key(key) for key in (clock_key, *keys)]
         return int(self._run(RAISE_GENERATIONS, made, ["1" if committed else "0", str(at_ticks)]))
 
-    def get_many_and_newest(self, keys: list[str], index_key: str) -> tuple[dict, int]:
-        """get_many(keys), and the newest generation among the keys `index_key` lists."""
+    def get_entries(self, keys: list[str], entries: dict[str, str]) -> tuple[dict, dict[str, int]]:
+        """get_many(keys and the entries' keys), and for each entry the newest generation among the keys its
+        index lists (`entries`: entry key -> index key)."""
         made = [self.make_and_validate_key(key) for key in keys]
-        *values, newest = self._run(GET_MANY_AND_NEWEST, [*made, self.make_and_validate_key(index_key)], [])
+        for key, index in entries.items():
+            made += [self.make_and_validate_key(key), self.make_and_validate_key(index)]
+        values = self._run(GET_ENTRIES, made, [len(keys)])
         loads = self._cache._serializer.loads
-        return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}, int(newest)
+        found = {key: loads(value) for key, value in zip(keys, values, strict=False) if value is not None}
+        newest = {}
+        for n, key in enumerate(entries):
+            value, generation = values[len(keys) + 2 * n], values[len(keys) + 2 * n + 1]
+            if value is not None:
+                found[key] = loads(value)
+            newest[key] = int(generation)
+        return found, newest
 
-    def store_with_index(self, key: str, value, timeout: int, index_key: str, generation_keys) -> int:
-        """Store the value, and beside it the generation keys it depends on; returns their newest generation."""
-        listed = " ".join(self.make_and_validate_key(k) for k in generation_keys)
-        made = [self.make_and_validate_key(key), self.make_and_validate_key(index_key)]
-        payload = self._cache._serializer.dumps(value)
-        return int(self._run(STORE_WITH_INDEX, made, [payload, str(max(1, int(timeout))), listed]))
+    def store_entries(self, entries: dict[str, tuple[object, str, list[str]]], timeout: int) -> dict[str, int]:
+        """Store each entry (key -> value, index key, generation keys) beside the list of the generation keys it
+        depends on; returns the newest generation of those, for each."""
+        made, args = [], [str(max(1, int(timeout)))]
+        dumps = self._cache._serializer.dumps
+        for key, (value, index, generation_keys) in entries.items():
+            made += [self.make_and_validate_key(key), self.make_and_validate_key(index)]
+            args += [dumps(value), " ".join(self.make_and_validate_key(k) for k in generation_keys)]
+        newest = self._run(STORE_ENTRIES, made, args)
+        return {key: int(n) for key, n in zip(entries, newest, strict=True)}

@@ -132,6 +132,8 @@ TEMPLATES = [
                 "newsletter.context_processors.signup",
                 "pages.context_processors.footer",
             ],
+            # {% fragment %}: parts of pages cached until what they show changes.
+            "libraries": {"fragments": "newsroom.fragments"},
         },
     },
 ]

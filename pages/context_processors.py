@@ -11,4 +11,8 @@ def footer(request):
 
 
 def _footer_pages():
-    return list(Page.objects.in_footer())
+    """With each address worked out once, not on every page."""
+    pages = list(Page.objects.in_footer())
+    for page in pages:
+        page.url = page.get_absolute_url()
+    return pages

@@ -30,7 +30,9 @@ def real_redis(settings):
 
     import redis
 
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+    # Parallel test workers (pytest-xdist) each get a database of their own: 14, 13, 12…
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    url = os.environ.get("TEST_REDIS_URL", f"redis://127.0.0.1:6379/{14 - worker % 8}")
     try:
         redis.Redis.from_url(url, socket_connect_timeout=1).flushdb()
     except redis.exceptions.ConnectionError:

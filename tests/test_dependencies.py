@@ -271,3 +271,89 @@ def test_a_stale_copy_is_never_kept_by_browsers_or_proxies(client, newsroom, set
     assert response["X-Page-Cache"] == "stale"
     assert "no-cache" in response["Cache-Control"]
     assert b"Ferry returns" not in response.content
+
+
+# Parts of pages cached on their own (newsroom/fragments.py): pages made again reuse what did not change.
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    settings.PAGE_CACHE = False
+
+
+def test_an_article_page_made_from_its_cached_parts_costs_one_query(
+    client, newsroom, no_page_cache, django_assert_num_queries
+):
+    first = client.get("/articles/bridge-reopens/").content
+
+    with django_assert_num_queries(1):  # the article, its section and lead image; the rest is cached
+        again = client.get("/articles/bridge-reopens/").content
+
+    assert again == first
+
+
+def test_an_article_page_reuses_its_parts_after_someone_elses_publish(
+    client, admin_user, newsroom, no_page_cache, django_assert_num_queries
+):
+    client.get("/articles/ferry-timetable/")
+    article_publish(
+        article=ArticleFactory(headline="Elsewhere", status=Article.Status.DRAFT, published_at=None), user=admin_user
+    )
+
+    with django_assert_num_queries(1):
+        assert client.get("/articles/ferry-timetable/").status_code == 200
+
+
+def test_an_articles_parts_are_made_again_when_it_or_what_it_shows_changes(client, newsroom, no_page_cache):
+    client.get("/articles/bridge-reopens/")
+    CorrectionFactory(article=newsroom["bridge"], text="The bridge opened on Tuesday, not Monday.")
+    assert b"not Monday" in client.get("/articles/bridge-reopens/").content
+
+    alice = Author.objects.get(slug="alice")
+    alice.name = "Alice Marsh-Hale"
+    alice.save()
+    page = client.get("/articles/bridge-reopens/").content
+    assert b"Alice Marsh-Hale" in page
+    assert page.count(b"Alice Marsh-Hale") >= 2  # the byline and the JSON-LD in the head
+
+
+def test_a_preview_neither_uses_nor_keeps_cached_parts(client, newsroom, no_page_cache):
+    from articles.preview import preview_url
+
+    bridge = newsroom["bridge"]
+    client.get("/articles/bridge-reopens/")
+    Article.objects.filter(pk=bridge.pk).update(headline="Changed without a signal")
+
+    assert b"Changed without a signal" in client.get(preview_url(bridge)).content
+
+
+@pytest.mark.parametrize(
+    "url, made, cached",
+    [
+        # top stories, latest per section, bylines of the cards made; then the cards are all cached
+        ("/", 3, 2),
+        # the section, the paginator's count, the page of stories, bylines of the cards made
+        ("/sections/travel/", 4, 3),
+        ("/tags/ferry/", 4, 3),
+        ("/authors/bob/", 4, 3),
+    ],
+)
+def test_list_pages_made_again_take_their_cards_from_the_cache(
+    client, newsroom, no_page_cache, django_assert_num_queries, url, made, cached
+):
+    with django_assert_num_queries(made):
+        first = client.get(url).content
+
+    with django_assert_num_queries(cached):
+        assert client.get(url).content == first
+
+
+def test_a_card_is_made_again_when_its_story_changes_and_only_that_card(client, admin_user, newsroom, no_page_cache):
+    client.get("/sections/travel/")
+    ferry = newsroom["ferry"]
+
+    ferry.headline = "Ferry timetable changes again"
+    article_save(article=ferry, user=admin_user, expected_version=ferry.version)
+
+    assert b"changes again" in client.get("/sections/travel/").content
+    assert b"changes again" in client.get("/authors/bob/").content

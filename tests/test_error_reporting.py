@@ -5,6 +5,7 @@ import threading
 import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import brotli
 import pytest
 import sentry_sdk
 from django.core import mail
@@ -67,6 +68,8 @@ class Envelopes(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if self.headers.get("Content-Encoding") == "gzip":
             body = zlib.decompress(body, 16 + zlib.MAX_WBITS)
+        elif self.headers.get("Content-Encoding") == "br":  # sentry-sdk's choice once brotli is installed
+            body = brotli.decompress(body)
         self.server.received.append(body)
         self.send_response(200)
         self.end_headers()

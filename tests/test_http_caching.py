@@ -277,3 +277,57 @@ def test_a_preview_is_never_kept_in_the_page_cache(client):
     client.get(preview_url(draft))
 
     assert "X-Page-Cache" not in client.get(preview_url(draft))
+
+
+# Compression: made once, kept in the cache, chosen by Accept-Encoding.
+
+
+@pytest.mark.parametrize(
+    "accept, encoding",
+    [("gzip, deflate, br", "br"), ("gzip", "gzip"), ("br;q=0, gzip;q=0.5", "gzip"), ("identity", None), ("", None)],
+)
+def test_pages_go_out_compressed_as_the_browser_accepts_first_made_and_then_from_the_cache(
+    client, article, accept, encoding
+):
+    import gzip
+
+    import brotli
+
+    plain = client.get("/articles/bridge-reopens/").content
+    for expected_cache in ("hit", "hit"):
+        response = client.get("/articles/bridge-reopens/", HTTP_ACCEPT_ENCODING=accept)
+        assert response["X-Page-Cache"] == expected_cache
+        assert response.get("Content-Encoding") == encoding
+        assert "Accept-Encoding" in response["Vary"]
+        assert int(response["Content-Length"]) == len(response.content)
+        body = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[encoding](response.content)
+        assert body == plain
+
+
+def test_a_compressed_page_made_afresh_is_compressed_too(client, article):
+    import brotli
+
+    response = client.get("/articles/bridge-reopens/", HTTP_ACCEPT_ENCODING="br")
+
+    assert response["X-Page-Cache"] == "miss"
+    assert b"Bridge reopens" in brotli.decompress(response.content)
+
+
+def test_each_encoding_has_its_own_etag_and_answers_its_own_conditional_get(client, article):
+    plain = client.get("/articles/bridge-reopens/")["ETag"]
+    squeezed = client.get("/articles/bridge-reopens/", HTTP_ACCEPT_ENCODING="br")["ETag"]
+
+    assert plain != squeezed
+    assert (
+        client.get("/articles/bridge-reopens/", HTTP_ACCEPT_ENCODING="br", HTTP_IF_NONE_MATCH=squeezed).status_code
+        == 304
+    )
+    assert client.get("/articles/bridge-reopens/", HTTP_IF_NONE_MATCH=squeezed).status_code == 200
+
+
+def test_nothing_personal_is_compressed(admin_client, article):
+    """The admin carries CSRF tokens and personal data: never compressed by the site (BREACH)."""
+    response = admin_client.get("/admin/articles/article/", HTTP_ACCEPT_ENCODING="gzip, br")
+
+    assert response.status_code == 200
+    assert "Content-Encoding" not in response
