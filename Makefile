@@ -70,4 +70,4 @@ format: $(VENV)/.installed-dev
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles var .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules bench/.lighthouse db.sqlite3 media staticfiles var .pytest_cache .ruff_cache

@@ -225,6 +225,7 @@ class Snapshot:
     newest: dict = field(default_factory=dict)  # entry key -> the newest generation among its keys
     made: dict = field(default_factory=dict)
     made_entries: dict = field(default_factory=dict)
+    chrome_read: bool = False
 
     def is_good(self, entry, newest: int) -> bool:
         return isinstance(entry, Entry) and entry.tick >= self.epoch and newest <= entry.tick
@@ -235,7 +236,9 @@ class Snapshot:
         return entry if self.is_good(entry, self.newest.get(key, 0)) else None
 
     def get(self, key: str):
-        """A header or footer fragment, if it is still good."""
+        """A header or footer fragment, if it is still good (read with the others when first wanted)."""
+        if not self.chrome_read:
+            self.load([])
         entry = self.found.get(key)
         chrome = self.found.get(generation_key(CHROME)) or 0
         return entry.value if self.is_good(entry, chrome) else None
@@ -244,12 +247,15 @@ class Snapshot:
         self.made[key] = Entry(self.tick, tuple(keys), value)
 
     def load(self, keys) -> None:
-        """Read these fragments (with the newest generation of what each shows) in one round trip."""
+        """Read these fragments (with the newest generation of what each shows), and the header's and footer's
+        if not read yet, in one round trip. A page from the cache needs neither: its request never reads them."""
+        chrome = [] if self.chrome_read else [f"fragment:{name}" for name in sorted(FRAGMENTS)]
         wanted = [key for key in keys if key not in self.found]
-        if not wanted:
+        if not wanted and not chrome:
             return
+        self.chrome_read = True
         try:
-            found, newest = _read([], wanted)
+            found, newest = _read(chrome, wanted)
         except Exception as exc:
             log_cache_failure(exc, "read fragments")
             return
@@ -327,14 +333,13 @@ def _store_entries(entries: dict[str, Entry], timeout: int) -> dict[str, int]:
 
 
 def snapshot(page_key: str | None = None) -> Snapshot:
-    """The clock, epoch and schedule, every declared fragment and the page, in one round trip to the cache;
-    the schedule's due changes released and a lost epoch renewed on the way."""
+    """The clock, epoch and schedule and the page, in one round trip to the cache; the schedule's due changes
+    released and a lost epoch renewed on the way. The header's and footer's fragments are read when wanted."""
     wanted = [
         CLOCK_KEY,
         EPOCH_KEY,
         SCHEDULE_KEY,
         generation_key(CHROME),
-        *(f"fragment:{name}" for name in sorted(FRAGMENTS)),
     ]
     pages = [page_key] if page_key else []
     try:

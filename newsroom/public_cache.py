@@ -23,6 +23,7 @@ has said how it may be cached (the admin, previews, email links).
 
 import gzip
 import hashlib
+import logging
 import re
 
 import brotli
@@ -30,11 +31,14 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import timezone
-from django.utils.cache import has_vary_header, patch_cache_control, patch_vary_headers, set_response_etag
-from django.utils.http import http_date
+from django.utils.cache import has_vary_header, patch_vary_headers, set_response_etag
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from newsroom import freshness
+from newsroom.health import PATH as HEALTH_PATH
 from newsroom.redis_cache import log_cache_failure
+
+logger = logging.getLogger(__name__)
 
 
 def is_reader_request(request) -> bool:
@@ -52,21 +56,33 @@ def is_public(response) -> bool:
     )
 
 
-def page_key(request) -> str:
-    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-    return f"page:{hashlib.sha256(address.encode()).hexdigest()}"
+# What a page may differ by, as the server hands the request over: scheme, host, port, address, query.
+KEY_PARTS = (
+    "wsgi.url_scheme",
+    "HTTP_X_FORWARDED_PROTO",
+    "HTTP_HOST",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SCRIPT_NAME",
+    "PATH_INFO",
+    "QUERY_STRING",
+)
+
+
+def page_key(meta) -> str:
+    """The page's key, from the request's WSGI environment (`request.META`) as it came: the same before and
+    inside Django, so a page can be answered before Django looks at the request. Only pages Django made are
+    ever stored under it, so a host it refuses never matches one."""
+    meta = getattr(meta, "META", meta)
+    address = "\x00".join(str(meta.get(name, "")) for name in KEY_PARTS)
+    return f"page:{hashlib.sha256(address.encode('utf-8', 'surrogateescape')).hexdigest()}"
 
 
 def add_public_headers(response, snapshot: freshness.Snapshot, newest: int | None) -> None:
-    """Browsers and proxies may keep the page HTTP_CACHE_SECONDS, and serve it as long again while they
-    fetch a new copy; both end by the time the next scheduled story is due. Last-Modified is when what the
-    page shows last changed (left out when it changed while the page was being made), also on feeds and
-    sitemaps, whose own would not move when an item is removed or corrected."""
-    max_age = stale = settings.HTTP_CACHE_SECONDS
-    if (until_next := snapshot.seconds_valid(timezone.now())) is not None:
-        max_age = min(max_age, until_next)
-        stale = max(0, min(stale, until_next - max_age))
-    patch_cache_control(response, public=True, max_age=max_age, stale_while_revalidate=stale)
+    """Cache-Control (`cache_control`), and Last-Modified: when what the page shows last changed (left out when
+    it changed while the page was being made), also on feeds and sitemaps, whose own would not move when an
+    item is removed or corrected."""
+    response["Cache-Control"] = cache_control(snapshot)
     if newest is not None and newest <= snapshot.tick:
         response["Last-Modified"] = http_date(snapshot.last_modified(newest))
 
@@ -99,10 +115,10 @@ ENCODINGS = ("br", "gzip")  # in order of preference
 _ACCEPTED = re.compile(r"\s*([a-z0-9*-]+)\s*(?:;\s*q\s*=\s*([0-9.]+))?", re.I)
 
 
-def accepted_encoding(request) -> str | None:
+def accepted_encoding(meta) -> str | None:
     """The best compression the client takes (Accept-Encoding, with q=0 meaning "not this")."""
     accepted = set()
-    for part in request.headers.get("Accept-Encoding", "").split(","):
+    for part in meta.get("HTTP_ACCEPT_ENCODING", "").split(","):
         if match := _ACCEPTED.match(part):
             try:
                 weight = float(match.group(2)) if match.group(2) else 1.0
@@ -118,24 +134,56 @@ def compressed(content: bytes) -> dict[str, bytes]:
     return {"br": brotli.compress(content, quality=5), "gzip": gzip.compress(content, compresslevel=6, mtime=0)}
 
 
-def respond(request, response, encodings: dict[str, bytes]) -> None:
-    """Send the encoding the client takes, with its own ETag and length."""
-    patch_vary_headers(response, ["Accept-Encoding"])
-    encoding = accepted_encoding(request)
-    if encoding is None or encoding not in encodings:
-        return
-    response.content = encodings[encoding]
-    response["Content-Encoding"] = encoding
-    response["Content-Length"] = str(len(response.content))
-    if etag := response.get("ETag"):
-        response["ETag"] = f'{etag[:-1]}-{encoding}"' if etag.endswith('"') else etag
+def encoded(meta, content: bytes, headers: dict, encodings: dict[str, bytes]) -> bytes:
+    """The body in the encoding the client takes, its headers set to match (each encoding has its own ETag)."""
+    encoding = accepted_encoding(meta)
+    if encoding is not None and encoding in encodings:
+        content = encodings[encoding]
+        headers["Content-Encoding"] = encoding
+        if (etag := headers.get("ETag", "")).endswith('"'):
+            headers["ETag"] = f'{etag[:-1]}-{encoding}"'
+    headers["Content-Length"] = str(len(content))
+    return content
 
 
-def _from_cache(request, entry: freshness.Entry) -> HttpResponse:
-    content, headers, encodings = entry.value
-    response = HttpResponse(content, headers=headers)
-    respond(request, response, encodings)
-    return response
+def cache_control(snapshot: freshness.Snapshot, *, stale: bool = False) -> str:
+    """Browsers and proxies may keep a page HTTP_CACHE_SECONDS, and serve it as long again while they fetch a
+    new copy; both end by the time the next scheduled story is due. A copy from before a change: not at all."""
+    if stale:
+        return "no-cache"
+    max_age = stale_for = settings.HTTP_CACHE_SECONDS
+    if (until_next := snapshot.seconds_valid(timezone.now())) is not None:
+        max_age = min(max_age, until_next)
+        stale_for = max(0, min(stale_for, until_next - max_age))
+    return f"public, max-age={max_age}, stale-while-revalidate={stale_for}"
+
+
+def answer(meta, key: str, entry: freshness.Entry, snapshot: freshness.Snapshot, *, stale: bool = False):
+    """A page from the cache: its status, headers and body for this request."""
+    content, stored, encodings = entry.value
+    headers = dict(stored)
+    body = encoded(meta, content, headers, encodings)
+    headers["Cache-Control"] = cache_control(snapshot, stale=stale)
+    newest = snapshot.newest.get(key, 0)
+    if not stale and newest <= snapshot.tick:
+        headers["Last-Modified"] = http_date(snapshot.last_modified(newest))
+    headers["X-Page-Cache"] = "stale" if stale else "hit"
+    return 200, headers, body
+
+
+def _from_cache(request, key, entry: freshness.Entry, snapshot, *, stale=False) -> HttpResponse:
+    _, headers, body = answer(request.META, key, entry, snapshot, stale=stale)
+    return HttpResponse(body, headers=headers)
+
+
+def is_cacheable(meta) -> bool:
+    """A reader's GET or HEAD (no session cookie) of a page, not of a static or media file or the health check."""
+    return (
+        settings.PAGE_CACHE
+        and meta.get("REQUEST_METHOD") in {"GET", "HEAD"}
+        and f"{settings.SESSION_COOKIE_NAME}=" not in meta.get("HTTP_COOKIE", "")
+        and not meta.get("PATH_INFO", "").startswith((settings.STATIC_URL, settings.MEDIA_URL, HEALTH_PATH))
+    )
 
 
 class PublicCacheMiddleware:
@@ -144,24 +192,17 @@ class PublicCacheMiddleware:
 
     def __call__(self, request):
         reader = is_reader_request(request)
-        key = page_key(request) if reader and settings.PAGE_CACHE else None
-        snapshot = request.content_snapshot = freshness.snapshot(key)
+        key = page_key(request) if reader and is_cacheable(request.META) else None
+        snapshot = request.content_snapshot = request.META.pop(EARLY_SNAPSHOT, None) or freshness.snapshot(key)
         entry = snapshot.found.get(key) if key else None
         claimed = False
         if isinstance(entry, freshness.Entry):
             if snapshot.entry(key) is not None:
-                response = _from_cache(request, entry)
-                # max-age shrinks as a scheduled story nears
-                add_public_headers(response, snapshot, snapshot.newest.get(key, 0))
-                response["X-Page-Cache"] = "hit"
-                return response
+                return _from_cache(request, key, entry, snapshot)
             claimed = _claim(key)
             if not claimed:
                 # Someone is making it again this moment: the copy from before the change, not to be kept.
-                response = _from_cache(request, entry)
-                patch_cache_control(response, no_cache=True)
-                response["X-Page-Cache"] = "stale"
-                return response
+                return _from_cache(request, key, entry, snapshot, stale=True)
         try:
             response = self.get_response(request)
             page = {}
@@ -175,7 +216,12 @@ class PublicCacheMiddleware:
                     # The bytes and headers only: cheaper to store and to rebuild than a pickled response.
                     value = (response.content, dict(response.headers), encodings)
                     page[key] = freshness.Entry(snapshot.tick, keys, value)
-                    respond(request, response, encodings)
+                    headers = {"ETag": response["ETag"]}
+                    body = encoded(request.META, response.content, headers, encodings)
+                    if body is not response.content:
+                        response.content = body
+                    for name, value in headers.items():
+                        response[name] = value
                     response["X-Page-Cache"] = "miss"
                 else:
                     page["-"] = freshness.Entry(snapshot.tick, keys, None)  # not kept: only its keys' newest
@@ -188,3 +234,56 @@ class PublicCacheMiddleware:
             if claimed:
                 _release(key)
         return response
+
+
+EARLY_SNAPSHOT = "newsroom.page_cache_snapshot"
+
+
+class EarlyHits:
+    """WSGI: a page from the cache answered before Django sees the request (no request object, middleware,
+    session, authentication or CSRF machinery), with the same headers, encodings and conditional GETs
+    (304) as through Django. Anything else, a page not cached or changed since, goes on to Django with what
+    was read, so it costs no second round trip to the cache."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if is_cacheable(environ):
+            key = page_key(environ)
+            try:
+                snapshot = freshness.snapshot(key)
+            except Exception:  # the database the schedule is read from, say: Django answers as it can
+                logger.exception("Cannot read the page cache before Django")
+                return self.application(environ, start_response)
+            entry = snapshot.entry(key)
+            if entry is None:
+                environ[EARLY_SNAPSHOT] = snapshot
+            else:
+                status, headers, body = answer(environ, key, entry, snapshot)
+                if _not_modified(environ, headers):
+                    status, body = 304, b""
+                    headers = {k: v for k, v in headers.items() if k in NOT_MODIFIED_HEADERS}
+                elif environ["REQUEST_METHOD"] == "HEAD":
+                    body = b""
+                start_response(f"{status} {'OK' if status == 200 else 'Not Modified'}", list(headers.items()))
+                return [body]
+        return self.application(environ, start_response)
+
+
+# What a 304 keeps of the page's headers (RFC 9110, as Django's ConditionalGetMiddleware keeps them).
+NOT_MODIFIED_HEADERS = {"Cache-Control", "Content-Location", "Date", "ETag", "Expires", "Last-Modified", "Vary"}
+NOT_MODIFIED_HEADERS |= {"X-Page-Cache", "xkey"}
+
+
+def _not_modified(environ, headers) -> bool:
+    """If-None-Match (weak comparison) first, else If-Modified-Since, as Django's conditional GET decides."""
+    if if_none_match := environ.get("HTTP_IF_NONE_MATCH"):
+        etags = parse_etags(if_none_match)
+        etag = headers.get("ETag", "").removeprefix("W/")
+        return "*" in etags or etag in {tag.removeprefix("W/") for tag in etags}
+    if not (if_modified_since := environ.get("HTTP_IF_MODIFIED_SINCE")):
+        return False
+    since = parse_http_date_safe(if_modified_since)
+    modified = parse_http_date_safe(headers.get("Last-Modified", ""))
+    return since is not None and modified is not None and modified <= since

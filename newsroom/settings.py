@@ -96,14 +96,17 @@ INSTALLED_APPS = [
     "pages",
 ]
 
+# A reader's page from the cache is answered before Django sees the request (newsroom/wsgi.py); through Django,
+# as early as can be: outside everything but HEAD, health checks and conditional GETs, so what it keeps has
+# every header (security ones included) the page went out with.
 MIDDLEWARE = [
     "newsroom.head.HeadMiddleware",
     "newsroom.health.HealthCheckMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "newsroom.public_cache.PublicCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.badinput.RejectNulMiddleware",
-    "django.middleware.http.ConditionalGetMiddleware",
-    "newsroom.public_cache.PublicCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
