@@ -20,9 +20,14 @@ def site(request):
         "site_name": settings.SITE_NAME,
         "site_root": site_root,
         # Cached until something readers see changes: no query on most requests.
-        "nav_sections": SimpleLazyObject(lambda: freshness.cached("nav-sections", _sections, request=request)),
+        "nav_sections": SimpleLazyObject(lambda: nav_sections(request)),
         "site_urls": _site_urls(),
     }
+
+
+def nav_sections(request=None) -> list[Section]:
+    """Every section, in order, each with its `url`: cached until one changes."""
+    return freshness.cached("nav-sections", _sections, request=request)
 
 
 def _sections():

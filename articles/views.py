@@ -12,6 +12,7 @@ from taggit.models import Tag
 
 from newsroom import fragments, freshness
 
+from .context_processors import _sections, nav_sections
 from .dependencies import article_head_keys, article_page_keys, card_keys, cards_keys
 from .models import (
     SEARCH_MAX_MATCHES,
@@ -33,21 +34,33 @@ def card_part(article, featured, heading_level) -> str:
     return f"card:{article.pk}:{featured}:{heading_level}"
 
 
-def plan_cards(request, cards) -> fragments.Plan:
-    """The cached parts of these cards, `(article, featured, heading_level)`; the bylines of those to be made
-    are loaded in one query."""
+class CachedCard:
+    """A card known only by its article's id, until its cached part is looked up."""
+
+    def __init__(self, pk: int):
+        self.pk = pk
+
+
+def plan_cards(request, cards) -> tuple[fragments.Plan, dict]:
+    """The cached parts of these cards, `(article or CachedCard, featured, heading_level)`. The cards to be made
+    are loaded (those known by id only, in one query) with their bylines (one query). Returns the plan and the
+    articles loaded, by id; a card whose article was not found is not in it (nor in the plan's parts)."""
     names = {card_part(*card): card[0] for card in cards}
     parts = fragments.plan(request, names)
     missing = parts.missing()
-    prefetch_related_objects([names[name] for name in missing], *card_prefetches())
-    for name in missing:
-        parts.shows(name, card_keys(names[name]))
-    return parts
+    wanted = [names[name].pk for name in missing if isinstance(names[name], CachedCard)]
+    loaded = {article.pk: article for article in Article.objects.published().filter(pk__in=wanted).for_cards()}
+    made = {name: loaded.get(names[name].pk, names[name]) for name in missing}
+    prefetch_related_objects([a for a in made.values() if isinstance(a, Article)], *card_prefetches())
+    for name, article in made.items():
+        if isinstance(article, Article):
+            parts.shows(name, card_keys(article))
+    return parts, {**loaded, **{a.pk: a for a in made.values() if isinstance(a, Article)}}
 
 
 class HomeView(TemplateView):
     """The lead story and a row of top stories (editors' choice, topped up with the latest), then the
-    latest of every section."""
+    latest of every section. Only the stories' ids are read, unless their cards must be made."""
 
     template_name = "articles/home.html"
     top_count = 7
@@ -55,19 +68,34 @@ class HomeView(TemplateView):
 
     def get_context_data(self, **kwargs):
         published = Article.objects.published()
-        top = list(published.for_cards().front_page_order()[: self.top_count])
-        shown = {article.pk for article in top}
-        by_section: dict = {}
-        latest = list(Article.objects.latest_per_section(self.per_section, exclude_ids=shown).for_cards())
-        for article in latest:
-            by_section.setdefault(article.section, []).append(article)
+        top = list(published.front_page_order().values_list("pk", flat=True)[: self.top_count])
+        latest = list(
+            Article.objects.latest_per_section(self.per_section, exclude_ids=top).values_list("pk", "section_id")
+        )
         freshness.depends_on(self.request, "front")
-        cards = [(article, index == 0, "") for index, article in enumerate(top)] + [(a, False, "") for a in latest]
+        stubs = {pk: CachedCard(pk) for pk in [*top, *(pk for pk, _ in latest)]}
+        cards = [(stubs[pk], index == 0, "") for index, pk in enumerate(top)]
+        cards += [(stubs[pk], False, "") for pk, _ in latest]
+        parts, loaded = plan_cards(self.request, cards)
+        # A story found by id but unpublished before its card was loaded is left out.
+        shown = {
+            card.pk: loaded.get(card.pk, card)
+            for card, *variant in cards
+            if card.pk in loaded or parts.found(card_part(card, *variant))
+        }
+        sections = {section.pk: section for section in nav_sections(self.request)}
+        if unknown := {section_id for _, section_id in latest} - set(sections):  # made in another process just now
+            sections |= {s.pk: s for s in _sections() if s.pk in unknown}
+        by_section: dict = {}
+        for pk, section_id in latest:
+            if pk in shown:
+                by_section.setdefault(sections[section_id], []).append(shown[pk])
+        top_shown = [shown[pk] for pk in top if pk in shown]
         return super().get_context_data(
-            fragments=plan_cards(self.request, cards),
-            lead=top[0] if top else None,
-            latest=top[1:],
-            sections=[(section, articles) for section, articles in by_section.items()],
+            fragments=parts,
+            lead=top_shown[0] if top_shown else None,
+            latest=top_shown[1:],
+            sections=list(by_section.items()),
             **kwargs,
         )
 
@@ -186,7 +214,9 @@ class ArticleListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(subject=self.subject, **kwargs)
         freshness.depends_on(self.request, *self.subject_keys(self.subject))
-        context["fragments"] = plan_cards(self.request, [(a, False, self.heading_level) for a in context["articles"]])
+        context["fragments"], _ = plan_cards(
+            self.request, [(a, False, self.heading_level) for a in context["articles"]]
+        )
         return context
 
 

@@ -142,6 +142,40 @@ def ensure_basics(rng) -> None:
     )
 
 
+def write_rendition_files() -> int:
+    """Files for every rendition of the image library (all the same size of picture, so each width is drawn
+    once and copied), so pages measured in a browser load real pictures. Returns how many were written."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from PIL import Image as Picture
+    from PIL import ImageDraw
+
+    from articles import imaging
+
+    drawn = {}
+    written = 0
+    for image in Image.objects.filter(file__startswith="images/bench/"):
+        for width in imaging.rendition_widths(image.width):
+            height = imaging.rendition_size(image.width, image.height, width)[1]
+            for extension, kind in (("webp", "WEBP"), (image.fallback_extension, "JPEG")):
+                if (width, extension) not in drawn:
+                    picture = Picture.new("RGB", (width, height), (70, 110, 150))
+                    pen = ImageDraw.Draw(picture)
+                    for band in range(0, height, max(1, height // 24)):
+                        pen.rectangle((0, band, width, band + height // 48), fill=(90 + band % 120, 120, 160))
+                    pen.ellipse((width // 4, height // 4, width * 3 // 4, height * 3 // 4), fill=(220, 180, 90))
+                    out = io.BytesIO()
+                    picture.save(out, kind, quality=80)
+                    drawn[width, extension] = out.getvalue()
+                name = imaging.rendition_name(image.pk, image.file.name, width, extension)
+                if not default_storage.exists(name):
+                    default_storage.save(name, ContentFile(drawn[width, extension]))
+                    written += 1
+    return written
+
+
 def _sentence(rng, words, places):
     chosen = rng.choices(_WORDS, cum_weights=_CUMULATIVE, k=words)
     chosen[rng.randrange(words)] = rng.choice(places)

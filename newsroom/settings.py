@@ -136,7 +136,7 @@ TEMPLATES = [
                 "pages.context_processors.footer",
             ],
             # {% fragment %}: parts of pages cached until what they show changes.
-            "libraries": {"fragments": "newsroom.fragments"},
+            "libraries": {"fragments": "newsroom.fragments", "inline": "newsroom.inline"},
         },
     },
 ]

@@ -330,8 +330,9 @@ def test_a_preview_neither_uses_nor_keeps_cached_parts(client, newsroom, no_page
 @pytest.mark.parametrize(
     "url, made, cached",
     [
-        # top stories, latest per section, bylines of the cards made; then the cards are all cached
-        ("/", 3, 2),
+        # ids of the top stories and of the latest per section; the stories and the bylines of the cards made;
+        # then the cards are all cached
+        ("/", 4, 2),
         # the section, the paginator's count, the page of stories, bylines of the cards made
         ("/sections/travel/", 4, 3),
         ("/tags/ferry/", 4, 3),
