@@ -15,6 +15,9 @@ from pathlib import Path
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from newsroom import freshness
 
@@ -104,3 +107,26 @@ def fragment(parser, token):
     nodelist = parser.parse(("endfragment",))
     parser.delete_first_token()
     return FragmentNode([parser.compile_filter(bit) for bit in bits], nodelist)
+
+
+# The header's and footer's own parts: the same on every page, made once for each change of `chrome`.
+
+
+@register.simple_tag(takes_context=True)
+def chrome_part(context, template_name: str):
+    """`{% chrome_part "includes/section_nav.html" %}`: the template rendered once for every page until the
+    header or footer changes (it must show nothing that differs from page to page)."""
+
+    def render():
+        return mark_safe(render_to_string(template_name, context.flatten()))  # noqa: S308 (rendered: escaped)
+
+    return freshness.cached(f"part:{TEMPLATES_VERSION}:{template_name}", render, request=context.get("request"))
+
+
+@register.filter
+def marked_current(html: str, url: str):
+    """The navigation with the link to this page's section marked as the current one."""
+    if not url:
+        return html
+    link = f'<a href="{escape(url)}">'
+    return mark_safe(html.replace(link, link[:-1] + ' aria-current="page">', 1))  # noqa: S308 (ours, escaped)

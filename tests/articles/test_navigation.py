@@ -116,3 +116,19 @@ def test_the_header_has_sections_search_and_the_newsletter_call_to_action(client
     assert '<form role="search"' in header
     assert 'href="/sections/business/"' in header
     assert '<a class="header-cta" href="/newsletter/">Get the newsletter</a>' in header
+
+
+def test_the_header_marks_the_section_of_the_page_as_current_and_nothing_elsewhere(client):
+    from tests.factories import ArticleFactory, SectionFactory
+
+    news, sport = SectionFactory(name="News", slug="news"), SectionFactory(name="Sport", slug="sport")
+    story = ArticleFactory(section=sport, slug="cup-final")
+
+    def current(url):
+        html = client.get(url).content.decode()
+        return html.count('" aria-current="page">'), 'href="/sections/sport/" aria-current="page"' in html
+
+    assert current("/sections/sport/") == (1, True)
+    assert current(story.get_absolute_url()) == (1, True)
+    assert current("/sections/news/")[1] is False and current("/")[0] == 0
+    assert news.pk  # both sections listed, one marked
