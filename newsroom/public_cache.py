@@ -95,6 +95,13 @@ def _newest(entries) -> dict[str, int]:
         return {}
 
 
+def _forget(key: str) -> None:
+    try:
+        cache.delete_many([key, freshness.index_key(key)])
+    except Exception as exc:
+        log_cache_failure(exc, "forget a page")
+
+
 def _claim(key: str) -> bool:
     """Whether this request is the one to make a changed page again (the others serve the previous copy)."""
     try:
@@ -225,6 +232,10 @@ class PublicCacheMiddleware:
                     response["X-Page-Cache"] = "miss"
                 else:
                     page["-"] = freshness.Entry(snapshot.tick, keys, None)  # not kept: only its keys' newest
+            if claimed and key not in page:
+                # The page changed into one that is not kept (unpublished: a 404; moved: a redirect): its old copy
+                # must go now, or it would be handed out as "the copy from before" for as long as it is kept.
+                _forget(key)
             stored = snapshot.write({k: v for k, v in page.items() if k != "-"})
             if page:
                 if "-" in page:

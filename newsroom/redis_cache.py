@@ -141,9 +141,11 @@ end
 return text
 """
 
-# The newest generation among the keys a text lists (space-separated).
+# The newest generation among the keys a text lists (space-separated). No list at all (evicted, say) means
+# nothing can be known of the entry: newer than any tick, so it is never taken as good.
 NEWEST_LISTED = """
 local function newest_listed(listed)
+  if not listed then return 9007199254740991 end
   local newest = 0
   local keys = {}
   for key in string.gmatch(listed or '', '%S+') do keys[#keys + 1] = key end

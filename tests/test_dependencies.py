@@ -358,3 +358,33 @@ def test_a_card_is_made_again_when_its_story_changes_and_only_that_card(client, 
 
     assert b"changes again" in client.get("/sections/travel/").content
     assert b"changes again" in client.get("/authors/bob/").content
+
+
+def test_an_unpublished_story_is_not_handed_out_as_the_copy_from_before(client, admin_user, newsroom):
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from newsroom.public_cache import page_key
+
+    warm(client, ["/articles/bridge-reopens/"])
+    article_unpublish(article=newsroom["bridge"], user=admin_user)
+    assert client.get("/articles/bridge-reopens/").status_code == 404
+
+    # Someone else making the page again: there is no copy from before to hand out any more.
+    cache.add(f"making:{page_key(RequestFactory().get('/articles/bridge-reopens/'))}", 1, 5)
+    response = client.get("/articles/bridge-reopens/")
+    assert response.status_code == 404 and b"Bridge reopens" not in response.content
+
+
+@pytest.mark.parametrize("backend", ["redis"], indirect=True)  # only Redis keeps a page's keys apart from it
+def test_a_page_whose_list_of_keys_was_lost_is_made_again(client, newsroom, backend):
+    from django.core.cache import cache
+    from django.test import RequestFactory
+
+    from newsroom import freshness
+    from newsroom.public_cache import page_key
+
+    warm(client, ["/articles/ferry-timetable/"])
+    cache.delete(freshness.index_key(page_key(RequestFactory().get("/articles/ferry-timetable/"))))
+
+    assert client.get("/articles/ferry-timetable/")["X-Page-Cache"] != "hit"
