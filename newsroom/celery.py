@@ -7,8 +7,12 @@ CELERY_BROKER_DIR when it is unset, so development needs no service.
 import os
 
 from celery import Celery
+from kombu.transport import TRANSPORT_ALIASES
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+
+# filesystem:// (the embedded broker) writes each message whole before a worker can read it (newsroom/broker.py).
+TRANSPORT_ALIASES["filesystem"] = "newsroom.broker:Transport"
 
 app = Celery("newsroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
