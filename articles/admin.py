@@ -1,4 +1,3 @@
-import logging
 from functools import partial
 
 from django.conf import settings
@@ -30,10 +29,7 @@ from .services import (
     article_set_top_story,
     article_submit,
     article_unpublish,
-    image_build_renditions,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def thumbnail(image: Image | None, width: int = 120):
@@ -137,19 +133,7 @@ class ImageAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.uploaded_by = request.user
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(lambda: self.build_renditions(request, obj))
-
-    def build_renditions(self, request, image):
-        try:
-            image_build_renditions(image=image)
-        except (OSError, ValueError) as exc:
-            logger.exception("Renditions of image %s failed", image.pk)
-            self.message_user(
-                request,
-                f"The details were saved, but the picture’s file could not be read ({exc}). Upload it again.",
-                messages.ERROR,
-            )
+        super().save_model(request, obj, form, change)  # its renditions are queued for a worker on commit
 
 
 class BylineInline(SafeAutocomplete, admin.TabularInline):

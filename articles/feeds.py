@@ -85,9 +85,8 @@ class ArticleFeed(Feed):
         if not renditions:
             return []
         chosen = next((r for r in renditions if r.width >= 960), renditions[-1])
-        mime = "image/jpeg" if item.lead_image.fallback_extension == "jpg" else "image/png"
         # The length is not known without reading the file; 0 is what RSS readers accept for "unknown".
-        return [Enclosure(self._absolute(chosen.url), "0", mime)]
+        return [Enclosure(self._absolute(chosen.url), "0", chosen.content_type)]
 
     def get_feed(self, obj, request):
         freshness.depends_on(request, "feeds")

@@ -3,12 +3,14 @@
 Uploads are decoded in full before anything is stored, so a file that only claims to be an
 image, a truncated one or a decompression bomb is refused with a clear message. What is
 stored is re-encoded: orientation applied, EXIF (GPS included) and other metadata dropped.
-Renditions are made once, when the image is saved, at deterministic names, so pages can
-point at them without a query or a file-system check.
+Renditions are made by a worker after the upload commits (articles/tasks.py), at deterministic names,
+and the image records which widths exist, so pages point at them without a query or a storage
+request: until they exist a page shows the nearest one there is, or the stored original.
 """
 
 import hashlib
 import io
+import mimetypes
 import warnings
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -32,6 +34,10 @@ class Rendition:
     url: str
     width: int
     height: int
+
+    @property
+    def content_type(self) -> str:
+        return mimetypes.guess_type(self.url.partition("?")[0])[0] or "application/octet-stream"
 
 
 def _max_bytes() -> int:
@@ -171,7 +177,10 @@ def rendition_size(width: int, height: int, target_width: int) -> tuple[int, int
 
 
 def build_renditions(*, image_pk: int, original_name: str, storage=None, replace: bool = False) -> int:
-    """Write every rendition of one stored image; return how many files were written."""
+    """Write every rendition of one stored image; return how many files were written.
+
+    Idempotent: a rendition that exists is kept (unless `replace`), and when two workers write the same one
+    at once the copy the storage saved under another name is removed."""
     storage = storage or default_storage
     with storage.open(original_name, "rb") as fh:
         source = PILImage.open(fh)
@@ -199,14 +208,17 @@ def build_renditions(*, image_pk: int, original_name: str, storage=None, replace
                 resized.convert("RGB").save(out, "JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
             else:
                 resized.save(out, "PNG", optimize=True)
-            storage.save(name, ContentFile(out.getvalue()))
+            saved = storage.save(name, ContentFile(out.getvalue()))
+            if saved != name:  # another worker wrote it first: theirs is the same picture
+                storage.delete(saved)
             written += 1
-    _remove_renditions(image_pk, storage=storage, keep=wanted)
+    remove_renditions(image_pk, storage=storage, keep=wanted)
     return written
 
 
-def _remove_renditions(image_pk: int, *, storage, keep=frozenset()) -> None:
-    """Delete renditions of an earlier picture of this image (a replaced upload)."""
+def remove_renditions(image_pk: int, *, storage=None, keep=frozenset()) -> None:
+    """Delete this image's renditions but those in `keep` (all of them when the image is deleted)."""
+    storage = storage or default_storage
     folder = rendition_folder(image_pk)
     try:
         _, files = storage.listdir(folder)

@@ -67,6 +67,9 @@ class Image(models.Model):
     )
     width = models.PositiveIntegerField(editable=False, default=0)
     height = models.PositiveIntegerField(editable=False, default=0)
+    # The widths whose renditions a worker has stored for this file (articles/tasks.py); until then pages
+    # show the nearest there is, or the original.
+    built_widths = models.JSONField(editable=False, default=list)
     alt_text = models.CharField(
         max_length=250,
         help_text="Describe what the picture shows for readers who cannot see it "
@@ -90,22 +93,35 @@ class Image(models.Model):
     def save(self, *args, **kwargs):
         if self.file and (not self.file._committed or not self.width):  # a new upload: measure it once
             self.width, self.height = get_image_dimensions(self.file)
+            self.built_widths = []  # its renditions are still to be made
         super().save(*args, **kwargs)
 
     @cached_property
     def fallback_extension(self) -> str:
         return imaging.fallback_extension(self.file.name)
 
+    @property
+    def renditions_missing(self) -> bool:
+        return bool(self.file) and self.built_widths != imaging.rendition_widths(self.width)
+
     def renditions(self, extension: str) -> tuple[imaging.Rendition, ...]:
-        """The resized copies made when the image was saved (no query, no file-system check)."""
+        """The resized copies a worker has made (no query, no storage request). Before any exist, the stored
+        original stands in for the fallback format, so a page never points at a file that is not there."""
         if not self.file or not self.width or not self.height:
             return ()
-        return _renditions(self.pk, self.file.name, self.width, self.height, extension)
+        built = tuple(sorted(self.built_widths))
+        return _renditions(self.pk, self.file.name, self.width, self.height, extension, built)
 
 
 @functools.lru_cache(maxsize=4096)
-def _renditions(pk: int, name: str, width: int, height: int, extension: str) -> tuple[imaging.Rendition, ...]:
+def _renditions(
+    pk: int, name: str, width: int, height: int, extension: str, built: tuple[int, ...]
+) -> tuple[imaging.Rendition, ...]:
     """Rendition URLs and sizes follow from these values alone: worked out once per process."""
+    if not built:
+        if extension != imaging.fallback_extension(name):
+            return ()
+        return (imaging.Rendition(url=default_storage.url(name), width=width, height=height),)
     return tuple(
         imaging.Rendition(
             url=default_storage.url(imaging.rendition_name(pk, name, target, extension)),
@@ -113,6 +129,7 @@ def _renditions(pk: int, name: str, width: int, height: int, extension: str) -> 
             height=imaging.rendition_size(width, height, target)[1],
         )
         for target in imaging.rendition_widths(width)
+        if target in built
     )
 
 

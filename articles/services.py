@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from newsroom import freshness
+from newsroom.queueing import enqueue
 
 from . import imaging
 from .models import Article, Image, OldSlug
@@ -59,19 +60,42 @@ class ArticleBeforeRestore:
 
 
 def image_build_renditions(*, image: Image, replace: bool = False) -> int:
-    """Make the image's renditions once, so no reader's request ever has to."""
-    return imaging.build_renditions(image_pk=image.pk, original_name=image.file.name, replace=replace)
+    """Make the image's renditions (on a worker, so no reader's or editor's request ever has to), then record
+    which exist, unless the picture was replaced meanwhile. Returns how many files were written."""
+    name = image.file.name
+    written = imaging.build_renditions(image_pk=image.pk, original_name=name, replace=replace)
+    widths = imaging.rendition_widths(image.width)
+    with transaction.atomic():
+        current = Image.objects.select_for_update().filter(pk=image.pk, file=name).first()
+        if current is not None and current.built_widths != widths:
+            current.built_widths = widths
+            current.save(update_fields=["built_widths"])  # the pages that show it are made again
+    image.built_widths = widths
+    return written
+
+
+def image_queue_renditions(image: Image) -> None:
+    """After the upload commits, a worker makes its renditions; until then pages show the original."""
+    from .tasks import build_image_renditions
+
+    transaction.on_commit(lambda: enqueue(build_image_renditions, image.pk), robust=True)
+
+
+def image_files_delete(*, name: str, image_pk: int) -> None:
+    """The stored original and every rendition of an image that was deleted (or of a replaced picture)."""
+    from .tasks import delete_image_files
+
+    transaction.on_commit(lambda: enqueue(delete_image_files, name, image_pk), robust=True)
 
 
 @transaction.atomic
 def image_create(*, file, alt_text: str, caption: str = "", credit: str = "", uploaded_by=None) -> Image:
-    """Store a checked, metadata-free copy of an upload and build its renditions after commit."""
+    """Store a checked, metadata-free copy of an upload; its renditions are made after commit."""
     image = Image(alt_text=alt_text, caption=caption, credit=credit, uploaded_by=uploaded_by)
     image.full_clean(exclude=["file"])
     cleaned = imaging.prepare_upload(file)
     image.file.save(cleaned.name, cleaned, save=False)
-    image.save()
-    transaction.on_commit(lambda: image_build_renditions(image=image))
+    image.save()  # its renditions are queued when this commits (articles/image_files.py)
     return image
 
 

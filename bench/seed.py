@@ -13,6 +13,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles import imaging
 from articles.models import (
     SEARCH_CONFIG,
     Article,
@@ -133,6 +134,7 @@ def ensure_basics(rng) -> None:
             file=f"images/bench/picture-{i}.jpg",
             width=2000,
             height=1333,
+            built_widths=imaging.rendition_widths(2000),  # write_rendition_files() makes them when pictures are wanted
             alt_text=f"Picture {i} of {rng.choice(places)}",
             caption=f"A scene in {rng.choice(places)}",
             credit="Bench/Courier",

@@ -10,17 +10,11 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from newsroom.queueing import enqueue
+
 logger = logging.getLogger(__name__)
 
-
-def enqueue(task, *args) -> bool:
-    """Queue a task; with the broker down, log it and go on (the scheduler's tick picks the work up later)."""
-    try:
-        task.apply_async(args=args, retry=False)
-    except Exception:
-        logger.exception("Could not queue %s%r; the scheduler will pick it up", task.name, args)
-        return False
-    return True
+__all__ = ["enqueue", "send_confirmation", "send_edition", "tick"]
 
 
 @shared_task(

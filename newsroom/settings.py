@@ -323,6 +323,61 @@ STORAGES = {
     },
 }
 
+
+# Media on S3-compatible object storage (django-storages) when S3_BUCKET is set, so no app server keeps files of
+# its own. MEDIA_URL is then the public base address of the bucket or of the CDN in front of it; objects are
+# written once under names never reused, so they are cached for a year.
+def s3_media_settings(environ) -> tuple[dict, str]:
+    """The default storage and MEDIA_URL from S3_BUCKET, S3_ENDPOINT_URL, S3_REGION, S3_ACCESS_KEY_ID,
+    S3_SECRET_ACCESS_KEY, S3_DEFAULT_ACL, S3_TIMEOUT_SECONDS and MEDIA_URL."""
+    from botocore.config import Config
+
+    bucket = environ["S3_BUCKET"]
+    endpoint = environ.get("S3_ENDPOINT_URL", "").rstrip("/")
+    region = environ.get("S3_REGION", "") or "us-east-1"
+    media_url = environ.get("MEDIA_URL") or (
+        f"{endpoint}/{bucket}/" if endpoint else f"https://{bucket}.s3.{region}.amazonaws.com/"
+    )
+    if "://" not in media_url:
+        raise ImproperlyConfigured(f"MEDIA_URL must be the full public address of the bucket, not {media_url!r}.")
+    media_url = media_url.rstrip("/") + "/"
+    public = urlsplit(media_url)
+    try:
+        timeout = int(environ.get("S3_TIMEOUT_SECONDS") or 5)
+    except ValueError as exc:
+        raise ImproperlyConfigured("S3_TIMEOUT_SECONDS must be a whole number.") from exc
+    storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint or None,
+            "region_name": region,
+            # Unset: boto3's own chain (instance role, AWS_* variables, ~/.aws).
+            "access_key": environ.get("S3_ACCESS_KEY_ID") or None,
+            "secret_key": environ.get("S3_SECRET_ACCESS_KEY") or None,
+            # Addresses are made from MEDIA_URL, never signed: making one costs no request.
+            "custom_domain": f"{public.netloc}{public.path.rstrip('/')}",
+            "url_protocol": f"{public.scheme}:",
+            "querystring_auth": False,
+            "file_overwrite": False,  # two uploads called photo.jpg are two files
+            "default_acl": environ.get("S3_DEFAULT_ACL") or None,  # e.g. public-read, where ACLs are allowed
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            "client_config": Config(
+                connect_timeout=timeout,
+                read_timeout=timeout * 6,
+                retries={"max_attempts": 3, "mode": "standard"},
+                s3={"addressing_style": "path" if endpoint else "auto"},
+            ),
+        },
+    }
+    return storage, media_url
+
+
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"], MEDIA_URL = s3_media_settings(os.environ)
+    SERVE_MEDIA = False
+
 # Image uploads: checked with Pillow before anything is saved.
 IMAGE_MAX_UPLOAD_MB = env_int("IMAGE_MAX_UPLOAD_MB", 20)
 IMAGE_MAX_MEGAPIXELS = env_int("IMAGE_MAX_MEGAPIXELS", 50)
@@ -392,6 +447,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "newsletter-tick": {"task": "newsletter.tasks.tick", "schedule": float(NEWSLETTER_TICK_SECONDS)},
+    # Renditions whose task was lost (a broker outage at upload time) are queued again.
+    "missing-renditions": {"task": "articles.tasks.queue_missing_renditions", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 

@@ -5,9 +5,9 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image as PILImage
 
-from articles import imaging
 from articles.models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from articles.search import index_articles
+from articles.services import image_build_renditions
 from newsletter.models import Newsletter, Subscriber, Subscription
 
 
@@ -51,7 +51,7 @@ class ImageFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def renditions(obj, create, extracted, **kwargs):
         if create and extracted is not False:
-            imaging.build_renditions(image_pk=obj.pk, original_name=obj.file.name)
+            image_build_renditions(image=obj)
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):

@@ -25,12 +25,12 @@ def picture(image, sizes=DEFAULT_SIZES, lazy=True, css_class=""):
         return ""
     default = next((r for r in fallback if r.width >= 640), fallback[-1])
     loading = mark_safe('loading="lazy" decoding="async"' if lazy else 'fetchpriority="high" decoding="async"')
+    # Before a worker has made the WebP renditions, the fallback (or the original) stands alone.
+    webp_source = format_html('<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webp), sizes) if webp else ""
     return format_html(
-        '<picture{}><source type="image/webp" srcset="{}" sizes="{}">'
-        '<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" {}></picture>',
+        '<picture{}>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" {}></picture>',
         format_html(' class="{}"', css_class) if css_class else "",
-        _srcset(webp),
-        sizes,
+        webp_source,
         default.url,
         _srcset(fallback),
         sizes,
