@@ -9,7 +9,7 @@ DEMO_WEBHOOK_SECRET ?= newsroom:demo-webhook-secret
 # Development mode for `make run`: DEBUG on, SQLite, no services, whatever the shell exports.
 DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL -u MEDIA_ROOT -u SECRET_KEY -u ALLOWED_HOSTS DEBUG=1
 
-.PHONY: run test lint format migrate seed check-deploy clean bench bench-quick
+.PHONY: run stack test lint format migrate seed check-deploy clean bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed") if sys.version_info < (3, 11) else None'
@@ -41,6 +41,11 @@ run: seed
 	@echo ""
 	$(DEV_ENV) PATH="$(CURDIR)/$(BIN):$$PATH" NEWSROOM_ADDRESS=$(HOST):$(PORT) SITE_URL=http://$(HOST):$(PORT) \
 		ANYMAIL_WEBHOOK_SECRET="$(DEMO_WEBHOOK_SECRET)" $(BIN)/honcho start -f deploy/Procfile.dev -d .
+
+# The production layout on this machine (deploy/stack.py): DEBUG off, two gunicorn instances, two workers and the
+# scheduler on PostgreSQL and Redis, media on an S3-compatible server, Varnish in front. Ctrl-C stops it all.
+stack: $(VENV)/.installed-dev
+	$(BIN)/python deploy/stack.py
 
 # The page checkers (axe-core, the Nu HTML Checker) come from npm; without npm their tests are skipped.
 node_modules/.package-lock.json: package.json package-lock.json

@@ -3,9 +3,10 @@ write bench/results/latest.json. Every speed is reported beside a limit measured
 same machine: nginx serving the same saved HTML, PostgreSQL's own COPY of the same rows.
 
 Needs PostgreSQL (DATABASE_URL names the server; the benchmark creates and drops its own database there),
-and wrk, nginx and psql (Debian packages wrk, nginx-light, postgresql-client). Redis at BENCH_REDIS_URL (default
-redis://127.0.0.1:6379/15) shares the cache between the two gunicorn workers (that database is flushed) and is
-the broker of the newsletter send's Celery workers (BENCH_BROKER_URL to use another), on a queue of the run's own.
+and wrk, nginx, psql and Varnish (Debian packages wrk, nginx-light, postgresql-client, varnish, varnish-modules).
+Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/15) shares the cache between the two gunicorn workers
+(that database is flushed) and is the broker of the newsletter send's Celery workers (BENCH_BROKER_URL to use
+another), on a queue of the run's own.
 """
 
 import argparse
@@ -63,14 +64,27 @@ def say(text: str) -> None:
 
 
 def require_tools() -> None:
-    """wrk, nginx and psql: installed from Debian's packages when missing and we may (root with apt-get)."""
-    packages = {"wrk": "wrk", "nginx": "nginx-light", "psql": "postgresql-client"}
+    """wrk, nginx, psql and Varnish (with its xkey module): installed from Debian's packages when missing and we
+    may (root with apt-get)."""
+    packages = {
+        "wrk": "wrk",
+        "nginx": "nginx-light",
+        "psql": "postgresql-client",
+        "varnishd": "varnish varnish-modules",
+    }
     missing = [tool for tool in packages if not (shutil.which(tool) or Path(f"/usr/sbin/{tool}").exists())]
     if missing and os.geteuid() == 0 and shutil.which("apt-get"):
         say(f"Installing {', '.join(packages[m] for m in missing)} for the benchmark")
         subprocess.run(["apt-get", "update", "-qq"], check=True)
         subprocess.run(
-            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *(packages[m] for m in missing)],
+            [
+                "apt-get",
+                "install",
+                "-y",
+                "-qq",
+                "--no-install-recommends",
+                *" ".join(packages[m] for m in missing).split(),
+            ],
             check=True,
             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
             stdout=subprocess.DEVNULL,
@@ -222,10 +236,14 @@ def gunicorn(env: dict, *, page_cache: bool):
 
 
 @contextmanager
-def nginx(workdir: Path, html: bytes):
-    root = workdir / "nginx"
+def nginx(workdir: Path, html: bytes, *, gzipped: bool = False):
+    """nginx serving `html` from disk as /page.html; `gzipped`: `html` is compressed already, and nginx sends it
+    as it is to a client that accepts gzip (gzip_static)."""
+    root = workdir / ("nginx-gzip" if gzipped else "nginx")
     (root / "www").mkdir(parents=True, exist_ok=True)
-    (root / "www" / "page.html").write_bytes(html)
+    (root / "www" / ("page.html.gz" if gzipped else "page.html")).write_bytes(html)
+    if gzipped:
+        (root / "www" / "page.html").write_bytes(b"")  # what gzip_static stands beside
     port = free_port()
     (root / "nginx.conf").write_text(
         f"""
@@ -238,6 +256,8 @@ http {{
     access_log off;
     default_type text/html;
     sendfile on;
+    gzip_static {"on" if gzipped else "off"};
+    keepalive_requests 1000000;
     server {{
         listen 127.0.0.1:{port};
         root {root}/www;
@@ -255,10 +275,14 @@ http {{
         process.wait(timeout=30)
 
 
-def wrk(url: str, seconds: int, *, script: Path | None = None, close: bool = False) -> dict:
+def wrk(
+    url: str, seconds: int, *, script: Path | None = None, close: bool = False, headers: dict | None = None
+) -> dict:
     command = ["wrk", f"-t{WRK_THREADS}", f"-c{WRK_CONNECTIONS}", f"-d{seconds}s", "--latency"]
     if close:
         command += ["-H", "Connection: close"]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(script)]
     output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout  # noqa: S603
@@ -563,6 +587,18 @@ def main() -> None:
                 results["lighthouse"] = {
                     name: lighthouse.audit(base + path) for name, path in (("article", articles[0]), ("home", "/"))
                 }
+    # Through Varnish (bench/proxy.py): the cached article page beside nginx with the same bytes, and a publish
+    # into a warm proxy. The app sends s-maxage and the purges go to this Varnish, as with CACHE_PROXIES.
+    from bench import proxy
+
+    varnish_port = free_port()
+    proxy_env = {**env, "CACHE_PROXIES": f"http://127.0.0.1:{varnish_port}"}
+    with gunicorn(proxy_env, page_cache=True) as base:
+        with proxy.varnish(workdir, varnish_port, urlsplit(base).port) as proxy_url:
+            results["proxy"] = proxy.throughput(proxy_url, articles[0], workdir, seconds)
+            warm = [f"/articles/{s}/" for s in Article.objects.order_by("?").values_list("slug", flat=True)]
+            say(f"Warming {scale['warm_pages']:,} article pages in Varnish, then publishing one story")
+            results["proxy"]["publish"] = proxy.warm_publish(proxy_url, warm[: scale["warm_pages"]])
     with nginx(workdir, saved_article) as static_url:
         results["http"]["nginx"] = {
             "connection_close": wrk(static_url, seconds, close=True),
@@ -628,12 +664,27 @@ def print_targets(r: dict) -> None:
     ]
     if publish := r.get("publish"):
         rows.append((f"hits after a publish, {publish['pages']:,} warm pages >= 99%", publish["hit_rate_percent"], 99))
+    if through_proxy := r.get("proxy"):
+        rows.append(("cached article page via Varnish >= 80% of nginx", through_proxy["percent_of_nginx"], 80))
+        warm = through_proxy["publish"]
+        rows.append((f"Varnish hits after a publish, {warm['pages']:,} pages >= 99%", warm["hit_rate_percent"], 99))
     say("")
     for label, value, target in rows:
         say(f"target: {label:<52} {value:>8}%  {'met' if value >= target else 'MISSED'}")
     if publish:
         shown = "all" if not publish["pages_not_showing_it"] else f"not {', '.join(publish['pages_not_showing_it'])}"
         say(f"  it showed at once on {shown} of its {publish['pages_to_show_it']} pages (front, section, tags, …)")
+    if through_proxy:
+        warm = through_proxy["publish"]
+        varnish_rate = through_proxy["varnish"]["requests_per_second"]
+        nginx_rate = through_proxy["nginx_keep_alive"]["requests_per_second"]
+        say(
+            f"  through Varnish: {varnish_rate:,.0f} req/s against nginx's {nginx_rate:,.0f} "
+            f"(same {through_proxy['page_bytes_gzip']:,} "
+            f"gzip bytes, keep-alive); after the publish {warm['made_again']} of {warm['pages']:,} pages made again, "
+            f"publish and purge {warm['publish_and_purge_seconds']} s, front {warm['front_shows_it']}, "
+            f"section {warm['section_shows_it']}"
+        )
     if stampede := r.get("stampede"):
         renders = stampede["renders_after_publish"]
         say(

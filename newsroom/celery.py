@@ -7,7 +7,10 @@ CELERY_BROKER_DIR when it is unset, so development needs no service.
 import os
 
 from celery import Celery
+from celery.signals import before_task_publish, task_postrun, task_prerun
 from kombu.transport import TRANSPORT_ALIASES
+
+from newsroom import request_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
@@ -17,6 +20,12 @@ TRANSPORT_ALIASES["filesystem"] = "newsroom.broker:Transport"
 app = Celery("newsroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(["newsroom"])  # the project package is no installed app: its own tasks
+
+# The request that queues a task names it in the task's headers; the worker logs the task under that id.
+before_task_publish.connect(request_id.task_headers_add, dispatch_uid="newsroom.request_id.publish")
+task_prerun.connect(request_id.task_started, dispatch_uid="newsroom.request_id.prerun")
+task_postrun.connect(request_id.task_finished, dispatch_uid="newsroom.request_id.postrun")
 
 
 @app.on_after_configure.connect

@@ -19,6 +19,9 @@ matches a page older than a change.
 Scheduled articles: the clock's companion record knows when the next one is due; the first request after that
 moment raises the keys of what has just gone out.
 
+Whatever else must hear of a committed change (a caching proxy that purges by these keys) listens with
+`on_committed`.
+
 Everything lives in the default cache. Redis (REDIS_URL) shares it between processes, and the lookups there
 are single round trips (newsroom/redis_cache.py). The local-memory cache cannot share it, so there the
 epoch, before which nothing counts, is renewed every `CONTENT_VERSION_LOCAL_SECONDS`: no process trusts
@@ -92,6 +95,24 @@ def _raise(keys: Iterable[str], *, committed: bool, at: datetime | None = None) 
         return tick
 
 
+_listeners: list[Callable[[frozenset[str]], None]] = []
+
+
+def on_committed(listener: Callable[[frozenset[str]], None]) -> None:
+    """Call `listener(keys)` with the keys of every committed change, once their generations are raised (a
+    scheduled story's too, when it goes out). A listener that fails is logged: it never fails the change."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _committed(keys) -> None:
+    for listener in list(_listeners):
+        try:
+            listener(frozenset(keys))
+        except Exception:
+            logger.exception("A listener to committed changes failed: %r", listener)
+
+
 def _raise_safely(keys, *, committed: bool, at: datetime | None = None) -> int | None:
     try:
         return _raise(keys, committed=committed, at=at)
@@ -110,6 +131,7 @@ def changed(*keys: str) -> None:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         _raise_safely(affected, committed=True)
+        _committed(affected)
         return
     _raise_safely(affected, committed=False)
     outermost = connection.atomic_blocks[0]
@@ -123,6 +145,7 @@ def changed(*keys: str) -> None:
             keys = set(pending)
             pending.clear()
             _raise_safely(keys, committed=True)
+            _committed(keys)
 
     # One callback per call: a savepoint rolled back drops its own, never another's; the first to run takes all.
     transaction.on_commit(on_commit, robust=True)
@@ -187,6 +210,8 @@ def _release_due(schedule: Schedule) -> tuple[Schedule, int | None]:
         cache.set(SCHEDULE_KEY, released, _shared_timeout())
     except Exception as exc:
         log_cache_failure(exc, "store when the next scheduled article is due")
+    if keys:
+        _committed(keys | {ALL})
     return released, tick
 
 

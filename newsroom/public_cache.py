@@ -5,7 +5,9 @@
   and every other page stays cached;
 - by browsers, proxies and CDNs, with `Cache-Control` (max-age and stale-while-revalidate, both ending by
   the next scheduled article), `Last-Modified` from the generations of what the page shows, an ETag
-  (ConditionalGetMiddleware, which answers the 304s), and the keys in an `xkey` header for a purging proxy.
+  (ConditionalGetMiddleware, which answers the 304s), and the keys in an `xkey` header for a purging proxy;
+  our own caching proxies (CACHE_PROXIES), purged by those keys (newsroom/purging.py), keep pages longer
+  (s-maxage).
 
 Each request reads the clock, the site's header and footer and (for a reader) the page with the newest
 generation of its keys in one round trip to the cache, and writes what it made in one more. When a popular
@@ -35,7 +37,7 @@ from django.utils.cache import has_vary_header, patch_vary_headers, set_response
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
 
 from newsroom import freshness
-from newsroom.health import PATH as HEALTH_PATH
+from newsroom.health import PROBES
 from newsroom.redis_cache import log_cache_failure
 
 logger = logging.getLogger(__name__)
@@ -82,8 +84,9 @@ def add_public_headers(response, snapshot: freshness.Snapshot, newest: int | Non
     """Cache-Control (`cache_control`), and Last-Modified: when what the page shows last changed (left out when
     it changed while the page was being made), also on feeds and sitemaps, whose own would not move when an
     item is removed or corrected."""
-    response["Cache-Control"] = cache_control(snapshot)
-    if newest is not None and newest <= snapshot.tick:
+    changed_while_made = newest is not None and newest > snapshot.tick
+    response["Cache-Control"] = cache_control(snapshot, changed_while_made=changed_while_made)
+    if newest is not None and not changed_while_made:
         response["Last-Modified"] = http_date(snapshot.last_modified(newest))
 
 
@@ -153,16 +156,25 @@ def encoded(meta, content: bytes, headers: dict, encodings: dict[str, bytes]) ->
     return content
 
 
-def cache_control(snapshot: freshness.Snapshot, *, stale: bool = False) -> str:
+def cache_control(snapshot: freshness.Snapshot, *, stale: bool = False, changed_while_made: bool = False) -> str:
     """Browsers and proxies may keep a page HTTP_CACHE_SECONDS, and serve it as long again while they fetch a
-    new copy; both end by the time the next scheduled story is due. A copy from before a change: not at all."""
+    new copy; both end by the time the next scheduled story is due. A copy from before a change: not at all.
+
+    Our caching proxies (CACHE_PROXIES), which every change purges, may keep it PROXY_CACHE_SECONDS (s-maxage),
+    also ending, with the time they may serve it stale, by the next scheduled story; a page that changed while
+    it was being made, not at all (its purge may have gone by)."""
     if stale:
         return "no-cache"
     max_age = stale_for = settings.HTTP_CACHE_SECONDS
+    shared_max_age = settings.PROXY_CACHE_SECONDS
     if (until_next := snapshot.seconds_valid(timezone.now())) is not None:
         max_age = min(max_age, until_next)
         stale_for = max(0, min(stale_for, until_next - max_age))
-    return f"public, max-age={max_age}, stale-while-revalidate={stale_for}"
+        shared_max_age = max(0, min(shared_max_age, until_next - stale_for))
+    value = f"public, max-age={max_age}, stale-while-revalidate={stale_for}"
+    if settings.CACHE_PROXIES:
+        value += f", s-maxage={0 if changed_while_made else shared_max_age}"
+    return value
 
 
 def answer(meta, key: str, entry: freshness.Entry, snapshot: freshness.Snapshot, *, stale: bool = False):
@@ -184,12 +196,12 @@ def _from_cache(request, key, entry: freshness.Entry, snapshot, *, stale=False) 
 
 
 def is_cacheable(meta) -> bool:
-    """A reader's GET or HEAD (no session cookie) of a page, not of a static or media file or the health check."""
+    """A reader's GET or HEAD (no session cookie) of a page, not of a static or media file or a health probe."""
     return (
         settings.PAGE_CACHE
         and meta.get("REQUEST_METHOD") in {"GET", "HEAD"}
         and f"{settings.SESSION_COOKIE_NAME}=" not in meta.get("HTTP_COOKIE", "")
-        and not meta.get("PATH_INFO", "").startswith((settings.STATIC_URL, settings.MEDIA_URL, HEALTH_PATH))
+        and not meta.get("PATH_INFO", "").startswith((settings.STATIC_URL, settings.MEDIA_URL, *PROBES))
     )
 
 

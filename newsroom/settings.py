@@ -98,8 +98,10 @@ INSTALLED_APPS = [
 
 # A reader's page from the cache is answered before Django sees the request (newsroom/wsgi.py); through Django,
 # as early as can be: outside everything but HEAD, health checks and conditional GETs, so what it keeps has
-# every header (security ones included) the page went out with.
+# every header (security ones included) the page went out with. The request id is outside even that: a page kept in
+# the cache must not keep one request's id.
 MIDDLEWARE = [
+    "newsroom.request_id.RequestIdMiddleware",
     "newsroom.head.HeadMiddleware",
     "newsroom.health.HealthCheckMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
@@ -200,6 +202,16 @@ PAGE_CACHE_STAMPEDE_SECONDS = env_int("PAGE_CACHE_STAMPEDE_SECONDS", 5)
 # Public pages tell browsers and proxies to keep them this long (and to serve them stale for as long
 # again while they fetch a fresh copy).
 HTTP_CACHE_SECONDS = env_int("HTTP_CACHE_SECONDS", 60)
+# Caching proxies in front of the app servers (Varnish, deploy/varnish/): their base URLs, comma-separated
+# (http://10.0.0.5:6081). Public pages tell them to keep a page PROXY_CACHE_SECONDS (s-maxage; shorter when a
+# scheduled story is due), and every committed change is purged from each by its keys (newsroom/purging.py),
+# then again PROXY_PURGE_AGAIN_SECONDS later, for a page whose render overlapped the change.
+CACHE_PROXIES = [url.rstrip("/") for url in env_list("CACHE_PROXIES")]
+for _proxy in CACHE_PROXIES:
+    if urlsplit(_proxy).scheme not in {"http", "https"} or not urlsplit(_proxy).hostname:
+        raise ImproperlyConfigured(f"CACHE_PROXIES must list base URLs such as http://10.0.0.5:6081, not {_proxy!r}.")
+PROXY_CACHE_SECONDS = env_int("PROXY_CACHE_SECONDS", 86400)
+PROXY_PURGE_AGAIN_SECONDS = env_int("PROXY_PURGE_AGAIN_SECONDS", 3)
 
 
 def email_settings_from_url(url: str) -> dict:
@@ -443,6 +455,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_WORKER_REDIRECT_STDOUTS = False  # the console email backend prints each email as it is
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the workers log as LOGGING below says (LOG_FORMAT), as the site does
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
@@ -451,6 +464,9 @@ CELERY_BEAT_SCHEDULE = {
     "missing-renditions": {"task": "articles.tasks.queue_missing_renditions", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+if CACHE_PROXIES:
+    # A story scheduled for now goes out on the proxies' pages within seconds, even if no request reaches the app.
+    CELERY_BEAT_SCHEDULE["release-scheduled"] = {"task": "newsroom.tasks.release_scheduled", "schedule": 5.0}
 
 # Security. Secure by default; DEBUG (local development) relaxes what needs HTTPS.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -458,8 +474,11 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Sessions in the database, read through the shared cache when there is one (newsroom/sessions.py): any server
+# process answers any request, and a Redis restart logs no one out.
+SESSION_ENGINE = "newsroom.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+# Cookies only over HTTPS, unless SECURE_COOKIES=0 (plain HTTP on loopback, as `make stack` serves).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
@@ -469,11 +488,26 @@ if env_bool("TRUST_X_FORWARDED_PROTO"):
 
 # Django's own logging stays underneath: with DEBUG off, errors on the django loggers are mailed to ADMINS.
 # Requests refused for their host or for sending too much are a client's doing: one line each, never mailed.
+# LOG_FORMAT=json: one JSON object a line (newsroom/logs.py), each with the id of the request (or of the request
+# that queued the task) it was logged for (newsroom/request_id.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or "text"
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"client_error": {"()": "newsroom.logs.ClientErrorFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "client_error": {"()": "newsroom.logs.ClientErrorFilter"},
+        "request_id": {"()": "newsroom.request_id.RequestIdFilter"},
+    },
+    "formatters": {"json": {"()": "newsroom.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "loggers": {
         f"django.security.{name}": {"handlers": ["console"], "filters": ["client_error"], "propagate": False}
         for name in (

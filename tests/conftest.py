@@ -1,4 +1,5 @@
 import importlib
+import logging
 import shutil
 from pathlib import Path
 
@@ -110,3 +111,34 @@ def django_assert_num_queries(django_assert_num_queries):
         return django_assert_num_queries(num, *args, **kwargs)
 
     return guard
+
+
+class LogRecorder(logging.Handler):
+    """What reaches a handler: the records (each with its request id, as the site's handler adds) and their lines."""
+
+    def __init__(self):
+        from newsroom.request_id import RequestIdFilter
+
+        super().__init__()
+        self.records = []
+        self.lines = []
+        self.addFilter(RequestIdFilter())
+
+    def emit(self, record):
+        self.records.append(record)
+        self.lines.append(logging.Formatter().format(record))
+
+
+@pytest.fixture
+def recorded():
+    """What reaches a handler on the named logger (after the logger's own filters)."""
+    attached = []
+
+    def record(name):
+        attached.append((logging.getLogger(name), LogRecorder()))
+        attached[-1][0].addHandler(attached[-1][1])
+        return attached[-1][1]
+
+    yield record
+    for logger, recorder in attached:
+        logger.removeHandler(recorder)

@@ -4,6 +4,7 @@ personal cannot. Last-Modified follows the content version, which every change r
 from datetime import timedelta
 
 import pytest
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.http import http_date, parse_http_date
 
@@ -12,6 +13,7 @@ from articles.preview import preview_url
 from articles.services import article_publish, article_save, article_unpublish
 from newsletter import tokens
 from newsroom import freshness
+from newsroom.public_cache import add_public_headers
 from tests.factories import ArticleFactory, SectionFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +159,45 @@ def test_browsers_do_not_keep_a_page_past_the_next_scheduled_article(client, adm
 
     assert 1 <= int(directives["max-age"]) <= 21
     assert directives["stale-while-revalidate"] == "0"  # not a second past it, stale or not
+
+
+def directives_of(response) -> dict[str, str]:
+    return dict(part.strip().partition("=")[::2] for part in response["Cache-Control"].split(",") if "=" in part)
+
+
+def test_only_our_caching_proxies_are_told_to_keep_pages_longer(client, article, settings):
+    assert "s-maxage" not in client.get("/sections/news/")["Cache-Control"]
+
+    settings.CACHE_PROXIES = ["http://127.0.0.1:6081"]
+    made = client.get("/articles/bridge-reopens/")
+    from_cache = client.get("/articles/bridge-reopens/")
+
+    assert from_cache["X-Page-Cache"] == "hit"
+    for response in made, from_cache:
+        assert directives_of(response) == {"max-age": "60", "stale-while-revalidate": "60", "s-maxage": "86400"}
+
+
+def test_proxies_do_not_keep_a_page_past_the_next_scheduled_article_even_stale(client, admin_user, settings):
+    at = timezone.now() + timedelta(seconds=1000)
+    article_publish(article=ArticleFactory(status=Article.Status.DRAFT), user=admin_user, at=at)
+    settings.CACHE_PROXIES = ["http://127.0.0.1:6081"]
+
+    directives = directives_of(client.get("/"))
+
+    assert int(directives["max-age"]) == 60
+    assert 900 <= int(directives["s-maxage"]) and int(directives["s-maxage"]) + 60 <= 1001
+    assert directives["stale-while-revalidate"] == "60"
+
+
+def test_a_page_that_changed_while_it_was_made_is_not_kept_by_the_proxies(settings):
+    settings.CACHE_PROXIES = ["http://127.0.0.1:6081"]
+    snapshot = freshness.snapshot()
+    response = HttpResponse()
+
+    add_public_headers(response, snapshot, snapshot.tick + 1)
+
+    assert directives_of(response)["s-maxage"] == "0"
+    assert not response.has_header("Last-Modified")
 
 
 def test_logged_in_staff_get_no_shared_cache_headers(client, admin_user, article):

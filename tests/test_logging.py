@@ -1,37 +1,9 @@
 """A request the site refuses because of what the client sent is one line in the log, not an error report."""
 
-import logging
-
 import pytest
 from django.core import mail
 
 pytestmark = pytest.mark.django_db
-
-
-class Recorder(logging.Handler):
-    def __init__(self):
-        super().__init__()
-        self.records = []
-        self.lines = []
-
-    def emit(self, record):
-        self.records.append(record)
-        self.lines.append(logging.Formatter().format(record))
-
-
-@pytest.fixture
-def recorded():
-    """What reaches a handler on the named logger (after the logger's own filters)."""
-    attached = []
-
-    def record(name):
-        attached.append((logging.getLogger(name), Recorder()))
-        attached[-1][0].addHandler(attached[-1][1])
-        return attached[-1][1]
-
-    yield record
-    for logger, recorder in attached:
-        logger.removeHandler(recorder)
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """The settings module is configured by the environment; these run it in a fresh process."""
 
+import json
 import os
 import subprocess
 import sys
@@ -222,3 +223,29 @@ def test_email_url_and_anymail_variables_configure_a_provider():
     backend, anymail = result.stdout.strip().split(" ", 1)
     assert backend == "newsletter.providers.ResendBackend", result.stderr
     assert "'RESEND_API_KEY': 're_123'" in anymail and "'RESEND_SIGNING_SECRET': 'whsec_abc'" in anymail
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "engine"),
+    [("redis://127.0.0.1:6379/0", "newsroom.sessions"), ("", "django.contrib.sessions.backends.db")],
+)
+def test_sessions_are_read_through_redis_when_there_is_one(redis_url, engine):
+    code = "from django.conf import settings as s; print(s.SESSION_ENGINE)"
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="1", REDIS_URL=redis_url)
+
+    assert result.stdout.strip() == engine, result.stderr
+
+
+def test_log_format_json_makes_each_log_line_a_json_object():
+    code = "import logging; logging.getLogger('newsroom').warning('Bridge %s', 'closed')"
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="1", LOG_FORMAT="json")
+
+    line = json.loads(result.stderr.strip())
+    assert (line["level"], line["logger"], line["message"]) == ("WARNING", "newsroom", "Bridge closed"), result.stderr
+
+
+def test_an_unknown_log_format_is_refused():
+    result = manage("check", DEBUG="1", LOG_FORMAT="xml")
+
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be text or json" in result.stderr

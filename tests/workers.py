@@ -143,7 +143,7 @@ class Workers:
         self.processes: list[subprocess.Popen] = []
         self.logs: list[Path] = []
 
-    def start(self, concurrency: int = 2) -> subprocess.Popen:
+    def start(self, concurrency: int = 2, loglevel: str = "WARNING") -> subprocess.Popen:
         number = len(self.processes)
         log = self.tmp_path / f"worker-{number}.log"
         process = subprocess.Popen(
@@ -164,7 +164,7 @@ class Workers:
                 "--without-mingle",
                 "--without-gossip",
                 "--loglevel",
-                "WARNING",
+                loglevel,
             ],
             cwd=ROOT,
             env=self.env,

@@ -9,10 +9,19 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def pick(page: Page, field_id: str, term: str):
-    """Choose an option in one of the admin's autocomplete (select2) boxes."""
-    page.locator(f".select2-selection[aria-labelledby='select2-{field_id}-container']").click()
-    page.locator(".select2-search__field").fill(term)
-    page.locator(".select2-results__option--highlighted", has_text=term).click()
+    """Choose an option in one of the admin's autocomplete (select2) boxes (once more if a busy machine lost the
+    click while the results were still being replaced)."""
+    chosen = page.locator(f"#select2-{field_id}-container")
+    for _ in range(2):
+        page.locator(f".select2-selection[aria-labelledby='select2-{field_id}-container']").click()
+        page.locator(".select2-search__field").fill(term)
+        page.locator(".select2-results__option--highlighted", has_text=term).click()
+        try:
+            expect(chosen).to_contain_text(term, timeout=5_000)
+            break
+        except AssertionError:
+            page.keyboard.press("Escape")
+    expect(chosen).to_contain_text(term)
     expect(page.locator(".select2-container--open")).to_have_count(0)
 
 

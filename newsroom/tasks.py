@@ -1,0 +1,42 @@
+"""Site-wide work on the Celery workers: purging the caching proxies, and letting scheduled stories out on time.
+
+Both are safe to run twice: a purge drops what is already gone, and a scheduled story goes out once.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+
+from . import purging
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=purging.UNREACHABLE,
+    retry_backoff=1,  # 1, 2, 4… seconds
+    retry_backoff_max=60,
+    retry_jitter=False,
+    max_retries=None,  # until the proxy answers: a page it keeps would otherwise be stale for as long
+)
+def purge_proxy(proxy: str, keys: list[str], again: bool = True) -> int | None:
+    """Purge these keys from one proxy; then once more, a few seconds on, for a render that overlapped the change."""
+    purged = purging.purge(proxy, keys)
+    if again:
+        try:
+            purge_proxy.apply_async(args=(proxy, keys, False), countdown=settings.PROXY_PURGE_AGAIN_SECONDS)
+        except Exception:
+            logger.exception("Could not queue the second purge of %s", proxy)
+    return purged
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def release_scheduled() -> None:
+    """Every few seconds with proxies (the scheduler): a story scheduled for now goes out, and the proxies purge
+    what shows it, even when no reader's request reaches the app to notice."""
+    from . import freshness
+
+    freshness.snapshot()
