@@ -91,11 +91,12 @@ def test_a_publish_is_purged_from_every_proxy_by_what_it_affects_twice(
         article_publish(article=article, user=admin_user)
 
     for proxy in proxies:
-        # The purge, then the same again a few seconds later (at once here, where tasks run eagerly).
-        assert len(proxy.purges) == 2
-        assert proxy.keys()[0] == proxy.keys()[1]
+        # Each purge, then the same again a few seconds later (at once here, where tasks run eagerly). On
+        # PostgreSQL the search index's update after the commit is a change of its own ("search"), purged too.
+        sent = [purge["xkey-purge"] for purge in proxy.purges]
+        assert sent and all(sent.count(value) == 2 for value in sent)
         assert {"all", f"article:{article.pk}", "front", f"section-list:{section.pk}", "feeds"} <= proxy.keys()[0]
-        assert proxy.purges[0]["path"] == "/"
+        assert all(purge["path"] == "/" for purge in proxy.purges)
 
 
 @pytest.mark.django_db
