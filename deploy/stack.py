@@ -40,8 +40,21 @@ def fail(message: str) -> None:
     sys.exit(f"make stack: {message}")
 
 
+def has_varnish() -> bool:
+    return shutil.which("varnishd") is not None and bool(list(Path("/usr/lib").glob("*/varnish/vmods/libvmod_xkey.so")))
+
+
 def check_tools() -> None:
-    if shutil.which("varnishd") is None or not list(Path("/usr/lib").glob("*/varnish/vmods/libvmod_xkey.so")):
+    if not has_varnish() and os.geteuid() == 0 and shutil.which("apt-get"):
+        say("Installing Varnish and its xkey module (Debian's varnish, varnish-modules)")
+        quiet = {"stdout": subprocess.DEVNULL, "env": {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}}
+        subprocess.run(["apt-get", "update", "-qq"], check=False, **quiet)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "varnish", "varnish-modules"],
+            check=False,
+            **quiet,
+        )
+    if not has_varnish():
         fail("Varnish with its xkey module is needed: apt-get install varnish varnish-modules")
     if not (BIN / "moto_server").exists():
         fail("moto's S3 server is missing from the virtual environment: make .venv/.installed-dev")
