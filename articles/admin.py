@@ -3,9 +3,10 @@ from functools import partial
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import models
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -16,15 +17,17 @@ from taggit.models import Tag
 
 from newsroom.admin import SafeAutocomplete
 
-from .forms import ArticleAdminForm, ImageUploadField, TagAdminForm, TagSuggestWidget
+from .forms import ArticleAdminForm, ImageUploadField, RestoreForm, TagAdminForm, TagSuggestWidget
 from .models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from .preview import preview_url
+from .revisions import version_comparison
 from .search import index_articles
 from .services import (
-    ArticleBeforeRestore,
+    EditConflict,
     WorkflowError,
     article_lift_embargo,
     article_publish,
+    article_restore,
     article_save,
     article_set_top_story,
     article_submit,
@@ -295,17 +298,11 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
             queryset = queryset.published()
         return queryset, may_have_duplicates
 
-    @staticmethod
-    def before_restore(request) -> ArticleBeforeRestore | None:
-        """Set while an old version is being restored (see revision_view)."""
-        return getattr(request, "article_before_restore", None)
-
     def save_model(self, request, obj, form, change):
         article_save(
             article=obj,
             user=request.user,
             expected_version=form.cleaned_data.get("opened_version") if change else None,
-            restoring=self.before_restore(request),
         )
 
     def _check_restorable(self, request, version_id, object_id=None):
@@ -317,33 +314,48 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
         return version
 
     def revision_view(self, request, object_id, version_id, extra_context=None):
-        """Restore an old version. The row is locked first and where the article stands remembered, because
-        restoring rewrites the row before the form is shown or saved."""
-        self._check_restorable(request, version_id, object_id)
-        with transaction.atomic():
-            request.article_before_restore = ArticleBeforeRestore.lock(object_id)
-            if request.article_before_restore is None:
-                raise Http404
-            return super().revision_view(request, object_id, version_id, extra_context)
-
-    def get_object(self, request, object_id, from_field=None):
-        """While restoring, the form shows what the restore keeps as it stands now, not as it was then."""
-        article = super().get_object(request, object_id, from_field)
-        if article is not None and (before := self.before_restore(request)) is not None:
-            before.keep(article)
-        return article
+        """An old version beside the article as it is now, and a button that restores it (then the form is
+        there for any further edit, as a save of its own)."""
+        version = self._check_restorable(request, version_id, object_id)
+        article = get_object_or_404(Article, pk=version.object_id)
+        form = RestoreForm(request.POST or None, initial={"opened_version": article.version})
+        conflict = None
+        if request.method == "POST" and form.is_valid():
+            article.version = form.cleaned_data["opened_version"]
+            try:
+                article_restore(article=article, version=version, user=request.user)
+            except EditConflict:
+                conflict = article = Article.objects.get(pk=article.pk)
+                form = RestoreForm(initial={"opened_version": article.version})
+            except WorkflowError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                saved_at = timezone.localtime(version.revision.date_created)
+                self.message_user(
+                    request,
+                    f"“{article}” is as it was on {saved_at:%d %B %Y at %H:%M}; its place on the site, its embargo "
+                    "and its corrections are as they were. Every version is still in its history.",
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:articles_article_change", args=[article.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "title": f"Restore “{version.object_repr}”",
+            "form": form,
+            "conflict": conflict,
+            "version": version,
+            "rows": version_comparison(version, article),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/articles/article/restore.html", context)
 
     def recover_view(self, request, version_id, extra_context=None):
         version = self._check_restorable(request, version_id)
         if Article.objects.filter(pk=version.object_id).exists():
             raise PermissionDenied  # not deleted: use the article's history instead
         return super().recover_view(request, version_id, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        if (before := self.before_restore(request)) is not None:
-            form = type(form.__name__, (form,), {"restoring_over_version": before.version})
-        return form
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -57,6 +57,12 @@ class OpenedVersionField(forms.IntegerField):
         return False
 
 
+class RestoreForm(forms.Form):
+    """Restoring an old version: only the version the article had when the editor chose to."""
+
+    opened_version = OpenedVersionField()
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form, with the version it was opened at so a stale save is caught, not applied."""
 
@@ -78,13 +84,11 @@ class ArticleAdminForm(forms.ModelForm):
     ]
 
     opened_version = OpenedVersionField(required=False)
-    #: Set by the admin while an old revision is being restored: the version the article had before.
-    restoring_over_version = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
-            self.initial["opened_version"] = self.restoring_over_version or self.instance.version
+            self.initial["opened_version"] = self.instance.version
 
     def clean(self):
         cleaned = super().clean()
@@ -98,8 +102,6 @@ class ArticleAdminForm(forms.ModelForm):
                 "and paste it in again.",
                 code="no_version",
             )
-        if current is not None and self.restoring_over_version:
-            current.version = self.restoring_over_version
         if current is None or opened_at is None or current.version == opened_at:
             return cleaned
         # Their version moves on, so saving again after reading the message overwrites knowingly.

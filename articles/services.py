@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from reversion.models import Version
 
 from newsroom import freshness
 from newsroom.queueing import enqueue
@@ -33,30 +34,29 @@ class EditConflict(Exception):
 
 
 @dataclass(frozen=True)
-class ArticleBeforeRestore:
-    """Where an article stood just before an old version of it was restored: what the restore keeps.
-
-    Restoring rewrites the row before the form is shown or saved, so this is read (and the row locked) first.
-    """
+class _Standing:
+    """Where an article stands now, which restoring an old version of its text does not change: its version
+    count, its place on the home page, whether and when it is public, its embargo (only its own step lifts
+    that), and when readers first saw it (its corrections stay final)."""
 
     version: int
     slug: str
+    status: str
+    published_at: datetime | None
     top_story: bool
     embargo_until: datetime | None
     first_published_at: datetime | None
 
     @classmethod
-    def lock(cls, pk) -> "ArticleBeforeRestore | None":
+    def lock(cls, pk) -> "_Standing | None":
         fields = [field.name for field in dataclasses.fields(cls)]
         row = Article.objects.select_for_update().filter(pk=pk).values(*fields).first()
         return cls(**row) if row else None
 
     def keep(self, article: Article) -> None:
-        """A restore brings back what was written, not where the article stood on the home page, nor its
-        embargo (only its own step lifts that), nor when readers first saw it (its corrections stay final)."""
-        article.top_story = self.top_story
-        article.embargo_until = self.embargo_until
-        article.first_published_at = self.first_published_at
+        for field in dataclasses.fields(self):
+            if field.name not in {"version", "slug"}:
+                setattr(article, field.name, getattr(self, field.name))
 
 
 def image_build_renditions(*, image: Image, replace: bool = False) -> int:
@@ -99,30 +99,17 @@ def image_create(*, file, alt_text: str, caption: str = "", credit: str = "", up
     return image
 
 
-def article_save(
-    *,
-    article: Article,
-    user,
-    expected_version: int | None,
-    restoring: ArticleBeforeRestore | None = None,
-) -> Article:
+def article_save(*, article: Article, user, expected_version: int | None) -> Article:
     """Save an edit only if nobody else saved the article since it was opened at expected_version.
 
     The check is the database update itself: the version moves on only where it still matches.
-    Restoring an old revision has already rewritten the row in this transaction (all but its version
-    number), so there the check is against the version the article had before the restore.
     """
     with transaction.atomic(), reversion.create_revision():
         reversion.set_user(user)
         before = Article.objects.filter(pk=article.pk).values("slug", "first_published_at", "embargo_until").first()
-        if restoring is None and before and embargo_lifted(before["embargo_until"], article.embargo_until):
+        if before and embargo_lifted(before["embargo_until"], article.embargo_until):
             raise WorkflowError(EMBARGO_LIFTED_BY_ITS_OWN_STEP)
-        if restoring is not None:
-            if expected_version is not None and expected_version != restoring.version:
-                raise EditConflict
-            article.version = restoring.version + 1
-            restoring.keep(article)
-        elif article.pk is not None and expected_version is not None:
+        if article.pk is not None and expected_version is not None:
             claimed = Article.objects.filter(pk=article.pk, version=expected_version).update(
                 version=expected_version + 1
             )
@@ -134,13 +121,49 @@ def article_save(
             article.created_by = user
         article.save()
         transaction.on_commit(lambda: index_articles(Article.objects.filter(pk=article.pk)))
-        old_slug = restoring.slug if restoring else (before and before["slug"])
-        was_public = restoring.first_published_at if restoring else (before and before["first_published_at"])
-        if before and old_slug != article.slug and was_public:
-            # Readers and search engines know the old address: keep it working.
-            OldSlug.objects.filter(slug=article.slug).delete()
-            OldSlug.objects.update_or_create(slug=old_slug, defaults={"article": article})
+        if before:
+            _keep_old_address(article, before["slug"], was_public=before["first_published_at"] is not None)
     return article
+
+
+def _keep_old_address(article: Article, old_slug: str, *, was_public: bool) -> None:
+    """Readers and search engines know a public article's old address: keep it working."""
+    if was_public and old_slug != article.slug:
+        OldSlug.objects.filter(slug=article.slug).delete()
+        OldSlug.objects.update_or_create(slug=old_slug, defaults={"article": article})
+
+
+def article_restore(*, article: Article, version: Version, user) -> Article:
+    """Bring back what an old version of the article said: its text, bylines, figures, quotes, related news and
+    tags, as one new version (the old ones all stay in the history).
+
+    `article` is the article as the editor saw it when choosing the version: if anyone saved it since, nothing is
+    restored (EditConflict). Where the article stands is kept (see `_Standing`); corrections are never touched,
+    and an address readers knew keeps working.
+    """
+    _require_publisher(user, "Only editors can restore an old version of an article.")
+    if version.content_type.model_class() is not Article or version.object_id != str(article.pk):
+        raise WorkflowError(f"That version is not a version of “{article}”.")
+    with transaction.atomic(), reversion.create_revision():
+        standing = _Standing.lock(article.pk)
+        if standing is None:
+            raise WorkflowError(f"“{article}” has been deleted; recover it from the deleted articles instead.")
+        if standing.version != article.version:
+            raise EditConflict
+        saved_at = timezone.localtime(version.revision.date_created)
+        version.revision.revert(delete=True)
+        restored = Article.objects.get(pk=article.pk)
+        standing.keep(restored)
+        restored.version = standing.version + 1
+        restored.updated_by = user
+        restored.save()
+        _keep_old_address(restored, standing.slug, was_public=standing.first_published_at is not None)
+        message = f"Restored the version saved on {saved_at:%d %B %Y at %H:%M}."
+        reversion.set_user(user)
+        reversion.set_comment(message)
+        transaction.on_commit(lambda: index_articles(Article.objects.filter(pk=article.pk)))
+        _log(restored, user, message)
+    return restored
 
 
 class WorkflowError(Exception):
@@ -151,9 +174,9 @@ def _log(article: Article, user, message: str) -> None:
     LogEntry.objects.log_actions(user.pk, [article], CHANGE, change_message=message, single_object=True)
 
 
-def _require_publisher(user) -> None:
+def _require_publisher(user, why: str = "Only editors can publish, schedule or unpublish articles.") -> None:
     if not user.has_perm("articles.publish_article"):
-        raise PermissionDenied("Only editors can publish, schedule or unpublish articles.")
+        raise PermissionDenied(why)
 
 
 def article_submit(*, article: Article, user) -> Article:

@@ -157,3 +157,81 @@ def test_restoring_a_version_from_before_publication_keeps_the_published_record(
     assert OldSlug.objects.filter(slug="live-address", article=article).exists()
     with pytest.raises(PublicRecordError):
         Correction.objects.get(pk=correction.pk).delete()
+
+
+def test_the_restore_page_shows_the_old_version_beside_the_current_one_escaped(admin_client):
+    article = ArticleFactory(headline="<script>alert(1)</script> Old headline")
+    change = f"/admin/articles/article/{article.pk}/change/"
+    save_through_the_admin(admin_client, change)
+    version = first_version(article)
+    save_through_the_admin(admin_client, change, headline="New headline")
+
+    page = admin_client.get(f"/admin/articles/article/{article.pk}/history/{version.pk}/").content.decode()
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Old headline" in page and "<script>alert(1)" not in page
+    assert "New headline" in page and "Restore this version" in page
+    assert Article.objects.get(pk=article.pk).headline == "New headline"  # looking changes nothing
+
+
+def test_a_save_after_the_restore_page_was_opened_stops_the_restore(admin_client, admin_user):
+    from articles.services import article_save
+
+    article = ArticleFactory(headline="Then")
+    change = f"/admin/articles/article/{article.pk}/change/"
+    save_through_the_admin(admin_client, change)
+    version = first_version(article)
+    restore = f"/admin/articles/article/{article.pk}/history/{version.pk}/"
+    values = form_values(admin_client.get(restore).content.decode())
+    current = Article.objects.get(pk=article.pk)
+    current.headline = "A colleague's newer headline"
+    article_save(article=current, user=admin_user, expected_version=current.version)
+
+    response = admin_client.post(restore, {name: value[0] for name, value in values.items()})
+
+    assert response.status_code == 200
+    assert "after you opened this page, so nothing was restored" in response.content.decode()
+    assert Article.objects.get(pk=article.pk).headline == "A colleague's newer headline"
+    values = form_values(response.content.decode())  # the page now carries their version: a second press restores
+    assert admin_client.post(restore, {name: value[0] for name, value in values.items()}).status_code == 302
+    assert Article.objects.get(pk=article.pk).headline == "Then"
+
+
+def test_restoring_a_draft_version_of_a_published_story_keeps_it_published(admin_client, admin_user):
+    from articles.services import article_publish
+
+    article = ArticleFactory(headline="Draft wording", status=Article.Status.DRAFT, published_at=None)
+    change = f"/admin/articles/article/{article.pk}/change/"
+    save_through_the_admin(admin_client, change)
+    version = first_version(article)
+    article_publish(article=Article.objects.get(pk=article.pk), user=admin_user)
+    published_at = Article.objects.get(pk=article.pk).published_at
+
+    save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/history/{version.pk}/")
+
+    restored = Article.objects.get(pk=article.pk)
+    assert (restored.status, restored.published_at, restored.headline) == ("published", published_at, "Draft wording")
+
+
+def test_the_restore_service_is_for_editors_and_records_who_restored_what(admin_client, admin_user, django_user_model):
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.auth.models import Group
+    from django.core.exceptions import PermissionDenied
+
+    from articles.services import article_restore
+
+    article = ArticleFactory(headline="Then")
+    save_through_the_admin(admin_client, f"/admin/articles/article/{article.pk}/change/")
+    version = first_version(article)
+    journalist = django_user_model.objects.create_user("reporter", password="x", is_staff=True)
+    journalist.groups.add(Group.objects.get(name="Journalist"))
+    with pytest.raises(PermissionDenied):
+        article_restore(article=Article.objects.get(pk=article.pk), version=version, user=journalist)
+
+    Article.objects.filter(pk=article.pk).update(headline="Now")
+    article_restore(article=Article.objects.get(pk=article.pk), version=version, user=admin_user)
+
+    assert Article.objects.get(pk=article.pk).headline == "Then"
+    logged = LogEntry.objects.filter(object_id=str(article.pk), change_message__startswith="Restored the version")
+    assert logged.exists()
+    latest = Version.objects.get_for_object(article).first()
+    assert latest.revision.user == admin_user and latest.revision.get_comment().startswith("Restored the version")
