@@ -12,8 +12,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import DetailView, ListView, TemplateView
 
 from articles.models import published_filter
+from newsroom import ratelimit
 
-from . import ratelimit
 from .consent import consent_text
 from .forms import PreferencesForm, SubscribeForm
 from .models import Edition, Newsletter

@@ -110,7 +110,7 @@ def test_a_refused_redis_port_is_harmless_too(client, settings):
 def test_signups_are_still_rate_limited_while_redis_hangs_counted_per_process(
     client, hung, settings, caplog, monkeypatch
 ):
-    from newsletter import ratelimit
+    from newsroom import ratelimit
 
     settings.NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR = 2
     monkeypatch.setattr(ratelimit, "_said_at", 0.0)  # said at most once a minute: another test may have said it
