@@ -26,15 +26,28 @@ class InputChecks:
         return super().response_action(request, queryset)
 
 
+class NoncedMedia:
+    """An import map (the body editor's) is inline code: it carries the response's CSP nonce, which the back
+    office's policy allows (newsroom/security.py)."""
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        if getattr(media := context.get("media"), "_importmap", None) is not None:
+            context["media"] = media.with_nonce(request.csp_nonce)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
 class NewsroomAdminSite(admin.AdminSite):
     site_header = f"{settings.SITE_NAME} newsroom"
     site_title = "Newsroom"
     index_title = "Back office"
 
     def register(self, model_or_iterable, admin_class=None, **options):
-        """Every model's admin, ours and the contrib apps', checks the change list's parameters."""
+        """Every model's admin, ours and the contrib apps', checks the change list's parameters and puts the CSP
+        nonce on inline code."""
         admin_class = admin_class or admin.ModelAdmin
-        checked = type(admin_class.__name__, (InputChecks, admin_class), {"__module__": admin_class.__module__})
+        checked = type(
+            admin_class.__name__, (InputChecks, NoncedMedia, admin_class), {"__module__": admin_class.__module__}
+        )
         super().register(model_or_iterable, checked, **options)
 
 

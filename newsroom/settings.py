@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "taggit",
     "reversion",
     "django_prose_editor",
+    "csp",
     "articles",
     "newsletter",
     "pages",
@@ -107,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "newsroom.public_cache.PublicCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "newsroom.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.badinput.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -473,6 +476,58 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (newsroom/security.py). Readers' pages: our own files only, no inline script, no inline
+# style but our inlined stylesheets (their hashes are added per response), pictures from the media address too.
+_MEDIA_ORIGIN = [f"{_media.scheme}://{_media.netloc}"] if (_media := urlsplit(MEDIA_URL)).netloc else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "base-uri": [NONE],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "img-src": [SELF, *_MEDIA_ORIGIN],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "report-uri": "/csp-report/",
+    }
+}
+# The back office: inline code only with the response's nonce; inline style (Django's admin sets it) allowed.
+BACK_OFFICE_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "img-src": [SELF, "data:", *_MEDIA_ORIGIN],
+        "frame-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+    }
+}
+# Powerful browser features no page of ours uses, refused to the page and to any frame in it.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    ]
+}
 SESSION_COOKIE_HTTPONLY = True
 # Sessions in the database, read through the shared cache when there is one (newsroom/sessions.py): any server
 # process answers any request, and a Redis restart logs no one out.

@@ -8,7 +8,7 @@ from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, AuthorSitemap, NewsSitemap, SectionSitemap, TagSitemap
 from newsletter.webhooks import tracking_webhook
-from newsroom import freshness
+from newsroom import freshness, security
 from pages.sitemaps import PageSitemap
 
 SITEMAPS = {
@@ -41,6 +41,7 @@ urlpatterns = [
         name="django.contrib.sitemaps.views.sitemap",
     ),
     path("newsletter/", include("newsletter.urls")),
+    path("csp-report/", security.csp_report, name="csp_report"),
     # The email provider's tracking webhooks (bounces, complaints…), at the paths anymail's documentation gives.
     path("anymail/<str:provider>/tracking/", tracking_webhook, name="email_tracking_webhook"),
     path("", include("articles.urls")),

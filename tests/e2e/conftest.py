@@ -33,3 +33,25 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+# Every page a browser test opens reports what its Content-Security-Policy blocked: a test whose pages had
+# anything blocked fails, so a widget or page that needs what the policy forbids is caught here.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => window.__cspViolation({
+  directive: event.effectiveDirective, blocked: event.blockedURI, page: event.documentURI, sample: event.sample,
+}));
+"""
+
+
+@pytest.fixture
+def csp_violations() -> list[dict]:
+    return []
+
+
+@pytest.fixture
+def context(context, csp_violations):
+    context.expose_function("__cspViolation", lambda violation: csp_violations.append(violation))
+    context.add_init_script(CSP_LISTENER)
+    yield context
+    assert not csp_violations, f"the Content-Security-Policy blocked: {csp_violations}"

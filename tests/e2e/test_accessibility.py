@@ -25,7 +25,7 @@ def axe_source():
 
 
 def serious_violations(page: Page, axe_source: Path) -> list[str]:
-    page.add_script_tag(path=str(axe_source))
+    page.evaluate(f"{axe_source.read_text()}\n;true")  # as the test's own code: the page's CSP admits no such script
     result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
     return [
         f"{violation['id']} ({violation['impact']}): {violation['help']} — "
