@@ -35,6 +35,7 @@ run: seed
 	@echo "  Site:        http://$(HOST):$(PORT)/"
 	@echo "  Back office: http://$(HOST):$(PORT)/admin/"
 	@echo "  Logins:      admin / editor / journalist / audience, password: newsroom-demo"
+	@echo "  Two-factor:  optional here; STAFF_2FA_REQUIRED=1 make run requires it of admin, editor and audience"
 	@echo "  Email:       every email (confirmations, the newsletter) is printed here, in this terminal"
 	@echo "  Webhooks:    the email providers' at /anymail/<provider>/tracking/, user:password $(DEMO_WEBHOOK_SECRET)"
 	@echo "  Worker and scheduler run beside the site; Ctrl-C stops all three."

@@ -159,6 +159,8 @@ def environment() -> dict[str, str]:
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_HSTS_SECONDS": "0",
         "SECURE_COOKIES": "0",
+        # The demo logins sign in with a password alone unless STAFF_2FA_REQUIRED=1 (as in production, its default).
+        "STAFF_2FA_REQUIRED": os.environ.get("STAFF_2FA_REQUIRED", "0"),
         "STATIC_ROOT": str(VAR / "static"),
         "STACK_PROXY_PORT": str(PROXY_PORT),
         "STACK_WEB1_PORT": str(WEB_PORTS[0]),
@@ -234,6 +236,7 @@ def main() -> None:
   Instance B:       http://127.0.0.1:{WEB_PORTS[1]}/
   Back office:      {proxy}/admin/  (or on either instance)
   Logins:           admin / editor / journalist / audience, password: newsroom-demo
+                    (two-factor sign-in: optional here; STAFF_2FA_REQUIRED=1 make stack requires it, as production does)
   Pictures:         http://127.0.0.1:{S3_PORT}/{BUCKET}/…  (made by the workers)
   Readiness:        {proxy}/readyz
   Email is printed by the workers. Ctrl-C stops everything.

@@ -6,6 +6,10 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import path, reverse
+
+from . import accounts
 
 
 class InputChecks:
@@ -40,6 +44,33 @@ class NewsroomAdminSite(admin.AdminSite):
     site_header = f"{settings.SITE_NAME} newsroom"
     site_title = "Newsroom"
     index_title = "Back office"
+
+    def has_permission(self, request):
+        """Staff, and signed in with the second factor where the account has one or must (newsroom/accounts.py).
+        Signing out needs no second factor."""
+        if not super().has_permission(request):
+            return False
+        return request.path == reverse("admin:logout", current_app=self.name) or accounts.missing_step(request) is None
+
+    def login(self, request, extra_context=None):
+        """The password step. A signed-in account that still owes its second factor goes on to it; an address
+        with too many failed passwords is refused before any password is checked."""
+        if request.method == "POST" and accounts.address_locked(request):
+            return accounts.locked_out(request)
+        if request.method == "GET" and (step := accounts.missing_step(request)) and request.user.is_staff:
+            return redirect(accounts.step_url(step, request.GET.get("next", "")))
+        response = super().login(request, extra_context)
+        if request.method == "POST" and response.status_code == 302 and (step := accounts.missing_step(request)):
+            return redirect(accounts.step_url(step, response["Location"]))
+        return response
+
+    def get_urls(self):
+        return [
+            path("two-factor/", accounts.staff_signed_in(accounts.manage), name="two_factor"),
+            path("two-factor/verify/", accounts.staff_signed_in(accounts.verify), name="two_factor_verify"),
+            path("keep-alive/", self.admin_view(accounts.keep_alive), name="keep_alive"),
+            *super().get_urls(),
+        ]
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Every model's admin, ours and the contrib apps', checks the change list's parameters and puts the CSP

@@ -6,7 +6,12 @@ class NewsroomAdminConfig(AdminConfig):
 
     def ready(self):
         super().ready()
-        from newsroom import freshness, purging
+        from django.contrib.auth.signals import user_logged_in, user_login_failed
+
+        from newsroom import accounts, freshness, purging
+
+        user_login_failed.connect(accounts.count_failure, dispatch_uid="newsroom.accounts.count_failure")
+        user_logged_in.connect(accounts.session_started, dispatch_uid="newsroom.accounts.session_started")
 
         # In every process that changes content (web, worker, command): the caching proxies hear of it.
         freshness.on_committed(purging.purge_proxies)

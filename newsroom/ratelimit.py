@@ -38,6 +38,15 @@ def hit(key: str, *, limit: int, window_seconds: int) -> bool:
         return _count(_fallback, key, window_seconds) <= limit
 
 
+def peek(key: str) -> int:
+    """How many attempts the window holds so far, without counting one (0 if the cache is out of reach)."""
+    try:
+        return cache.get(f"ratelimit:{key}", 0)
+    except Exception as exc:
+        log_cache_failure(exc, f"read rate limit {key}")
+        return _fallback.get(f"ratelimit:{key}", 0)
+
+
 def _count(store, key: str, window_seconds: int) -> int:
     cache_key = f"ratelimit:{key}"
     store.add(cache_key, 0, timeout=window_seconds)

@@ -6,6 +6,7 @@ without a real `SECRET_KEY` and `ALLOWED_HOSTS`. The README lists every variable
 """
 
 import os
+from datetime import timedelta
 from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -93,6 +94,10 @@ INSTALLED_APPS = [
     "reversion",
     "django_prose_editor",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "articles",
     "newsletter",
     "pages",
@@ -116,8 +121,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "newsroom.accounts.idle_timeout",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -310,6 +319,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Staff sign-in (newsroom/accounts.py). A second factor (an authenticator app, backup codes) for anyone who turns
+# it on, and a must for superusers and the Editor and Audience groups when STAFF_2FA_REQUIRED (on unless DEBUG).
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", not DEBUG)
+# Failed passwords: LOGIN_FAILURE_LIMIT for one account (django-axes, in the database: every app server counts
+# them) or LOGIN_FAILURES_PER_IP from one address pause signing in for LOGIN_LOCKOUT_MINUTES.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+# django-axes counts per account only: the address has its own, higher limit (LOGIN_FAILURES_PER_IP, counted in
+# newsroom/accounts.py), because a newsroom's staff share an office address and five typos must not lock them all.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "newsroom.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "newsroom.ratelimit.client_ip"
+AXES_VERBOSE = False
+PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 10)
+# A session ends this long after its last request; the back office keeps it alive while someone types.
+STAFF_IDLE_MINUTES = env_int("STAFF_IDLE_MINUTES", 60)
+SESSION_COOKIE_AGE = STAFF_IDLE_MINUTES * 60
+
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en-gb")
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/London")
 USE_I18N = True
@@ -399,6 +432,10 @@ IMAGE_MAX_MEGAPIXELS = env_int("IMAGE_MAX_MEGAPIXELS", 50)
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 SITE_NAME = os.environ.get("SITE_NAME", "The Kingsmere Courier")
+OTP_TOTP_ISSUER = SITE_NAME  # the name authenticator apps show beside the code
+# A second factor's secret is its owner's alone (they see it once, setting it up): the admin's device pages neither
+# show keys and backup codes nor offer django-otp's QR code pages (which answered 500 for an id naming no device).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Absolute links in emails (confirmation, unsubscribe) start with this.
 _first_host = next((h.lstrip(".") for h in ALLOWED_HOSTS if h not in {"*", "localhost", "127.0.0.1", "[::1]"}), "")
 SITE_URL = os.environ.get("SITE_URL") or (

@@ -2,13 +2,14 @@ import re
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, AuthorSitemap, NewsSitemap, SectionSitemap, TagSitemap
 from newsletter.webhooks import tracking_webhook
-from newsroom import freshness, security
+from newsroom import accounts, freshness, security
 from pages.sitemaps import PageSitemap
 
 SITEMAPS = {
@@ -26,6 +27,17 @@ sitemap = freshness.showing("sitemaps")(sitemap_views.sitemap)
 handler500 = "newsroom.errors.server_error"
 
 urlpatterns = [
+    # Staff reset a forgotten password by email (the admin's sign-in page links here).
+    path("admin/password_reset/", accounts.StaffPasswordResetView.as_view(), name="admin_password_reset"),
+    path(
+        "admin/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="admin_password_reset_done"
+    ),
+    path(
+        "admin/reset/<uidb64>/<token>/",
+        accounts.StaffPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("admin/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
     path("sitemap.xml", sitemap_index, {"sitemaps": SITEMAPS}, name="sitemap_index"),
     path(

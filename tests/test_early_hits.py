@@ -73,8 +73,16 @@ def test_an_early_answer_carries_the_security_headers_of_the_page(application, s
     _, made, _ = call(application)
     _, headers, _ = call(application)
 
-    for name in ("X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy", "X-Frame-Options"):
+    for name in (
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "X-Frame-Options",
+        "Content-Security-Policy",
+        "Permissions-Policy",
+    ):
         assert headers[name] == made[name], name
+    assert headers["X-Page-Cache"] == "hit"
 
 
 def test_an_early_answer_is_compressed_as_the_browser_accepts(application, story):

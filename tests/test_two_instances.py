@@ -14,6 +14,8 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.contrib.auth.models import Group, User
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.models import Article
 from newsletter.models import Subscription
@@ -130,6 +132,13 @@ def editor_browser(instance: Instance) -> Browser:
 def test_an_editors_session_made_on_one_instance_works_on_the_other(site):
     a, b, _ = site
     browser = editor_browser(a)
+    # Signed in with a password on A, with the authenticator's code on B: the second factor is in the shared session.
+    device = TOTPDevice.objects.create(user=User.objects.get(username="night-editor"), name="phone", confirmed=True)
+    assert browser.request(f"{a.url}/admin/").status == 302
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    token = browser.csrf_token(f"{b.url}/admin/two-factor/verify/")
+    verified = browser.request(f"{b.url}/admin/two-factor/verify/", {"token": code, "csrfmiddlewaretoken": token})
+    assert verified.status == 302, verified.text
 
     for instance in (b, a, b):
         response = browser.request(f"{instance.url}/admin/")

@@ -1,0 +1,171 @@
+"""Guessing passwords is throttled per account and per address, with one message whether or not the account exists;
+a forgotten password is reset by email; a changed password ends every other session; idle sessions end."""
+
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a long and unguessable passphrase"  # noqa: S105 (a test account's)
+
+
+@pytest.fixture
+def editor():
+    return User.objects.create_user("ed", email="ed@newsroom.example", password=PASSWORD, is_staff=True)
+
+
+def attempt(client, username, password="wrong", ip="198.51.100.7"):  # noqa: S107 (a wrong one, on purpose)
+    return client.post("/admin/login/", {"username": username, "password": password}, REMOTE_ADDR=ip)
+
+
+@pytest.fixture
+def hashing():
+    """How many times a password was checked (the expensive part of an attempt)."""
+    with mock.patch.object(ModelBackend, "authenticate", autospec=True, side_effect=ModelBackend.authenticate) as spy:
+        yield spy
+
+
+def test_an_account_is_paused_after_five_wrong_passwords_even_for_the_right_one(client, editor, hashing, settings):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        assert attempt(client, "ed").status_code == 200  # the form again, with its error
+
+    locked = attempt(client, "ed")  # the fifth
+    checked = hashing.call_count
+    right = attempt(client, "ed", PASSWORD, ip="203.0.113.9")  # from elsewhere, with the right password
+
+    assert locked.status_code == 429 and right.status_code == 429
+    assert "signing in is paused for 15 minutes" in right.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert hashing.call_count == checked, "a paused account's attempt checks no password"
+
+
+def test_a_missing_account_is_paused_the_same_way(client, editor, settings):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        real = attempt(client, "ed", ip="198.51.100.1")
+        missing = attempt(client, "nobody-by-this-name", ip="198.51.100.2")
+
+    assert real.status_code == missing.status_code == 429
+    strip = lambda response: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())  # noqa: E731
+    assert strip(real) == strip(missing)
+
+
+def test_the_pause_ends_after_the_cool_off(client, editor, settings):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        attempt(client, "ed")
+    assert attempt(client, "ed", PASSWORD).status_code == 429
+
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES + 1))
+
+    assert attempt(client, "ed", PASSWORD).status_code == 302
+
+
+def test_a_right_password_before_the_limit_clears_the_count(client, editor, settings):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        attempt(client, "ed")
+    assert attempt(client, "ed", PASSWORD).status_code == 302
+    Client().post("/admin/logout/")
+
+    for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+        assert attempt(Client(), "ed").status_code == 200
+
+
+def test_an_address_trying_many_accounts_is_paused_but_others_are_not(client, editor, settings, hashing):
+    settings.LOGIN_FAILURES_PER_IP = 8
+    for number in range(8):
+        assert attempt(client, f"guess-{number}", ip="192.0.2.66").status_code == 200
+
+    paused = attempt(client, "ed", PASSWORD, ip="192.0.2.66")
+    checked = hashing.call_count
+    attempt(client, "ed", PASSWORD, ip="192.0.2.66")
+
+    assert paused.status_code == 429 and "signing in is paused" in paused.content.decode()
+    assert hashing.call_count == checked
+    assert attempt(Client(), "ed", PASSWORD, ip="192.0.2.67").status_code == 302
+
+
+def reset_link(client, email) -> str | None:
+    before = len(mail.outbox)
+    response = client.post("/admin/password_reset/", {"email": email})
+    assert response.status_code == 302 and response["Location"] == "/admin/password_reset/done/"
+    if len(mail.outbox) == before:
+        return None
+    return re.search(r"https?://[^/\s]+(/admin/reset/\S+/)", mail.outbox[-1].body).group(1)
+
+
+def test_a_forgotten_password_is_reset_by_email_and_the_pause_lifted(client, editor, settings):
+    assert "/admin/password_reset/" in client.get("/admin/login/").content.decode()
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        attempt(client, "ed")
+    elsewhere = Client()
+    elsewhere.force_login(editor)
+
+    link = reset_link(client, "ED@newsroom.example")
+    form_page = client.get(link, follow=True)
+    new = "another long passphrase, only mine"
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+
+    assert done.status_code == 302 and done["Location"] == "/admin/reset/done/"
+    assert attempt(Client(), "ed", new).status_code == 302, "the pause is lifted by the reset"
+    assert elsewhere.get("/admin/").status_code == 302, "the sessions signed in with the old password ended"
+
+
+def test_a_reset_is_mailed_only_to_staff_and_the_page_says_the_same_either_way(client, editor):
+    User.objects.create_user("reader", email="reader@example.com", password=PASSWORD)
+
+    assert reset_link(client, "reader@example.com") is None
+    assert reset_link(client, "nobody@example.com") is None
+    assert reset_link(client, "ed@newsroom.example") is not None
+
+
+def test_reset_mails_are_limited(client, editor, settings):
+    links = [reset_link(Client(), "ed@newsroom.example") for _ in range(5)]
+    assert sum(link is not None for link in links) == 3
+
+    settings.PASSWORD_RESETS_PER_HOUR = 2
+    for number in range(3):
+        reset_link(client, f"someone{number}@example.com")
+    User.objects.create_user("other", email="other@newsroom.example", password=PASSWORD, is_staff=True)
+    assert reset_link(client, "other@newsroom.example") is None
+
+
+def test_changing_the_password_ends_every_other_session(editor):
+    here, elsewhere = Client(), Client()
+    here.force_login(editor)
+    elsewhere.force_login(editor)
+    new = "another long passphrase, only mine"
+
+    response = here.post(
+        "/admin/password_change/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+
+    assert response.status_code == 302
+    assert here.get("/admin/").status_code == 200, "the session that changed it goes on"
+    assert elsewhere.get("/admin/").status_code == 302
+
+
+def test_an_idle_session_ends_and_a_working_one_goes_on(client, editor, settings):
+    client.force_login(editor)
+    session = Session.objects.get()
+    assert abs((session.expire_date - timezone.now()).total_seconds() - settings.STAFF_IDLE_MINUTES * 60) < 60
+
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    store = client.session
+    store["_touched"] = 0  # last moved on long ago
+    store.save()
+    Session.objects.update(expire_date=timezone.now() + timedelta(minutes=5))
+    assert client.get("/admin/keep-alive/").status_code == 204
+    moved = Session.objects.get().expire_date - timezone.now()
+    assert moved > timedelta(minutes=settings.STAFF_IDLE_MINUTES - 1), "activity moves the end on"
+
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/admin/").status_code == 302
