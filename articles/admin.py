@@ -3,18 +3,20 @@ from functools import partial
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 from taggit.managers import TaggableManager
 from taggit.models import Tag
 
+from audit import services as audit
 from newsroom.admin import SafeAutocomplete
 
 from .forms import ArticleAdminForm, ImageUploadField, RestoreForm, TagAdminForm, TagSuggestWidget
@@ -355,7 +357,13 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
         version = self._check_restorable(request, version_id)
         if Article.objects.filter(pk=version.object_id).exists():
             raise PermissionDenied  # not deleted: use the article's history instead
-        return super().recover_view(request, version_id, extra_context)
+        with transaction.atomic():
+            response = super().recover_view(request, version_id, extra_context)
+            if request.method == "POST" and response.status_code == 302:
+                article = Article.objects.get(pk=version.object_id)
+                detail = f"Recovered after it was deleted ({article.get_status_display().lower()})"
+                audit.record(audit.Action.RESTORE, actor=request.user, target=article, detail=detail)
+        return response
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -365,6 +373,9 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
         for correction in formset.save(commit=False) if formset.model is Correction else []:
             correction.created_by = correction.created_by or request.user
         super().save_formset(request, form, formset, change)
+        for correction in formset.new_objects if formset.model is Correction else []:
+            detail = Truncator(correction.text).chars(200)
+            audit.record(audit.Action.CORRECTION, actor=request.user, target=form.instance, detail=detail)
 
     def response_post_save_change(self, request, obj):
         self._workflow_button(request, obj)

@@ -8,8 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from reversion.models import Version
 
+from audit import services as audit
 from newsroom import freshness
 from newsroom.queueing import enqueue
 
@@ -102,11 +104,16 @@ def image_create(*, file, alt_text: str, caption: str = "", credit: str = "", up
 def article_save(*, article: Article, user, expected_version: int | None) -> Article:
     """Save an edit only if nobody else saved the article since it was opened at expected_version.
 
-    The check is the database update itself: the version moves on only where it still matches.
+    The check is the database update itself: the version moves on only where it still matches. A save that
+    publishes, schedules or unpublishes is on the audit record.
     """
     with transaction.atomic(), reversion.create_revision():
         reversion.set_user(user)
-        before = Article.objects.filter(pk=article.pk).values("slug", "first_published_at", "embargo_until").first()
+        before = (
+            Article.objects.filter(pk=article.pk)
+            .values("slug", "first_published_at", "embargo_until", "status", "published_at")
+            .first()
+        )
         if before and embargo_lifted(before["embargo_until"], article.embargo_until):
             raise WorkflowError(EMBARGO_LIFTED_BY_ITS_OWN_STEP)
         if article.pk is not None and expected_version is not None:
@@ -120,10 +127,39 @@ def article_save(*, article: Article, user, expected_version: int | None) -> Art
         if article.pk is None:
             article.created_by = user
         article.save()
+        _audit_going_public(article, before, user)
         transaction.on_commit(lambda: index_articles(Article.objects.filter(pk=article.pk)))
         if before:
             _keep_old_address(article, before["slug"], was_public=before["first_published_at"] is not None)
     return article
+
+
+def _on_site(status: str, published_at: datetime | None, now: datetime) -> str:
+    if status != Article.Status.PUBLISHED:
+        return "off"
+    return "scheduled" if published_at is not None and published_at > now else "live"
+
+
+def _when(at: datetime) -> str:
+    """4 December 2026 10:00, in the newsroom's time zone."""
+    return date_format(timezone.localtime(at), "j F Y H:i")
+
+
+def _audit_going_public(article: Article, before: dict | None, user) -> None:
+    """A save that puts the article on the site, schedules it (or moves its time) or takes it off is on the audit
+    record, whichever way it was done: the Publish button or action, or the form's status and date."""
+    now = timezone.now()
+    was = _on_site(before["status"], before["published_at"], now) if before else "off"
+    now_on = _on_site(article.status, article.published_at, now)
+    if now_on == "live" and was != "live":
+        audit.record(audit.Action.PUBLISH, actor=user, target=article)
+    elif now_on == "scheduled" and (was != "scheduled" or before["published_at"] != article.published_at):
+        audit.record(
+            audit.Action.SCHEDULE, actor=user, target=article, detail=f"Scheduled for {_when(article.published_at)}"
+        )
+    elif now_on == "off" and was != "off":
+        detail = f"Was scheduled for {_when(before['published_at'])}" if was == "scheduled" else ""
+        audit.record(audit.Action.UNPUBLISH, actor=user, target=article, detail=detail)
 
 
 def _keep_old_address(article: Article, old_slug: str, *, was_public: bool) -> None:
@@ -162,6 +198,7 @@ def article_restore(*, article: Article, version: Version, user) -> Article:
         reversion.set_user(user)
         reversion.set_comment(message)
         transaction.on_commit(lambda: index_articles(Article.objects.filter(pk=article.pk)))
+        audit.record(audit.Action.RESTORE, actor=user, target=restored, detail=message)
         _log(restored, user, message)
     return restored
 
@@ -221,6 +258,7 @@ def article_lift_embargo(*, article: Article, user) -> Article:
         raise WorkflowError(f"“{article}” has no embargo to lift.")
     Article.objects.filter(pk=article.pk).update(embargo_until=None, version=F("version") + 1)
     article.refresh_from_db(fields=["embargo_until", "version"])
+    audit.record(audit.Action.EMBARGO_LIFT, actor=user, target=article, detail=f"The embargo was until {_when(until)}")
     _log(article, user, f"Embargo lifted (it was until {timezone.localtime(until):%d %B %Y %H:%M}).")
     return article
 

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from articles.models import Article
-from newsroom.admin import SafeAutocomplete
+from newsroom.admin import RecordAdmin, SafeAutocomplete
 
 from . import editions
 from .export import LEDGER_COLUMNS, STANDARD_COLUMNS, consent_csv_lines, recorded_csv_lines
@@ -102,10 +102,10 @@ class SubscriberAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj):
-        subscribers_erase(subscribers=Subscriber.objects.filter(pk=obj.pk))
+        subscribers_erase(subscribers=Subscriber.objects.filter(pk=obj.pk), user=request.user)
 
     def delete_queryset(self, request, queryset):
-        subscribers_erase(subscribers=queryset)
+        subscribers_erase(subscribers=queryset, user=request.user)
 
 
 class ConsentEventInline(admin.TabularInline):
@@ -245,19 +245,6 @@ class SubscriptionAdmin(admin.ModelAdmin):
             "changelist_url": reverse("admin:newsletter_subscription_changelist"),
         }
         return render(request, "admin/newsletter/subscription/import.html", context)
-
-
-class RecordAdmin(admin.ModelAdmin):
-    """A record of what happened: shown, never added, edited or deleted by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SubscriberExport)

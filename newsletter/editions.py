@@ -7,8 +7,10 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from articles.models import Article, published_filter
+from audit import services as audit
 
 from .models import Delivery, Edition, EditionItem, Newsletter
 
@@ -119,8 +121,9 @@ def _locked(edition: Edition) -> Edition:
     return Edition.objects.select_for_update().select_related("newsletter").get(pk=edition.pk)
 
 
-def edition_schedule(*, edition: Edition, user, send_at: datetime.datetime | None = None) -> Edition:
-    """Approve the edition to go out at send_at (default: the newsletter's send time, or now if that has passed)."""
+def edition_schedule(*, edition: Edition, user, send_at: datetime.datetime | None = None, run_by: str = "") -> Edition:
+    """Approve the edition to go out at send_at (default: the newsletter's send time, or now if that has passed).
+    From a command, `run_by` names who ran it (for the audit record)."""
     with transaction.atomic():
         edition = _locked(edition)
         if not edition.is_editable:
@@ -132,6 +135,8 @@ def edition_schedule(*, edition: Edition, user, send_at: datetime.datetime | Non
         edition.status = Edition.Status.SCHEDULED
         edition.approved_by, edition.approved_at = user, now
         edition.save()
+        at = date_format(timezone.localtime(edition.send_at), "j F Y H:i")
+        audit.record(audit.Action.EDITION_SEND, actor=user, run_by=run_by, target=edition, detail=f"Scheduled for {at}")
     log_step(edition, user, f"Scheduled for {timezone.localtime(edition.send_at):%Y-%m-%d %H:%M}")
     return edition
 
@@ -153,8 +158,9 @@ def edition_unschedule(*, edition: Edition, user) -> Edition:
     return edition
 
 
-def edition_send_now(*, edition: Edition, user) -> Edition:
-    """Approve and start sending at once: the audience is snapshotted and the workers take over."""
+def edition_send_now(*, edition: Edition, user, run_by: str = "") -> Edition:
+    """Approve and start sending at once: the audience is snapshotted and the workers take over. From a command,
+    `run_by` names who ran it (for the audit record)."""
     from . import sending
 
     with transaction.atomic():
@@ -166,6 +172,8 @@ def edition_send_now(*, edition: Edition, user) -> Edition:
         edition.approved_by, edition.approved_at = user, timezone.now()
         edition.save(update_fields=["approved_by", "approved_at", "updated_at"])
         sending.edition_start(edition)
+        detail = f"Sending started to {edition.recipient_count:,} recipients"
+        audit.record(audit.Action.EDITION_SEND, actor=user, run_by=run_by, target=edition, detail=detail)
     log_step(edition, user, f"Sending started to {edition.recipient_count} recipients")
     return edition
 
@@ -190,6 +198,9 @@ def edition_resume(*, edition: Edition, user) -> Edition:
             raise EditionStateError("Only a paused edition can be resumed.")
         edition.status, edition.paused_reason = Edition.Status.SENDING, ""
         edition.save(update_fields=["status", "paused_reason", "updated_at"])
+        # Not the reason it paused: a mail server's error can quote a reader's address.
+        detail = f"Sending resumed to the {edition.left_count:,} not yet mailed"
+        audit.record(audit.Action.EDITION_SEND, actor=user, target=edition, detail=detail)
         transaction.on_commit(lambda: sending.senders_enqueue(edition.pk))
     log_step(edition, user, "Resumed")
     return edition

@@ -4,8 +4,12 @@ import codecs
 import csv
 from collections.abc import Callable, Iterator
 from datetime import UTC
+from urllib.parse import parse_qsl, urlencode
 
-from django.db import connection
+from django.db import connection, transaction
+from django.template.defaultfilters import pluralize
+
+from audit import services as audit
 
 from .models import ConsentEvent, SubscriberExport, Subscription
 
@@ -95,8 +99,23 @@ def _orm_lines(queryset, on_done, *, fields=FIELDS) -> Iterator[str]:
         on_done(count)
 
 
-def export_start(*, user=None, run_by: str = "", via: str, filters: str) -> SubscriberExport:
-    return SubscriberExport.objects.create(user=user, run_by=run_by[:200], via=via, filters=filters[:1000])
+def export_start(*, user=None, run_by: str = "", via: str, filters: str, rows: int) -> SubscriberExport:
+    """Record an export as it starts (on the audit record too, with the rows it is about to write): a download
+    cut short has still let some of the list out."""
+    with transaction.atomic():
+        export = SubscriberExport.objects.create(user=user, run_by=run_by[:200], via=via, filters=filters[:1000])
+        detail = f"{rows:,} row{pluralize(rows)} via {via}, filters: {_without_search(filters)}"
+        audit.record(audit.Action.SUBSCRIBER_EXPORT, actor=user, run_by=run_by, target=export, detail=detail)
+    return export
+
+
+def _without_search(filters: str) -> str:
+    """The change list's filters with its search term left out: that can be a reader's address, which the audit
+    record must not keep."""
+    pairs = parse_qsl(filters, keep_blank_values=True)
+    if not any(name == "q" for name, _ in pairs):
+        return filters
+    return urlencode([(name, "(hidden)" if name == "q" else value) for name, value in pairs], safe="()")
 
 
 def export_finish(export: SubscriberExport, count: int) -> None:
@@ -108,7 +127,7 @@ def recorded_csv_lines(
 ) -> Iterator[str]:
     """csv_lines (or consent_csv_lines), recorded: who, when, which filter, and (once it is all out) how many
     rows."""
-    export = export_start(user=user, run_by=run_by, via=via, filters=filters)
+    export = export_start(user=user, run_by=run_by, via=via, filters=filters, rows=queryset.count())
     return lines(queryset, on_done=lambda count: export_finish(export, count))
 
 

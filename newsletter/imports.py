@@ -14,8 +14,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+
+from audit import services as audit
 
 from .export import FORMULA_STARTS
 from .forms import clean_address
@@ -225,6 +228,12 @@ def subscribers_import(*, file, newsletter: Newsletter, consent_note: str, user=
             if to_suppress:
                 note = "Imported: the previous provider had stopped mailing it (bounced, complained or blocked)"
                 report.newly_suppressed = suppress_many(to_suppress, note=note, user=user)
+            added, suppressed = report.created, report.newly_suppressed
+            detail = (
+                f"{added:,} subscription{pluralize(added)} added, {suppressed:,} address{pluralize(suppressed, 'es')} "
+                f"suppressed ({report.rows:,} row{pluralize(report.rows)} read, {len(report.errors):,} refused)"
+            )
+            audit.record(audit.Action.SUBSCRIBER_IMPORT, actor=user, target=newsletter, detail=detail)
     except IntegrityError:
         report.problem = "Someone signed up while the file was being imported. Nothing was imported: import it again."
         return report

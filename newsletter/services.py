@@ -8,9 +8,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
+from django.template.defaultfilters import pluralize
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from audit import services as audit
 
 from . import tasks
 from .consent import CONSENT_VERSION, consent_text
@@ -351,10 +354,11 @@ def subscription_start_confirmed(
     return subscription
 
 
-def subscribers_erase(*, subscribers) -> int:
+def subscribers_erase(*, subscribers, user=None) -> int:
     """A reader's erasure request: their address, subscriptions, history and every admin-log mention, gone.
     Only a keyed hash of the address stays, on the suppression list, so an old export re-imported or an
-    admin cannot add it back (the reader's own confirmed sign-up can)."""
+    admin cannot add it back (the reader's own confirmed sign-up can). The audit record says how many were
+    erased, and by whom; never whose."""
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
@@ -367,7 +371,10 @@ def subscribers_erase(*, subscribers) -> int:
         for email in emails:
             mentions |= Q(object_repr__icontains=email) | Q(change_message__icontains=email)
         LogEntry.objects.filter(mentions).update(object_repr="(erased)", change_message="")
-        count, _ = Subscriber.objects.filter(pk__in=subscriber_ids).delete()
+        count, deleted = Subscriber.objects.filter(pk__in=subscriber_ids).delete()
+        if erased := deleted.get(Subscriber._meta.label, 0):
+            detail = f"{erased:,} subscriber{pluralize(erased)} erased"
+            audit.record(audit.Action.SUBSCRIBER_ERASURE, actor=user, detail=detail)
     return count
 
 

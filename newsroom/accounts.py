@@ -32,6 +32,8 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit import services as audit
+
 from . import ratelimit
 
 logger = logging.getLogger(__name__)
@@ -45,9 +47,7 @@ GROUPS_THAT_MUST = ("Editor", "Audience")
 
 def two_factor_required(user) -> bool:
     """Whether the account must sign in with a second factor (STAFF_2FA_REQUIRED: superusers, Editor, Audience)."""
-    return settings.STAFF_2FA_REQUIRED and (
-        user.is_superuser or user.groups.filter(name__in=GROUPS_THAT_MUST).exists()
-    )
+    return settings.STAFF_2FA_REQUIRED and (user.is_superuser or user.groups.filter(name__in=GROUPS_THAT_MUST).exists())
 
 
 def has_two_factor(user) -> bool:
@@ -157,7 +157,7 @@ def totp_confirm(*, request, device: TOTPDevice, token: str) -> list[str] | None
     user._has_two_factor = True
     codes = backup_codes_issue(user=user, notify=False)
     otp_login(request, device)
-    _record("2fa_enrolled", user, "Two-factor sign-in turned on with an authenticator app.")
+    audit.record(audit.Action.TWO_FACTOR_ENROLLED, actor=user, target=user, detail="With an authenticator app.")
     _notify(user, "Two-factor sign-in was turned on for your account")
     return codes
 
@@ -170,7 +170,8 @@ def backup_codes_issue(*, user, notify: bool = True) -> list[str]:
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     if notify:
-        _record("backup_codes_issued", user, f"{BACKUP_CODES} new backup codes; the old ones stopped working.")
+        detail = f"{BACKUP_CODES} new backup codes; the old ones stopped working."
+        audit.record(audit.Action.BACKUP_CODES_ISSUED, actor=user, target=user, detail=detail)
         _notify(user, "New backup codes were made for your account")
     return codes
 
@@ -182,20 +183,12 @@ def two_factor_remove(*, user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
     user._has_two_factor = False
-    _record("2fa_removed", user, "Two-factor sign-in turned off.")
+    audit.record(audit.Action.TWO_FACTOR_REMOVED, actor=user, target=user)
     _notify(user, "Two-factor sign-in was turned off for your account")
 
 
 def backup_codes_left(user) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
-
-
-def _record(action: str, user, detail: str) -> None:
-    try:
-        from audit.services import record
-    except ImportError:  # the audit app is optional
-        return
-    record(action, actor=user, target=user, detail=detail)
 
 
 def _notify(user, subject: str) -> None:

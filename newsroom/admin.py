@@ -40,6 +40,19 @@ class NoncedMedia:
         return super().render_change_form(request, context, *args, **kwargs)
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """A record of what happened: shown, never added, edited or deleted by hand."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class NewsroomAdminSite(admin.AdminSite):
     site_header = f"{settings.SITE_NAME} newsroom"
     site_title = "Newsroom"

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "articles",
     "newsletter",
     "pages",
+    "audit",
 ]
 
 # A reader's page from the cache is answered before Django sees the request (newsroom/wsgi.py); through Django,

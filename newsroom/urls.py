@@ -29,9 +29,7 @@ handler500 = "newsroom.errors.server_error"
 urlpatterns = [
     # Staff reset a forgotten password by email (the admin's sign-in page links here).
     path("admin/password_reset/", accounts.StaffPasswordResetView.as_view(), name="admin_password_reset"),
-    path(
-        "admin/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="admin_password_reset_done"
-    ),
+    path("admin/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="admin_password_reset_done"),
     path(
         "admin/reset/<uidb64>/<token>/",
         accounts.StaffPasswordResetConfirmView.as_view(),

@@ -65,6 +65,11 @@ def roles(db):
     newsletter.create_audience(apps, None)
     importlib.import_module("newsletter.migrations.0005_edition_roles").grant(apps, None)
     importlib.import_module("newsletter.migrations.0007_suppression_roles").grant(apps, None)
+    importlib.import_module("audit.migrations.0002_editors_see_the_audit").grant(apps, None)
+    # Making permissions empties the content-type cache; a process that has served a page has it full, as here.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.get_for_models(*apps.get_models())
 
 
 @pytest.fixture(autouse=True)

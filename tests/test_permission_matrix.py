@@ -204,6 +204,13 @@ def send_edition_test(client, user):
     return len(mail.outbox) == 1
 
 
+AUDIT = "/admin/audit/auditevent/"
+
+
+def view_audit(client, user):
+    return all(client.get(page).status_code == 200 for page in [AUDIT, f"{AUDIT}export/"])
+
+
 MATRIX = {
     # action:            (Journalist, Editor, Audience)
     view: (True, True, False),
@@ -226,6 +233,7 @@ MATRIX = {
     pause_edition: (False, True, False),
     cancel_edition: (False, True, False),
     send_edition_test: (False, True, False),
+    view_audit: (False, True, False),
 }
 ROLES = ["Journalist", "Editor", "Audience"]
 

@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.models import Article
+from audit.models import AuditEvent
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,7 @@ def test_enrolment_shows_a_qr_code_and_the_key_then_a_right_code_turns_it_on(
     assert len(codes) == 10 and len(set(codes)) == 10
     assert client.get("/admin/articles/article/").status_code == 200
     assert mail.outbox[-1].to == [editor.email] and "turned on" in mail.outbox[-1].subject
+    assert AuditEvent.objects.filter(action="2fa_enrolled", actor=editor).exists()
 
 
 def test_after_enrolment_signing_in_takes_a_code(client):
@@ -167,6 +169,7 @@ def test_new_backup_codes_replace_the_old_ones(client):
     new = re.findall(r"<li><code>(\w+)</code></li>", page)
     assert len(new) == 10 and not set(new) & set(old)
     assert set(StaticToken.objects.filter(device__user=editor).values_list("token", flat=True)) == set(new)
+    assert AuditEvent.objects.filter(action="backup_codes_issued", actor=editor).count() == 1
 
 
 def test_journalists_may_sign_in_with_a_password_and_may_turn_a_second_factor_on_and_off(client):
@@ -183,6 +186,7 @@ def test_journalists_may_sign_in_with_a_password_and_may_turn_a_second_factor_on
     client.post("/admin/two-factor/", {"action": "remove"})
 
     assert not TOTPDevice.objects.filter(user=journalist).exists()
+    assert AuditEvent.objects.filter(action="2fa_removed", actor=journalist).exists()
     client.post("/admin/logout/")
     sign_in(client, journalist)
     assert client.get("/admin/").status_code == 200
@@ -230,3 +234,16 @@ def test_a_next_address_elsewhere_is_not_followed_after_the_code(client):
     response = client.post("/admin/two-factor/verify/", {"token": code_for(device, 1), "next": "https://evil.example/"})
 
     assert response["Location"] == "/admin/"
+
+
+def test_the_admin_shows_nobody_a_second_factors_secret(client, settings):
+    settings.STAFF_2FA_REQUIRED = False  # the superuser reads the device pages with a password alone
+    device = TOTPDevice.objects.create(user=staff("Editor"), name="Authenticator app", confirmed=True)
+    client.force_login(staff(None))
+
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+
+    assert page.status_code == 200 and device.key not in page.text
+    for pk in (device.pk, device.pk + 1):  # a device, and an id naming none (django-otp answered that with a 500)
+        assert client.get(f"/admin/otp_totp/totpdevice/{pk}/config/").status_code == 403
+        assert client.get(f"/admin/otp_totp/totpdevice/{pk}/qrcode/").status_code == 403

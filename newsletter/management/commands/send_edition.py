@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from newsletter.editions import EditionStateError, edition_schedule, edition_send_now
+from newsletter.management import operator
 from newsletter.models import Edition
 
 from .compose_edition import issue_date, newsletter_named
@@ -34,9 +35,9 @@ class Command(BaseCommand):
             raise CommandError("There is no such edition. compose_edition makes the day's edition.")
         try:
             if now:
-                edition = edition_send_now(edition=edition, user=None)
+                edition = edition_send_now(edition=edition, user=None, run_by=operator())
             else:
-                edition = edition_schedule(edition=edition, user=None)
+                edition = edition_schedule(edition=edition, user=None, run_by=operator())
         except EditionStateError as error:
             raise CommandError(str(error)) from None
         if now:
