@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit import services as audit
+from newsroom import ratelimit
 
 from . import tasks
 from .consent import CONSENT_VERSION, consent_text
@@ -24,6 +25,25 @@ from .tokens import read_confirmation_token, read_unsubscribe_token
 logger = logging.getLogger(__name__)
 
 RESEND_AFTER = timedelta(minutes=10)
+
+
+class ConfirmationsPaused(Exception):
+    """The site has mailed NEWSLETTER_CONFIRMATIONS_PER_HOUR confirmation links this hour: no more until the hour
+    is out, so nobody can use the sign-up form to flood mailboxes, from however many addresses."""
+
+
+def confirmation_allowed() -> bool:
+    """Count one confirmation email against the site-wide hourly cap; False once it is reached."""
+    allowed = ratelimit.hit(
+        "confirmation-emails", limit=settings.NEWSLETTER_CONFIRMATIONS_PER_HOUR, window_seconds=3600
+    )
+    if not allowed and ratelimit.hit("confirmation-emails-said", limit=1, window_seconds=600):
+        logger.warning(
+            "The hourly cap of %d confirmation emails is reached: sign-ups are refused until the hour is out. "
+            "A flood of sign-ups, or a cap too low for the day's news (NEWSLETTER_CONFIRMATIONS_PER_HOUR).",
+            settings.NEWSLETTER_CONFIRMATIONS_PER_HOUR,
+        )
+    return allowed
 
 
 class LinkNoLongerValid(Exception):
@@ -65,6 +85,8 @@ def subscription_request(
             # The email asked for minutes ago has not gone yet: queue it again (once sent, it is not sent twice).
             transaction.on_commit(lambda: tasks.enqueue(tasks.send_confirmation, subscription.pk))
             return subscription
+        if not confirmation_allowed():
+            raise ConfirmationsPaused
         if subscription.status == Subscription.Status.UNSUBSCRIBED:
             # A new cycle: links from before it stop working; the old cycle stays in the event history.
             subscription.token_nonce += 1
@@ -223,6 +245,7 @@ class PreferencesChange:
     awaiting: list[Newsletter] = field(default_factory=list)  # a confirmation email is on its way
     ended: list[Newsletter] = field(default_factory=list)
     refused: list[Newsletter] = field(default_factory=list)  # the address is suppressed: nothing is sent to it
+    paused: list[Newsletter] = field(default_factory=list)  # the hourly cap of confirmation emails is reached
 
 
 def subscriber_for_link(*, token: str) -> Subscriber:
@@ -306,14 +329,18 @@ def preferences_update(
                 subscription_start_confirmed(subscriber=subscriber, newsletter=newsletter, ip=ip, user_agent=user_agent)
                 change.subscribed.append(newsletter)
             else:
-                subscription_request(
-                    email=subscriber.email,
-                    newsletter=newsletter,
-                    source=PREFERENCES_SOURCE,
-                    ip=ip,
-                    user_agent=user_agent,
-                )
-                change.awaiting.append(newsletter)
+                try:
+                    subscription_request(
+                        email=subscriber.email,
+                        newsletter=newsletter,
+                        source=PREFERENCES_SOURCE,
+                        ip=ip,
+                        user_agent=user_agent,
+                    )
+                except ConfirmationsPaused:
+                    change.paused.append(newsletter)
+                else:
+                    change.awaiting.append(newsletter)
     return change
 
 

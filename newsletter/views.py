@@ -18,6 +18,7 @@ from .consent import consent_text
 from .forms import PreferencesForm, SubscribeForm
 from .models import Edition, Newsletter
 from .services import (
+    ConfirmationsPaused,
     LinkNoLongerValid,
     preferences_read,
     preferences_update,
@@ -78,13 +79,21 @@ class SubscribeView(View):
             return render(request, self.template_name, {"form": form}, status=429)
         if not form.is_valid():
             return render(request, self.template_name, {"form": form}, status=400)
-        subscription_request(
-            email=form.cleaned_data["email"],
-            newsletter=form.cleaned_data["newsletter"],
-            source=_safe_source(form.cleaned_data["source"]),
-            ip=ip,
-            user_agent=_user_agent(request),
-        )
+        try:
+            subscription_request(
+                email=form.cleaned_data["email"],
+                newsletter=form.cleaned_data["newsletter"],
+                source=_safe_source(form.cleaned_data["source"]),
+                ip=ip,
+                user_agent=_user_agent(request),
+            )
+        except ConfirmationsPaused:
+            form.add_error(
+                None,
+                "We cannot send confirmation emails for a while: an unusual number of sign-ups has come in. "
+                "Nothing was saved; please try again in an hour.",
+            )
+            return render(request, self.template_name, {"form": form}, status=429)
         return redirect("newsletter:check_inbox")
 
 
@@ -239,6 +248,11 @@ class PreferencesView(View):
             said.append(
                 f"We could not start {_listed(change.refused)}: mail to this address cannot be delivered, "
                 "or it asked us never to write again."
+            )
+        if change.paused:
+            said.append(
+                f"We could not start {_listed(change.paused)} yet: we cannot send confirmation emails for a while. "
+                "Please try again in an hour."
             )
         messages.success(request, " ".join(["Your choices are saved.", *said]))
         return redirect(request.path)

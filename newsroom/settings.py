@@ -450,6 +450,8 @@ PREVIEW_LINK_HOURS = env_int("PREVIEW_LINK_HOURS", 72)
 
 # Newsletter sign-ups.
 NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR = env_int("NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR", 10)
+# Confirmation emails the whole site sends in an hour, whatever the addresses asking (newsletter/services.py).
+NEWSLETTER_CONFIRMATIONS_PER_HOUR = env_int("NEWSLETTER_CONFIRMATIONS_PER_HOUR", 500)
 NEWSLETTER_IMPORT_MAX_MB = env_int("NEWSLETTER_IMPORT_MAX_MB", 50)
 # A confirmation email the mail server did not take is tried again after this many seconds, doubling each time.
 NEWSLETTER_CONFIRMATION_RETRY_SECONDS = env_int("NEWSLETTER_CONFIRMATION_RETRY_SECONDS", 15)

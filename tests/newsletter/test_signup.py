@@ -176,6 +176,31 @@ def test_signups_are_rate_limited_per_address(client, settings):
     assert Subscriber.objects.count() == 4
 
 
+def test_confirmation_emails_are_capped_site_wide_whatever_the_addresses_asking(
+    client, settings, recorded, django_capture_on_commit_callbacks
+):
+    settings.NEWSLETTER_CONFIRMATIONS_PER_HOUR = 3
+    log = recorded("newsletter.services")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [
+            client.post(SUBSCRIBE, {"email": f"victim{i}@example.com"}, REMOTE_ADDR=f"198.51.100.{i}") for i in range(5)
+        ]
+
+    assert [answer.status_code for answer in answers] == [302, 302, 302, 429, 429]
+    refused = answers[3].content.decode()
+    assert "cannot send confirmation emails for a while" in refused and 'value="victim3@example.com"' in refused
+    assert len(mail.outbox) == 3
+    assert not Subscriber.objects.filter(email__in=["victim3@example.com", "victim4@example.com"]).exists()
+    assert len([line for line in log.lines if "hourly cap of 3 confirmation emails" in line]) == 1
+
+
+def test_a_second_request_within_ten_minutes_does_not_count_against_the_cap(client, settings):
+    settings.NEWSLETTER_CONFIRMATIONS_PER_HOUR = 1
+    assert sign_up(client).status_code == 302
+    assert sign_up(client).status_code == 302  # no second email goes, so none is counted
+
+
 def test_another_newsletter_can_be_chosen(client):
     weekly = NewsletterFactory(name="Weekend Reads", slug="weekend")
 
@@ -501,3 +526,16 @@ def test_sign_ups_from_our_own_pages_are_accepted_by_their_origin(client, the_da
 
     assert response.status_code == 302
     assert Subscription.objects.filter(subscriber__email="reader@example.org").exists()
+
+
+def test_past_the_cap_the_preferences_page_starts_no_new_newsletter_and_says_so(settings):
+    from newsletter.services import preferences_update
+
+    settings.NEWSLETTER_CONFIRMATIONS_PER_HOUR = 0
+    pending = SubscriptionFactory(status=Subscription.Status.PENDING)
+    weekly = NewsletterFactory(name="Weekend Reads", slug="weekend")
+
+    change = preferences_update(subscriber=pending.subscriber, wanted_newsletters=[pending.newsletter, weekly])
+
+    assert change.paused == [weekly] and not change.awaiting
+    assert not Subscription.objects.filter(subscriber=pending.subscriber, newsletter=weekly).exists()
