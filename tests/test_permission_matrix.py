@@ -6,7 +6,10 @@ import pytest
 from django.contrib.auth.models import User
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.models import Article, Image
 from newsletter.models import Edition
@@ -211,6 +214,39 @@ def view_audit(client, user):
     return all(client.get(page).status_code == 200 for page in [AUDIT, f"{AUDIT}export/"])
 
 
+def _enrolled(client, user) -> TOTPDevice:
+    """Two-factor sign-in set up through the page, as the person would (required of the roles that must)."""
+    client.get("/admin/two-factor/")
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    client.post("/admin/two-factor/", {"action": "enrol", "token": code})
+    return TOTPDevice.objects.get(user=user)
+
+
+def enrol_two_factor(client, user):
+    with override_settings(STAFF_2FA_REQUIRED=True):
+        return _enrolled(client, user).confirmed
+
+
+def turn_off_two_factor(client, user):
+    with override_settings(STAFF_2FA_REQUIRED=True):
+        _enrolled(client, user)
+        client.post("/admin/two-factor/", {"action": "remove"})  # forged where the page offers no button
+        return not TOTPDevice.objects.filter(user=user).exists()
+
+
+def add_a_second_authenticator_with_the_password_alone(client, user):
+    """A phished password must not let anyone put their own phone on the account."""
+    with override_settings(STAFF_2FA_REQUIRED=True):
+        _enrolled(client, user)
+        client.post("/admin/logout/")
+        client.post("/admin/login/", {"username": user.username, "password": "x"})
+        client.get("/admin/two-factor/")
+        client.post("/admin/two-factor/", {"action": "enrol", "token": "123456"})
+        client.post("/admin/two-factor/", {"action": "codes"})
+        return TOTPDevice.objects.filter(user=user).count() > 1 or client.get("/admin/").status_code == 200
+
+
 MATRIX = {
     # action:            (Journalist, Editor, Audience)
     view: (True, True, False),
@@ -234,6 +270,9 @@ MATRIX = {
     cancel_edition: (False, True, False),
     send_edition_test: (False, True, False),
     view_audit: (False, True, False),
+    enrol_two_factor: (True, True, True),
+    turn_off_two_factor: (True, False, False),
+    add_a_second_authenticator_with_the_password_alone: (False, False, False),
 }
 ROLES = ["Journalist", "Editor", "Audience"]
 
