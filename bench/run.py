@@ -6,7 +6,7 @@ Needs PostgreSQL (DATABASE_URL names the server; the benchmark creates and drops
 and wrk, nginx, psql and Varnish (Debian packages wrk, nginx-light, postgresql-client, varnish, varnish-modules).
 Redis at BENCH_REDIS_URL (default redis://127.0.0.1:6379/15) shares the cache between the two gunicorn workers
 (that database is flushed) and is the broker of the newsletter send's Celery workers (BENCH_BROKER_URL to use
-another), on a queue of the run's own.
+another), on a queue of the run's own. The soak (bench/soak.py) ends the run; `--only soak` runs it alone.
 """
 
 import argparse
@@ -480,7 +480,16 @@ def main() -> None:
     parser.add_argument(
         "--database", help="the benchmark's own database (dropped and created), so runs side by side cannot collide"
     )
+    parser.add_argument(
+        "--soak-seconds", type=int, help="the soak's length (default 300 s, --quick 30 s; 0 leaves the soak out)"
+    )
+    parser.add_argument("--only", choices=["soak"], help="run only this part, on a database of its own")
     args = parser.parse_args()
+    if args.only == "soak":
+        from bench import soak
+
+        soak.standalone(quick=args.quick, seconds=args.soak_seconds, database=args.database)
+        return
     if args.show:
         try:
             print_table(json.loads(Path(args.show).read_text()))
@@ -629,6 +638,14 @@ def main() -> None:
     from bench import newsletter_send
 
     results["newsletter_send"] = newsletter_send.measure(env=env, workdir=workdir, scale=results["scale"])
+
+    # The soak (bench/soak.py): 200 readers and 20 sign-ups a second through gunicorn and a Celery worker.
+    from bench import soak
+
+    soak_seconds = soak.SECONDS[results["scale"]] if args.soak_seconds is None else args.soak_seconds
+    if soak_seconds:
+        warm_seconds = soak.WARM_SECONDS[results["scale"]]
+        results["soak"] = soak.measure(env=env, workdir=workdir, seconds=soak_seconds, warm_seconds=warm_seconds)
     results["seconds"] = round(time.monotonic() - started)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -762,6 +779,11 @@ def print_table(r: dict) -> None:
         from bench import newsletter_send
 
         newsletter_send.print_section(r["newsletter_send"])
+    if "soak" in r:
+        say("")
+        from bench import soak
+
+        soak.print_section(r["soak"])
     say(f"\nWritten to bench/results/latest.json ({r['seconds']} s in all)")
 
 
