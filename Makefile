@@ -61,11 +61,11 @@ test: $(VENV)/.installed-dev node_modules/.package-lock.json
 # BENCH_ARGS="--database NAME" keeps a run's database apart from another's on the same server.
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
-	FUZZ_EXAMPLES=5000 $(BIN)/pytest -q tests/test_fuzz.py
+	FUZZ_EXAMPLES=5000 $(BIN)/pytest -q tests/test_fuzz.py tests/test_fuzz_admin.py
 
 bench-quick: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
-	FUZZ_EXAMPLES=500 $(BIN)/pytest -q tests/test_fuzz.py
+	FUZZ_EXAMPLES=500 $(BIN)/pytest -q tests/test_fuzz.py tests/test_fuzz_admin.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

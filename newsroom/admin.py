@@ -13,7 +13,12 @@ from . import accounts
 
 
 class InputChecks:
-    """Parameters of the change list that Django's admin answered with a 500."""
+    """Parameters of the change list, and of an object's pages, that Django's admin answered with a 500."""
+
+    def get_object(self, request, object_id, from_field=None):
+        """An empty '?_to_field=' on an object's change or delete page names no field: the primary key is
+        meant, where Django looked up a field named ''."""
+        return super().get_object(request, object_id, from_field or None)
 
     def get_changelist_instance(self, request):
         try:

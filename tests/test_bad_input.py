@@ -89,6 +89,14 @@ def test_numbers_too_large_for_the_database_do_not_break_the_back_office(editor,
     assert editor.get(url).status_code < 500
 
 
+@pytest.mark.parametrize("page", ["change", "delete"])
+def test_an_empty_to_field_parameter_means_the_primary_key(editor, content, page):
+    response = editor.get(f"/admin/articles/article/{content.pk}/{page}/?_to_field=")
+
+    assert response.status_code == 200
+    assert content.headline in response.content.decode()
+
+
 def test_a_nul_in_a_cookie_or_a_header_gets_the_400_page(content):
     session = Client(raise_request_exception=False)
     session.cookies["sessionid"] = "abcdefghijkl\x00mnop"

@@ -169,3 +169,18 @@ def test_an_idle_session_ends_and_a_working_one_goes_on(client, editor, settings
 
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     assert client.get("/admin/").status_code == 302
+
+
+def test_the_list_of_failed_sign_ins_clears_those_past_the_pause(admin_client, settings):
+    seen = {"user_agent": "Firefox", "ip_address": "198.51.100.7", "http_accept": "*/*", "path_info": "/admin/login/"}
+    old = AccessAttempt.objects.create(username="ed", get_data="", post_data="", failures_since_start=5, **seen)
+    recent = AccessAttempt.objects.create(username="jo", get_data="", post_data="", failures_since_start=1, **seen)
+    AccessAttempt.objects.filter(pk=old.pk).update(attempt_time=timezone.now() - settings.AXES_COOLOFF_TIME)
+
+    response = admin_client.post(
+        "/admin/axes/accessattempt/",
+        {"action": "cleanup_expired_attempts", "_selected_action": [recent.pk], "index": "0"},
+    )
+
+    assert response.status_code == 302
+    assert list(AccessAttempt.objects.all()) == [recent]

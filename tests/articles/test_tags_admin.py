@@ -22,6 +22,16 @@ def test_only_editors_rename_tags_even_by_a_forged_post(client, login_as, role):
     assert Tag.objects.get(pk=tag.pk).name == "flood"
 
 
+def test_a_journalist_sees_a_tag_they_may_not_rename(client, login_as):
+    login_as("Journalist")
+    tag = Tag.objects.create(name="flood")
+
+    response = client.get(f"{LIST}{tag.pk}/change/")
+
+    assert response.status_code == 200
+    assert "flood" in response.text and 'name="slug"' not in response.text
+
+
 def test_an_editor_renames_a_tag_and_its_articles_follow(client, login_as):
     login_as("Editor")
     story = ArticleFactory(tags=["flood"])
