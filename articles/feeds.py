@@ -1,7 +1,5 @@
 """RSS 2.0 and Atom feeds of published articles: the whole site and each section."""
 
-import re
-
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -12,16 +10,11 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import format_html, format_html_join
 
 from newsroom import freshness
+from newsroom.text import xml_safe
 
 from .models import Article, Section
 
 FEED_LENGTH = 30
-# Characters XML 1.0 cannot carry (pasted from word processors, say): dropped rather than failing the feed.
-NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def xml_safe(text):
-    return NOT_IN_XML.sub("", text) if isinstance(text, str) else text
 
 
 class ArticleFeed(Feed):

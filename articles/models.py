@@ -14,9 +14,11 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django_prose_editor.fields import ProseEditorField
+from django_prose_editor.fields import ProseEditorField, ProseEditorFormField
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
+
+from newsroom.text import validate_one_line
 
 from . import imaging
 from .rendering import interleave_body
@@ -25,7 +27,7 @@ from .tagging import speaker_slug
 
 
 class Section(models.Model):
-    name = models.CharField(max_length=80, unique=True)
+    name = models.CharField(max_length=80, unique=True, validators=[validate_one_line])
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True, help_text="One or two sentences shown on the section page.")
     order = models.PositiveSmallIntegerField(default=0, help_text="Lower numbers come first in the navigation.")
@@ -134,9 +136,14 @@ def _renditions(
 
 
 class Author(models.Model):
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[validate_one_line])
     slug = models.SlugField(max_length=120, unique=True)
-    job_title = models.CharField(max_length=120, blank=True, help_text="Shown in the byline, e.g. 'Business reporter'.")
+    job_title = models.CharField(
+        max_length=120,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Shown in the byline, e.g. 'Business reporter'.",
+    )
     bio = models.TextField(blank=True, help_text="A short paragraph about the author.")
     photo = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     user = models.OneToOneField(
@@ -158,11 +165,22 @@ class Author(models.Model):
         return reverse("articles:author", kwargs={"slug": self.slug})
 
 
+class BodyFormField(ProseEditorFormField):
+    """A refused form shows the body again sanitised, as it would be saved: every word typed, and no markup the
+    editor would have to parse (its parser would report the handlers a paste brought as blocked by the CSP)."""
+
+    def bound_data(self, data, initial):
+        return sanitize_body(data) if isinstance(data, str) else data
+
+
 class BodyField(ProseEditorField):
     """Rich text stored as sanitised HTML whatever writes it: forms, save(), bulk and raw (fixture) writes."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, extensions=BODY_EXTENSIONS, sanitize=sanitize_body, **kwargs)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": BodyFormField, **kwargs})
 
     def get_db_prep_save(self, value, connection):
         if isinstance(value, str):
@@ -383,9 +401,14 @@ class Article(models.Model):
     RELATED_LIMIT = 4
 
     kicker = models.CharField(
-        max_length=60, blank=True, help_text="Optional label above the headline, e.g. 'Exclusive' or 'Analysis'."
+        max_length=60,
+        blank=True,
+        validators=[validate_one_line],
+        help_text="Optional label above the headline, e.g. 'Exclusive' or 'Analysis'.",
     )
-    headline = models.CharField(max_length=200, help_text="Aim for 60–90 characters; say what happened.")
+    headline = models.CharField(
+        max_length=200, validators=[validate_one_line], help_text="Aim for 60–90 characters; say what happened."
+    )
     slug = models.SlugField(
         max_length=200, unique=True, help_text="The article's web address; filled in from the headline."
     )

@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 
 from articles.models import Article, published_filter
 from audit import services as audit
+from newsroom.text import one_line
 
 from .models import Delivery, Edition, EditionItem, Newsletter
 
@@ -85,8 +86,8 @@ def edition_compose(
             newsletter=newsletter,
             issue_date=issue_date,
             defaults={
-                "subject": f"{lead.headline}"[:150],
-                "preheader": lead.standfirst[:150],
+                "subject": one_line(lead.headline)[:150],
+                "preheader": one_line(lead.standfirst)[:150],
                 "status": Edition.Status.SCHEDULED if scheduled else Edition.Status.DRAFT,
                 "send_at": max(newsletter.send_at(issue_date), now) if scheduled else None,
                 "composed_automatically": automatically,

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, BodyField
+from newsroom.text import one_line, validate_one_line
 
 from .tokens import confirmation_token, unsubscribe_token
 
@@ -19,7 +20,7 @@ def normalise_email(address: str) -> str:
 
 
 class Newsletter(models.Model):
-    name = models.CharField(max_length=120, unique=True)
+    name = models.CharField(max_length=120, unique=True, validators=[validate_one_line])
     slug = models.SlugField(max_length=120, unique=True)
     description = models.TextField(blank=True, help_text="One or two sentences shown where readers sign up.")
     is_default = models.BooleanField(
@@ -56,7 +57,7 @@ class Newsletter(models.Model):
 
     def list_id(self) -> str:
         """RFC 2919 List-Id: one stable identifier per newsletter, which mail clients group and filter by."""
-        return f"{self.name} <{self.slug}.{settings.NEWSLETTER_LIST_DOMAIN}>"
+        return f"{one_line(self.name)} <{self.slug}.{settings.NEWSLETTER_LIST_DOMAIN}>"
 
     def send_at(self, issue_date: datetime.date) -> datetime.datetime:
         """The moment the edition of this date goes out, in the newsroom's time zone."""
@@ -231,10 +232,15 @@ class Edition(models.Model):
 
     newsletter = models.ForeignKey(Newsletter, on_delete=models.PROTECT, related_name="editions")
     issue_date = models.DateField(help_text="The date the edition is for; its web version's address.")
-    subject = models.CharField(max_length=150, help_text="The email's subject line; aim for under 60 characters.")
+    subject = models.CharField(
+        max_length=150,
+        validators=[validate_one_line],
+        help_text="The email's subject line; aim for under 60 characters.",
+    )
     preheader = models.CharField(
         max_length=150,
         blank=True,
+        validators=[validate_one_line],
         help_text="The preview line inboxes show after the subject. Empty means the lead story's standfirst.",
     )
     intro = BodyField("editor's introduction", blank=True)

@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 
 from articles.models import published_filter
 from articles.sanitize import sanitize_body
+from newsroom.text import one_line
 
 from .models import Edition, Subscription, absolute_url
 
@@ -180,7 +181,7 @@ def edition_render(edition: Edition) -> RenderedEdition:
     context = edition_context(edition)
     html = _inliner.inline(render_to_string("newsletter/email/edition.html", context))
     text = render_to_string("newsletter/email/edition.txt", context)
-    return RenderedEdition(subject=edition.subject, html=html, text=text)
+    return RenderedEdition(subject=one_line(edition.subject), html=html, text=text)  # one stored before validation
 
 
 def frozen(edition: Edition) -> RenderedEdition:

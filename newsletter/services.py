@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit import services as audit
 from newsroom import ratelimit
+from newsroom.text import one_line
 
 from . import tasks
 from .consent import CONSENT_VERSION, consent_text
@@ -451,7 +452,7 @@ def confirmation_send(*, subscription_id: int) -> bool:
         return False  # another worker took it
     message = subscriber_message(
         subscription=subscription,
-        subject=f"Confirm your subscription to {subscription.newsletter.name}",
+        subject=one_line(f"Confirm your subscription to {subscription.newsletter.name}"),
         template="confirm",
         context={"confirm_url": subscription.confirm_url()},
     )

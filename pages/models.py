@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 
 from articles.models import BodyField
 from articles.sanitize import sanitize_body
+from newsroom.text import validate_one_line
 
 # Addresses served outside the URL patterns (static files, the health check) that a page must not take.
 RESERVED_SLUGS = {"static", "media", "healthz"}
@@ -18,7 +19,7 @@ class PageQuerySet(models.QuerySet):
 class Page(models.Model):
     """A standing page of the site, such as About us or Contact, edited in the back office."""
 
-    title = models.CharField(max_length=120)
+    title = models.CharField(max_length=120, validators=[validate_one_line])
     slug = models.SlugField(
         max_length=80,
         unique=True,

@@ -5,7 +5,10 @@ from django.templatetags.static import static
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from newsroom.text import xml_safe
+
 register = template.Library()
+register.filter("xml_safe", xml_safe)  # a text without the characters XML 1.0 cannot carry
 
 DEFAULT_SIZES = "(min-width: 48rem) 46rem, 100vw"
 
