@@ -4,7 +4,7 @@
   style but our inlined stylesheets, by hash (newsroom/inline.py), so even a sanitiser slip runs nothing. Being the
   same for every reader, it is kept with the page in the cache. The back office allows inline code only with the
   response's nonce (the body editor's import map, newsroom/admin.py), and inline style, which Django's admin and
-  its widgets set.
+  its widgets set. Feeds and sitemaps allow inline style and data: images, for the browser's XML viewer.
 - Permissions-Policy: no page uses the camera, the microphone, the reader's location and the like, nor lets a
   frame use them.
 - Violations are reported to /csp-report/ and logged (at most a few a minute per address).
@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 
+from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import HttpResponse
@@ -46,6 +47,11 @@ class SecurityHeadersMiddleware(CSPMiddleware):
             return parts
         if is_back_office(request):
             parts.config = settings.BACK_OFFICE_CONTENT_SECURITY_POLICY["DIRECTIVES"]
+        elif _is_xml(response):
+            # A feed or sitemap opened in a browser is shown by the browser's own XML viewer, which styles its tree
+            # inline and draws its folding arrows as data: images. Our XML still runs nothing.
+            parts.replace = {**(parts.replace or {}), "style-src": [SELF, UNSAFE_INLINE]}
+            parts.update = {**(parts.update or {}), "img-src": ["data:"]}
         else:
             update = dict(parts.update or {})
             update["style-src"] = [*(update.get("style-src") or []), *style_hashes()]
@@ -61,6 +67,11 @@ class SecurityHeadersMiddleware(CSPMiddleware):
                 f"{feature}=({' '.join(allowed)})" for feature, allowed in settings.PERMISSIONS_POLICY.items()
             )
         return response
+
+
+def _is_xml(response) -> bool:
+    kind = response.get("Content-Type", "").split(";")[0].strip().lower()
+    return kind.endswith(("/xml", "+xml"))
 
 
 def _directive_order(directive: str) -> tuple[bool, bool, str]:

@@ -82,7 +82,12 @@ def test_feeds_sitemaps_and_robots_carry_the_policy_too(client):
         response = client.get(url)
         assert response.status_code == 200, url
         assert policy(response)["default-src"] == ["'none'"], url
+        assert policy(response)["script-src"] == ["'self'"], url
         assert "Permissions-Policy" in response, url
+        # A browser shows XML in its own viewer, which styles the tree inline; nothing else of ours does that.
+        xml = url.endswith(".xml")
+        assert (policy(response)["style-src"] == ["'self'", "'unsafe-inline'"]) is xml, url
+        assert ("data:" in policy(response)["img-src"]) is xml, url
 
 
 def test_the_server_error_page_is_styled_within_the_policy(client, settings):
