@@ -1,6 +1,7 @@
 """Search support: the query readers type, the search index, and highlighted snippets."""
 
 import re
+from html import unescape
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
@@ -44,7 +45,7 @@ def index_articles(articles) -> None:
 
 def snippet(article, query: str) -> SafeString:
     """The part of the standfirst or body where the words occur, escaped, with the words marked."""
-    text = " ".join(f"{article.standfirst} {strip_tags(article.body)}".split())
+    text = " ".join(f"{article.standfirst} {unescape(strip_tags(article.body))}".split())  # escaped once, below
     terms = words(query)
     if not terms:
         return mark_safe(escape(text[:SNIPPET]))
