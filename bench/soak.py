@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
@@ -46,6 +46,7 @@ READER_TIMEOUT = 10  # seconds; a reader's answer slower than this is an error (
 SIGNUPS_PER_SECOND = 20
 SIGNUP_THREADS = 512  # sign-ups at once; one whose turn comes while all wait on the server is not sent
 SIGNUP_TIMEOUT = 30
+GRACE_SECONDS = 0.5
 USER_AGENT = "newsroom-soak/1"  # the sign-ups' (wrk sends none), so the access log tells their requests apart
 GUNICORN_WORKERS = 2
 CELERY_CONCURRENCY = 2  # deploy/Procfile's WORKER_CONCURRENCY default
@@ -251,7 +252,9 @@ class Signups:
             futures.append(self.pool.submit(self.one, self.number, due))
             self.number += 1
             n += 1
-        # Time is up: a sign-up still waiting for a free client (all of them waiting on the server) is not sent.
+        # Time is up: a sign-up still waiting for a free client (all of them waiting on the server) is not sent. The
+        # last one queued gets a moment to be taken up by a thread, which the pool starts only when asked.
+        wait(futures, timeout=GRACE_SECONDS)
         return [{"not_sent": True, "accepted": False} if f.cancel() else f.result() for f in futures]
 
     def close(self) -> None:
