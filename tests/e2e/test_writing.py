@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from articles.models import Article
 from tests.factories import ArticleFactory, AuthorFactory, SectionFactory, image_bytes
@@ -10,11 +11,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def pick(page: Page, field_id: str, term: str):
     """Choose an option in one of the admin's autocomplete (select2) boxes (once more if a busy machine lost the
-    click while the results were still being replaced)."""
+    click that opens it, or the one that chooses while the results were still being replaced)."""
     chosen = page.locator(f"#select2-{field_id}-container")
-    for _ in range(2):
+    search = page.locator(".select2-container--open .select2-search__field")
+    for _ in range(3):
         page.locator(f".select2-selection[aria-labelledby='select2-{field_id}-container']").click()
-        page.locator(".select2-search__field").fill(term)
+        try:
+            search.wait_for(timeout=5_000)
+        except PlaywrightTimeoutError:
+            continue
+        search.fill(term)
         page.locator(".select2-results__option--highlighted", has_text=term).click()
         try:
             expect(chosen).to_contain_text(term, timeout=5_000)
