@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "newsletter",
     "pages",
     "audit",
+    "embeds",
 ]
 
 # A reader's page from the cache is answered before Django sees the request (newsroom/wsgi.py); through Django,
@@ -431,6 +432,16 @@ if S3_BUCKET:
 IMAGE_MAX_UPLOAD_MB = env_int("IMAGE_MAX_UPLOAD_MB", 20)
 IMAGE_MAX_MEGAPIXELS = env_int("IMAGE_MAX_MEGAPIXELS", 50)
 FILE_UPLOAD_PERMISSIONS = 0o644
+
+# Embeds (embeds/): links from the providers in embeds/providers.py resolved through their oEmbed endpoints on a
+# worker, within this many seconds and bytes, never from a private address. EMBED_FETCH_ALLOW names `host:port`
+# pairs let through all the same (a provider stub on loopback); EMBED_DISCOVERY lets links from other sites embed
+# where their page names an oEmbed endpoint; EMBED_META_TOKEN is the access token Facebook and Instagram ask for.
+EMBED_FETCH_TIMEOUT = env_int("EMBED_FETCH_TIMEOUT", 5)
+EMBED_FETCH_MAX_BYTES = env_int("EMBED_FETCH_MAX_BYTES", 512 * 1024)
+EMBED_FETCH_ALLOW = env_list("EMBED_FETCH_ALLOW")
+EMBED_DISCOVERY = env_bool("EMBED_DISCOVERY")
+EMBED_META_TOKEN = os.environ.get("EMBED_META_TOKEN", "")
 
 SITE_NAME = os.environ.get("SITE_NAME", "The Kingsmere Courier")
 OTP_TOTP_ISSUER = SITE_NAME  # the name authenticator apps show beside the code

@@ -1,0 +1,60 @@
+"""A link to another platform's post, video, audio, chart or map, as stored for our pages: what its provider said
+about it (oEmbed), a thumbnail copied into our media library, and the player's frame for when a reader asks."""
+
+from urllib.parse import urlsplit
+
+from django.db import models
+
+from .providers import provider_named
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} and parts.netloc else ""
+
+
+class Embed(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being fetched"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Shown as a link"
+
+    url = models.URLField("link", max_length=1000, unique=True)
+    provider = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    kind = models.CharField(max_length=10, blank=True, help_text="What the provider called it: video, rich, photo.")
+    title = models.CharField(max_length=300, blank=True)
+    author_name = models.CharField(max_length=200, blank=True)
+    author_url = models.URLField(max_length=1000, blank=True)
+    thumbnail = models.ForeignKey(
+        "articles.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    # The provider's own markup: never on our pages, only inside a sandboxed frame of its own (embeds/views.py).
+    html = models.TextField(blank=True, editable=False)
+    frame_url = models.URLField(max_length=2000, blank=True, editable=False, help_text="The player's own frame.")
+    width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    error = models.CharField(max_length=300, blank=True, editable=False)
+    fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.title or self.url
+
+    @property
+    def provider_name(self) -> str:
+        provider = provider_named(self.provider)
+        return provider.name if provider else urlsplit(self.url).hostname or self.provider
+
+    def frame_origins(self) -> set[str]:
+        """The origins a reader's browser loads from once the reader asks for this embed."""
+        provider = provider_named(self.provider)
+        origins = set(provider.frames) if provider else set()
+        if self.frame_url:
+            origins.add(origin(self.frame_url))
+        if self.provider == "mastodon" or (provider is None and self.html):
+            origins.add(origin(self.url))
+        return origins - {""}

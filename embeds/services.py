@@ -1,0 +1,217 @@
+"""Embeds: a link registered once, resolved on a worker, fetched again when staff ask.
+
+`embed_for_url` is what a save calls for each embed link in a text; it never fetches. `embed_resolve` (the worker's
+task, embeds/tasks.py) asks the provider's oEmbed endpoint, keeps what it says, copies the thumbnail into the media
+library, and on any failure keeps the link with why, so the page shows a plain link and the reporter sees no error.
+"""
+
+import json
+import logging
+import re
+from html.parser import HTMLParser
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from newsroom.queueing import enqueue
+from newsroom.text import one_line
+
+from .fetching import FetchError, fetch
+from .models import Embed, origin
+from .providers import Provider, provider_for, provider_named
+
+logger = logging.getLogger(__name__)
+
+OEMBED_TYPES = {"video", "rich", "photo", "link"}
+DISCOVERY_TYPES = {"application/json+oembed"}
+
+
+def normalise(url: str) -> str:
+    """The link as stored: trimmed, scheme and host in lower case, no fragment unless it carries the place (maps)."""
+    parts = urlsplit(url.strip())
+    fragment = parts.fragment if parts.fragment.startswith("map=") else ""
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, fragment))
+
+
+def embeddable(url: str) -> bool:
+    """Whether a link on its own line becomes an embed: a listed provider's, or any web page with discovery on."""
+    url = normalise(url)
+    if provider_for(url):
+        return True
+    return settings.EMBED_DISCOVERY and urlsplit(url).scheme in {"http", "https"}
+
+
+def embed_for_url(url: str) -> Embed | None:
+    """The stored embed for a link, registered (and queued to resolve once the save commits) if it is new."""
+    from .tasks import resolve_embed
+
+    url = normalise(url)
+    if len(url) > Embed._meta.get_field("url").max_length or not embeddable(url):
+        return None
+    provider = provider_for(url)
+    embed, created = Embed.objects.get_or_create(url=url, defaults={"provider": provider.slug if provider else ""})
+    if created:
+        transaction.on_commit(lambda: enqueue(resolve_embed, embed.pk), robust=True)
+    return embed
+
+
+def embed_refresh(embed: Embed) -> None:
+    """Fetch it again (staff asked, or the provider failed before): it shows as before until the worker is done."""
+    from .tasks import resolve_embed
+
+    transaction.on_commit(lambda: enqueue(resolve_embed, embed.pk), robust=True)
+
+
+class _Frames(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.sources: list[str] = []
+        self.scripts = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "iframe":
+            self.sources.append(dict(attrs).get("src") or "")
+        elif tag == "script":
+            self.scripts += 1
+
+
+def _player_frame(provider: Provider | None, html: str) -> str:
+    """The player's own frame when the provider's markup is just that (one frame from one of its origins, no
+    script): readers' browsers then load it directly, in a sandbox. YouTube's is moved to its no-cookie host."""
+    parser = _Frames()
+    parser.feed(html)
+    if parser.scripts or len(parser.sources) != 1 or provider is None:
+        return ""
+    source = parser.sources[0]
+    if provider.slug == "youtube":
+        source = re.sub(r"^https://www\.youtube\.com/embed/", "https://www.youtube-nocookie.com/embed/", source)
+    return source if origin(source) in provider.frames and len(source) <= 2000 else ""
+
+
+def _text(data: dict, name: str, limit: int) -> str:
+    value = data.get(name)
+    return one_line(value)[:limit] if isinstance(value, str) else ""
+
+
+def _web_url(data: dict, name: str) -> str:
+    value = _text(data, name, 1000)
+    return value if urlsplit(value).scheme in {"http", "https"} else ""
+
+
+def _size(data: dict, name: str) -> int | None:
+    value = data.get(name)
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number <= 10_000 else None
+
+
+def _discover(url: str) -> str:
+    """The oEmbed endpoint a page names for itself (`<link rel="alternate" type="application/json+oembed">`)."""
+    page = fetch(url, max_bytes=settings.EMBED_FETCH_MAX_BYTES, accept="text/html")
+
+    class Links(HTMLParser):
+        found = ""
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "link" and attrs.get("type") in DISCOVERY_TYPES and not self.found:
+                self.found = attrs.get("href") or ""
+
+    links = Links()
+    links.feed(page.body.decode("utf-8", "replace"))
+    if not links.found:
+        raise FetchError("the page names no oEmbed endpoint")
+    return urljoin(page.url, links.found)
+
+
+def _oembed(embed: Embed, provider: Provider | None) -> dict:
+    if provider is None:
+        request = _discover(embed.url)
+    else:
+        params = {"url": embed.url, "format": "json", "maxwidth": 720, **provider.extra}
+        if provider.credential_setting:
+            if not provider.token:
+                raise FetchError(f"{provider.name} embeds need an access token ({provider.credential_setting})")
+            params["access_token"] = provider.token
+        request = f"{provider.endpoint_for(embed.url)}?{urlencode(params)}"
+    answer = fetch(request, max_bytes=settings.EMBED_FETCH_MAX_BYTES, accept="application/json")
+    try:
+        data = json.loads(answer.body)
+    except ValueError as exc:
+        raise FetchError("the provider's answer is not JSON") from exc
+    if not isinstance(data, dict) or data.get("type") not in OEMBED_TYPES:
+        raise FetchError("the provider's answer is not oEmbed")
+    return data
+
+
+def _thumbnail(embed: Embed, address: str):
+    from articles.services import image_create
+
+    if not address:
+        return None
+    try:
+        picture = fetch(address, max_bytes=settings.IMAGE_MAX_UPLOAD_MB * 1024 * 1024, accept="image/*")
+        name = f"{embed.provider or 'embed'}-{embed.pk}"
+        alt = embed.title or f"{embed.provider_name} preview"
+        return image_create(
+            file=ContentFile(picture.body, name=name), alt_text=alt[:250], credit=embed.provider_name[:120]
+        )
+    except (FetchError, ValidationError) as exc:
+        logger.warning("Embed %s: no thumbnail from %s: %s", embed.pk, address[:200], exc)
+        return None
+
+
+def embed_resolve(embed: Embed) -> Embed:
+    """Ask the provider about the link and keep the answer; on failure keep the link and why."""
+    provider = provider_named(embed.provider) or provider_for(embed.url)
+    now = timezone.now()
+    try:
+        if provider and provider.frame_url:
+            try:
+                frame = provider.frame_url(embed.url)
+            except ValueError as exc:
+                raise FetchError(f"not a map link this site can show: {exc}") from exc
+            values = {"kind": "rich", "title": embed.title or provider.name, "frame_url": frame, "html": ""}
+            thumbnail = None
+        else:
+            data = _oembed(embed, provider)
+            html = data.get("html") if data["type"] in {"video", "rich"} else ""
+            html = html if isinstance(html, str) and len(html) <= settings.EMBED_FETCH_MAX_BYTES else ""
+            values = {
+                "kind": data["type"],
+                "title": _text(data, "title", 300),
+                "author_name": _text(data, "author_name", 200),
+                "author_url": _web_url(data, "author_url"),
+                "html": html,
+                "frame_url": _player_frame(provider, html),
+                "width": _size(data, "width"),
+                "height": _size(data, "height"),
+            }
+            picture = _web_url(data, "url") if data["type"] == "photo" else _web_url(data, "thumbnail_url")
+            embed.title = values["title"]
+            thumbnail = _thumbnail(embed, picture)
+    except FetchError as exc:
+        logger.info("Embed %s (%s) shown as a link: %s", embed.pk, embed.url[:200], exc)
+        Embed.objects.filter(pk=embed.pk).update(status=Embed.Status.FAILED, error=str(exc)[:300], fetched_at=now)
+        embed.refresh_from_db()
+        return embed
+    old_thumbnail = embed.thumbnail_id
+    Embed.objects.filter(pk=embed.pk).update(
+        **values,
+        thumbnail=thumbnail or embed.thumbnail,
+        status=Embed.Status.READY,
+        error="",
+        fetched_at=now,
+    )
+    embed.refresh_from_db()
+    if thumbnail and old_thumbnail and old_thumbnail != thumbnail.pk:
+        from articles.models import Image
+
+        Image.objects.filter(pk=old_thumbnail).delete()  # a refreshed thumbnail replaces the old copy
+    return embed
