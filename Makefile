@@ -6,6 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Basic auth of the email providers' webhooks under `make run` (in production: ANYMAIL_WEBHOOK_SECRET).
 DEMO_WEBHOOK_SECRET ?= newsroom:demo-webhook-secret
+, := ,
 # Development mode for `make run`: DEBUG on, SQLite, no services, whatever the shell exports.
 DEV_ENV := env -u DATABASE_URL -u REDIS_URL -u EMAIL_URL -u MEDIA_ROOT -u SECRET_KEY -u ALLOWED_HOSTS DEBUG=1
 
@@ -35,7 +36,7 @@ run: seed
 	@echo "  Site:        http://$(HOST):$(PORT)/"
 	@echo "  Back office: http://$(HOST):$(PORT)/admin/"
 	@echo "  Logins:      admin / editor / journalist / audience, password: newsroom-demo"
-	@echo "  Two-factor:  optional here; STAFF_2FA_REQUIRED=1 make run requires it of admin, editor and audience"
+	@echo "  Two-factor:  $(if $(filter 1 true yes on,$(STAFF_2FA_REQUIRED)),required of admin$(,) editor and audience (STAFF_2FA_REQUIRED=$(STAFF_2FA_REQUIRED)),optional here; STAFF_2FA_REQUIRED=1 make run requires it of admin$(,) editor and audience)"
 	@echo "  Email:       every email (confirmations, the newsletter) is printed here, in this terminal"
 	@echo "  Webhooks:    the email providers' at /anymail/<provider>/tracking/, user:password $(DEMO_WEBHOOK_SECRET)"
 	@echo "  Worker and scheduler run beside the site; Ctrl-C stops all three."
