@@ -317,6 +317,49 @@ ARTICLES = [
                 "position": 2,
             },
         ],
+        # Links on a line of their own become embeds. Stored here as a worker would have resolved them, so the
+        # facades show with no network (the titles and pictures are ours; nothing is asked of the providers).
+        "embeds": [
+            {
+                "after": 2,
+                "url": "https://www.youtube.com/watch?v=Wd7fLdm0Kx4",
+                "provider": "youtube",
+                "kind": "video",
+                "title": "From the air: where Brackwater Meadows would hold back the Wend",
+                "author_name": "Kingsmere Courier",
+                "scene": "river",
+                "frame_url": "https://www.youtube-nocookie.com/embed/Wd7fLdm0Kx4",
+                "width": 640,
+                "height": 360,
+            },
+            {
+                "after": 3,
+                "url": "https://datawrapper.dwcdn.net/KcF1d/1/",
+                "provider": "datawrapper",
+                "kind": "rich",
+                "title": "Properties flooded in Kingsmere in each serious flood since 2000",
+                "author_name": "Kingsmere Courier data desk",
+                "scene": "town",
+                "frame_url": "https://datawrapper.dwcdn.net/KcF1d/1/",
+                "width": 600,
+                "height": 400,
+            },
+            {
+                "after": 6,
+                "url": "https://www.openstreetmap.org/#map=16/52.20410/0.11880",
+                "provider": "openstreetmap",
+                "kind": "rich",
+                "title": "Quay Street and Mill Lane, where the new walls would stand",
+                "author_name": "",
+                "scene": None,
+                "frame_url": (
+                    "https://www.openstreetmap.org/export/embed.html?bbox=0.10781%2C52.19861%2C0.12979%2C52.20959"
+                    "&layer=mapnik&marker=52.20410%2C0.11880"
+                ),
+                "width": None,
+                "height": None,
+            },
+        ],
         "related": ["abbey-bridge-closure", "otters-return-upper-wend"],
         "status": "published",
     },

@@ -557,7 +557,9 @@ class Article(models.Model):
         return self.meta_description or self.standfirst
 
     def body_parts(self):
-        return interleave_body(self.body, figures=self.figures.all(), quotes=self.quotes.all())
+        from embeds.body import with_embeds
+
+        return with_embeds(interleave_body(self.body, figures=self.figures.all(), quotes=self.quotes.all()))
 
     def related_news(self) -> list["Article"]:
         """Editors' picks in their order, filled up to four by the most related stories."""

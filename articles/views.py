@@ -10,7 +10,9 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
+from embeds import body as embeds
 from newsroom import fragments, freshness
+from newsroom.security import allow_frames
 
 from .context_processors import _sections, nav_sections
 from .dependencies import article_head_keys, article_page_keys, card_keys, cards_keys
@@ -111,13 +113,15 @@ class ArticleDetailView(DetailView):
 
     def get(self, request, *args, **kwargs):
         try:
-            return super().get(request, *args, **kwargs)
+            response = super().get(request, *args, **kwargs)
         except Http404:
             # An address the article had before its slug changed: send readers on, permanently.
             moved = Article.objects.published().filter(old_slugs__slug=self.kwargs["slug"]).first()
             if moved is None:
                 raise
             return HttpResponsePermanentRedirect(moved.get_absolute_url())
+        allow_frames(response, embeds.frame_origins(self.object.body))
+        return response
 
     def get_context_data(self, **kwargs):
         article = self.object
@@ -129,7 +133,8 @@ class ArticleDetailView(DetailView):
             prefetch_related_objects([article], *page_prefetches())
             related_news = article.related_news()
             parts.shows(head, article_head_keys(article))
-            parts.shows(page, {*article_page_keys(article), *cards_keys(related_news), freshness.CHROME})
+            page_keys = {*article_page_keys(article), *embeds.page_keys(article.body), *cards_keys(related_news)}
+            parts.shows(page, {*page_keys, freshness.CHROME})
             context.update(body_parts=article.body_parts(), related_news=related_news)
         return super().get_context_data(**context, **kwargs)
 
@@ -147,6 +152,7 @@ class ArticlePreviewView(ArticleDetailView):
             )
         else:
             response = DetailView.get(self, request, *args, **kwargs)
+            allow_frames(response, embeds.frame_origins(self.object.body))
         response["X-Robots-Tag"] = "noindex, nofollow"
         add_never_cache_headers(response)
         patch_cache_control(response, private=True)

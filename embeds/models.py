@@ -1,11 +1,17 @@
 """A link to another platform's post, video, audio, chart or map, as stored for our pages: what its provider said
 about it (oEmbed), a thumbnail copied into our media library, and the player's frame for when a reader asks."""
 
+import hashlib
 from urllib.parse import urlsplit
 
 from django.db import models
 
 from .providers import provider_named
+
+
+def embed_key(url: str) -> str:
+    """What a page showing this link depends on (newsroom/freshness.py): raised when the link is resolved."""
+    return f"embed:{hashlib.sha256(url.encode()).hexdigest()[:24]}"
 
 
 def origin(url: str) -> str:

@@ -17,11 +17,12 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from newsroom import freshness
 from newsroom.queueing import enqueue
 from newsroom.text import one_line
 
 from .fetching import FetchError, fetch
-from .models import Embed, origin
+from .models import Embed, embed_key, origin
 from .providers import Provider, provider_for, provider_named
 
 logger = logging.getLogger(__name__)
@@ -200,6 +201,7 @@ def embed_resolve(embed: Embed) -> Embed:
         logger.info("Embed %s (%s) shown as a link: %s", embed.pk, embed.url[:200], exc)
         Embed.objects.filter(pk=embed.pk).update(status=Embed.Status.FAILED, error=str(exc)[:300], fetched_at=now)
         embed.refresh_from_db()
+        freshness.changed(embed_key(embed.url))  # a plain link where the facade was, after a failed refresh
         return embed
     old_thumbnail = embed.thumbnail_id
     Embed.objects.filter(pk=embed.pk).update(
@@ -210,6 +212,7 @@ def embed_resolve(embed: Embed) -> Embed:
         fetched_at=now,
     )
     embed.refresh_from_db()
+    freshness.changed(embed_key(embed.url))
     if thumbnail and old_thumbnail and old_thumbnail != thumbnail.pk:
         from articles.models import Image
 

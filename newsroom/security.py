@@ -28,6 +28,8 @@ from .inline import style_hashes
 logger = logging.getLogger("newsroom.csp")
 
 MAX_REPORT_BYTES = 32 * 1024
+#: What a provider's player may use in its frame (embeds/), where the site's policy refuses it to everyone else.
+PLAYER_FEATURES = ("autoplay", "encrypted-media")
 REPORTS_LOGGED_PER_MINUTE = 20
 
 
@@ -63,10 +65,26 @@ class SecurityHeadersMiddleware(CSPMiddleware):
         if policy := response.get("Content-Security-Policy"):  # in one order, whichever process made it
             response["Content-Security-Policy"] = "; ".join(sorted(policy.split("; "), key=_directive_order))
         if settings.PERMISSIONS_POLICY and "Permissions-Policy" not in response:
-            response["Permissions-Policy"] = ", ".join(
-                f"{feature}=({' '.join(allowed)})" for feature, allowed in settings.PERMISSIONS_POLICY.items()
-            )
+            response["Permissions-Policy"] = _permissions_header(settings.PERMISSIONS_POLICY)
         return response
+
+
+def _permissions_header(policy: dict[str, list[str]]) -> str:
+    return ", ".join(f"{feature}=({' '.join(allowed)})" for feature, allowed in policy.items())
+
+
+def allow_frames(response, origins: set[str]) -> None:
+    """A page showing embeds: the browser may load frames from these origins (and ours, which serves a
+    provider's markup in a sandboxed frame), and their players may autoplay and play protected media once a
+    reader has asked for them. A page with none keeps the site's policy: no frame at all."""
+    if not origins:
+        return
+    response._csp_update = {**(getattr(response, "_csp_update", None) or {}), "frame-src": [SELF, *sorted(origins)]}
+    policy = {feature: list(allowed) for feature, allowed in settings.PERMISSIONS_POLICY.items()}
+    for feature in PLAYER_FEATURES:
+        if feature in policy:
+            policy[feature] += [f'"{origin}"' for origin in sorted(origins)]
+    response["Permissions-Policy"] = _permissions_header(policy)
 
 
 def _is_xml(response) -> bool:

@@ -31,6 +31,7 @@ def seed_reader_pages() -> dict[str, str]:
     return {
         "home": "/",
         "article": article.get_absolute_url(),
+        "article with embeds": Article.objects.get(slug="wend-flood-scheme").get_absolute_url(),
         "section": article.section.get_absolute_url(),
         "tag": f"/tags/{article.tags.first().slug}/",
         "author": article.bylines.first().author.get_absolute_url(),

@@ -23,6 +23,7 @@ from articles import demo_content as demo
 from articles.models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from articles.search import index_articles
 from articles.services import image_create
+from embeds.models import Embed
 from newsletter.models import Newsletter, Subscriber, Subscription
 from pages.models import Page
 
@@ -108,7 +109,7 @@ class Command(BaseCommand):
             kicker=data["kicker"],
             headline=data["headline"],
             standfirst=data["standfirst"],
-            body="".join(f"<p>{escape(paragraph)}</p>" for paragraph in data["paragraphs"]),
+            body=self.body(data),
             section=sections[data["section"]],
             lead_image=images[data["lead_image"]],
             lead_image_caption=data["lead_image_caption"],
@@ -131,6 +132,21 @@ class Command(BaseCommand):
         for text in data.get("corrections", []):
             Correction.objects.create(article=article, text=text, published_at=written_at + timedelta(minutes=40))
         return article
+
+    def body(self, data) -> str:
+        """The story's paragraphs, with each embed's link on a line of its own after the paragraph it names (and
+        the embed stored as resolved: nothing is fetched)."""
+        paragraphs = [f"<p>{escape(paragraph)}</p>" for paragraph in data["paragraphs"]]
+        for number, embed in sorted(enumerate(data.get("embeds", [])), key=lambda item: -item[1]["after"]):
+            if not Embed.objects.filter(url=embed["url"]).exists():
+                fields = {name: value for name, value in embed.items() if name not in {"after", "scene"}}
+                stored = Embed(**fields, status=Embed.Status.READY, fetched_at=timezone.now())
+                if embed["scene"]:
+                    picture = SimpleUploadedFile(f"embed-{number}.jpg", draw_scene(embed["scene"], seed=90 + number))
+                    stored.thumbnail = image_create(file=picture, alt_text=embed["title"], credit=stored.provider_name)
+                stored.save()
+            paragraphs.insert(embed["after"], f'<p><a href="{escape(embed["url"])}">{escape(embed["url"])}</a></p>')
+        return "".join(paragraphs)
 
     def seed_subscribers(self, *, now) -> int:
         """Made-up readers at example.org (DEBUG only), so the audience pages have something to show."""

@@ -1,0 +1,81 @@
+"""Embeds in a story's text: a paragraph holding nothing but a provider's link (pasted on a line of its own, as
+WordPress has it) is an embed. Saving registers it (the worker resolves it); showing the story puts the facade in
+its place once it is resolved, and a plain link until then or if the provider failed."""
+
+import re
+from html import unescape
+
+from django.db import transaction
+from django.db.models.signals import post_save
+
+from articles.rendering import BodyPart, body_blocks
+
+from .models import Embed, embed_key, origin
+from .providers import provider_for
+from .services import embed_for_url, embeddable, normalise
+
+# A sanitised paragraph of one link whose text is its address, or of a bare address.
+_LINK_ALONE = re.compile(r'<p>\s*(?:<a href="([^"]+)">([^<]*)</a>|(https?://[^\s<]+))\s*</p>')
+
+
+def embed_link(block: str) -> str | None:
+    """The link a block is made of, if it is an embed (a listed provider's, or any with discovery on)."""
+    found = _LINK_ALONE.fullmatch(block.strip())
+    if not found:
+        return None
+    href, text, bare = found.groups()
+    url = unescape(bare or href)
+    if href and unescape(text).strip() not in {url, url.rstrip("/")}:
+        return None  # a link in words ("watch the council meeting") is meant as a link
+    return normalise(url) if embeddable(url) else None
+
+
+def embed_links(html: str) -> list[str]:
+    return [url for block in body_blocks(html) if (url := embed_link(block))]
+
+
+def embeds_register(html: str) -> list[Embed]:
+    """Every embed link in the text registered (queued to resolve once the save commits); nothing is fetched."""
+    return [embed for url in embed_links(html) if (embed := embed_for_url(url))]
+
+
+def frame_origins(html: str) -> set[str]:
+    """The origins a reader's browser may load frames from on a page showing this text, worked out from the links
+    alone (no query, so a page from the cache knows them too): each provider's players, and our own origin, which
+    serves a provider's markup in a sandboxed frame of its own (embeds/views.py)."""
+    origins = set()
+    for url in embed_links(html):
+        provider = provider_for(url)
+        origins.update(provider.frames if provider else ())
+        if provider is None or provider.slug == "mastodon":
+            origins.add(origin(url))
+    return origins
+
+
+def page_keys(html: str) -> set[str]:
+    """What a page showing this text depends on for its embeds: each link's, raised when it is resolved."""
+    return {embed_key(url) for url in embed_links(html)}
+
+
+def with_embeds(parts: list[BodyPart]) -> list[BodyPart]:
+    """The story's parts with each resolved embed link as an embed part (one query, only if there are any)."""
+    links = {index: url for index, part in enumerate(parts) if part.kind == "html" and (url := embed_link(part.value))}
+    if not links:
+        return parts
+    ready = Embed.objects.filter(url__in=set(links.values()), status=Embed.Status.READY).select_related("thumbnail")
+    embeds = {embed.url: embed for embed in ready}
+    return [
+        BodyPart("embed", embeds[links[index]]) if links.get(index) in embeds else part
+        for index, part in enumerate(parts)
+    ]
+
+
+def _registered_on_save(sender, instance, raw=False, **kwargs):
+    if not raw:
+        transaction.on_commit(lambda: embeds_register(instance.body), robust=True)
+
+
+def connect() -> None:
+    from articles.models import Article
+
+    post_save.connect(_registered_on_save, sender=Article, dispatch_uid="embeds-registered-on-article-save")

@@ -1,0 +1,39 @@
+"""A provider's own markup (a post with its script), shown only in a sandboxed frame of its own.
+
+The frame document is ours, but the browser gives it no origin (the facade's frame has no `allow-same-origin`),
+so the provider's script runs apart from our pages, cookies and storage. Its policy lets the provider's scripts,
+styles, pictures and frames in, and only our own pages may frame it.
+"""
+
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from csp.decorators import csp
+from django.shortcuts import get_object_or_404, render
+from django.utils.safestring import mark_safe
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_safe
+
+from .models import Embed
+
+FRAME_POLICY = {
+    "default-src": [NONE],
+    "script-src": ["https:", UNSAFE_INLINE],
+    "style-src": ["https:", UNSAFE_INLINE],
+    "img-src": ["https:", "data:"],
+    "media-src": ["https:"],
+    "font-src": ["https:"],
+    "frame-src": ["https:"],
+    "connect-src": ["https:"],
+    "base-uri": [NONE],
+    "form-action": [NONE],
+    "frame-ancestors": [SELF],
+    "sandbox": ["allow-scripts", "allow-popups", "allow-popups-to-escape-sandbox"],
+}
+
+
+@require_safe
+@xframe_options_sameorigin
+@csp(FRAME_POLICY)
+def frame(request, pk: int):
+    embed = get_object_or_404(Embed.objects.exclude(html=""), pk=pk, status=Embed.Status.READY, frame_url="")
+    markup = mark_safe(embed.html)  # noqa: S308 (the provider's, in a sandbox without our origin: see above)
+    return render(request, "embeds/frame.html", {"embed": embed, "markup": markup})
