@@ -305,12 +305,16 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_page(self):
         """Everything the article page renders, in a fixed number of queries."""
-        return self.select_related("section", "lead_image").defer("search_vector").prefetch_related(*page_prefetches())
+        return (
+            self.select_related("section", "lead_image", "live_blog")
+            .defer("search_vector")
+            .prefetch_related(*page_prefetches())
+        )
 
     def for_page_shell(self):
         """The article and what its page shows around its cached parts: its section and lead image, one query;
         `prefetch_related_objects(…, *page_prefetches())` adds the rest when a part must be made."""
-        return self.select_related("section", "lead_image").defer("search_vector")
+        return self.select_related("section", "lead_image", "live_blog").defer("search_vector")
 
     def related_to(self, article, *, tag_ids, limit):
         """Editors' picks in their order, then the articles sharing most tags (same section first on a tie),

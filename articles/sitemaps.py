@@ -34,12 +34,13 @@ class NewsSitemap(Sitemap):
         return (
             Article.objects.published()
             .filter(published_at__gte=since)
-            .only("slug", "headline", "published_at")
+            .only("slug", "headline", "published_at", "updated_at")
             .order_by("-published_at")
         )
 
     def lastmod(self, article):
-        return article.published_at
+        """The story's last change: a live blog's latest update moves it on (live/services.py)."""
+        return max(article.published_at, article.updated_at)
 
 
 class TagSitemap(Sitemap):

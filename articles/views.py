@@ -11,6 +11,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from embeds import body as embeds
+from live.models import live_context
 from newsroom import fragments, freshness
 from newsroom.security import allow_frames
 
@@ -135,7 +136,7 @@ class ArticleDetailView(DetailView):
             parts.shows(head, article_head_keys(article))
             page_keys = {*article_page_keys(article), *embeds.page_keys(article.body), *cards_keys(related_news)}
             parts.shows(page, {*page_keys, freshness.CHROME})
-            context.update(body_parts=article.body_parts(), related_news=related_news)
+            context.update(body_parts=article.body_parts(), related_news=related_news, **live_context(article))
         return super().get_context_data(**context, **kwargs)
 
 
@@ -165,7 +166,12 @@ class ArticlePreviewView(ArticleDetailView):
         """Never from or into the cached parts: what a preview shows may not be public."""
         article = self.object
         return DetailView.get_context_data(
-            self, is_preview=True, body_parts=article.body_parts(), related_news=article.related_news(), **kwargs
+            self,
+            is_preview=True,
+            body_parts=article.body_parts(),
+            related_news=article.related_news(),
+            **live_context(article),
+            **kwargs,
         )
 
 

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "pages",
     "audit",
     "embeds",
+    "live",
 ]
 
 # A reader's page from the cache is answered before Django sees the request (newsroom/wsgi.py); through Django,
@@ -442,6 +443,8 @@ EMBED_FETCH_MAX_BYTES = env_int("EMBED_FETCH_MAX_BYTES", 512 * 1024)
 EMBED_FETCH_ALLOW = env_list("EMBED_FETCH_ALLOW")
 EMBED_DISCOVERY = env_bool("EMBED_DISCOVERY")
 EMBED_META_TOKEN = os.environ.get("EMBED_META_TOKEN", "")
+# How often a reader's open live blog asks for new updates (live/, static/live/live.js).
+LIVE_REFRESH_SECONDS = env_int("LIVE_REFRESH_SECONDS", 10)
 
 SITE_NAME = os.environ.get("SITE_NAME", "The Kingsmere Courier")
 OTP_TOTP_ISSUER = SITE_NAME  # the name authenticator apps show beside the code

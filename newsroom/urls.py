@@ -53,6 +53,7 @@ urlpatterns = [
     path("newsletter/", include("newsletter.urls")),
     path("csp-report/", security.csp_report, name="csp_report"),
     path("embeds/", include("embeds.urls")),
+    path("articles/", include("live.urls")),
     # The email provider's tracking webhooks (bounces, complaints…), at the paths anymail's documentation gives.
     path("anymail/<str:provider>/tracking/", tracking_webhook, name="email_tracking_webhook"),
     path("", include("articles.urls")),

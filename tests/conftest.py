@@ -66,6 +66,8 @@ def roles(db):
     importlib.import_module("newsletter.migrations.0005_edition_roles").grant(apps, None)
     importlib.import_module("newsletter.migrations.0007_suppression_roles").grant(apps, None)
     importlib.import_module("audit.migrations.0002_editors_see_the_audit").grant(apps, None)
+    importlib.import_module("embeds.migrations.0002_staff_see_embeds").grant(apps, None)
+    importlib.import_module("live.migrations.0002_roles").grant(apps, None)
     # Making permissions empties the content-type cache; a process that has served a page has it full, as here.
     from django.contrib.contenttypes.models import ContentType
 

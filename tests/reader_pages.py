@@ -32,6 +32,7 @@ def seed_reader_pages() -> dict[str, str]:
         "home": "/",
         "article": article.get_absolute_url(),
         "article with embeds": Article.objects.get(slug="wend-flood-scheme").get_absolute_url(),
+        "live blog": live_blog(exclude=[article.slug, "wend-flood-scheme"]).get_absolute_url(),
         "section": article.section.get_absolute_url(),
         "tag": f"/tags/{article.tags.first().slug}/",
         "author": article.bylines.first().author.get_absolute_url(),
@@ -46,6 +47,18 @@ def seed_reader_pages() -> dict[str, str]:
         "about": "/about/",
         "not found": "/no-such-page/",
     }
+
+
+def live_blog(*, exclude) -> Article:
+    """A published story made a live blog, with a pinned update and a plain one."""
+    from live.models import LiveBlog, LiveUpdate
+
+    story = Article.objects.published().exclude(slug__in=exclude).filter(bylines__isnull=False).distinct().first()
+    blog = LiveBlog.objects.create(article=story)
+    author = story.bylines.first().author
+    LiveUpdate.objects.create(live_blog=blog, author=author, headline="Where to get help", body="<p>Call us.</p>")
+    LiveUpdate.objects.create(live_blog=blog, author=author, pinned=True, body="<p>The <em>road</em> is closed.</p>")
+    return story
 
 
 def sent_edition(newsletter) -> Edition:

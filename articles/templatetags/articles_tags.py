@@ -1,9 +1,11 @@
 import json
+from html import unescape
 
 from django import template
 from django.templatetags.static import static
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 
 from newsroom.text import xml_safe
 
@@ -90,6 +92,36 @@ def article_share_meta(context, article):
     return format_html_join("\n  ", '<meta {}="{}" content="{}">', (t for t in tags if t[2]))
 
 
+def _live_blog_posting(request, url: str, live_blog, updates) -> dict:
+    """schema.org LiveBlogPosting: the coverage's times and each update, newest first."""
+    return {
+        "@type": "LiveBlogPosting",
+        "coverageStartTime": live_blog.opened_at.isoformat(),
+        "coverageEndTime": live_blog.closed_at.isoformat() if live_blog.closed_at else None,
+        "liveBlogUpdate": [
+            {
+                "@type": "BlogPosting",
+                "@id": f"{url}#update-{update.pk}",
+                "url": f"{url}#update-{update.pk}",
+                "headline": update.headline or Truncator(plain_text(update.body)).words(12),
+                "articleBody": plain_text(update.body),
+                "datePublished": update.published_at.isoformat(),
+                "dateModified": update.updated_at.isoformat(),
+                "author": {
+                    "@type": "Person",
+                    "name": update.author.name,
+                    "url": request.build_absolute_uri(update.author.get_absolute_url()),
+                },
+            }
+            for update in updates
+        ],
+    }
+
+
+def plain_text(html: str) -> str:
+    return " ".join(unescape(strip_tags(html or "")).split())
+
+
 @register.simple_tag(takes_context=True)
 def article_json_ld(context, article):
     """schema.org NewsArticle, with authors, publisher and each correction."""
@@ -131,5 +163,7 @@ def article_json_ld(context, article):
     }
     if picture := share_image(article.lead_image):
         data["image"] = [_absolute(request, picture.url)]
+    if live_blog := context.get("live_blog"):
+        data.update(_live_blog_posting(request, url, live_blog, context.get("live_updates", [])))
     text = json.dumps({k: v for k, v in data.items() if v not in (None, [])}, ensure_ascii=False)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(text.translate(_JSON_ESCAPES)))

@@ -1,0 +1,100 @@
+"""Live coverage: a published story that carries timestamped updates, newest first, while an editor keeps it open."""
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from articles.models import BodyField
+from articles.sanitize import sanitize_body
+from newsroom.text import validate_one_line
+
+
+def to_the_second():
+    """Now, in whole seconds: the time an update shows and states (HTML's datetime takes at most milliseconds)."""
+    return timezone.now().replace(microsecond=0)
+
+
+class LiveBlog(models.Model):
+    article = models.OneToOneField("articles.Article", on_delete=models.CASCADE, related_name="live_blog")
+    opened_at = models.DateTimeField(default=to_the_second, editable=False)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = BodyField(
+        "closing summary", blank=True, help_text="What happened, in a few lines: shown at the top once it is closed."
+    )
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+    def __str__(self):
+        return f"Live: {self.article.headline}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def summary_html(self):
+        return mark_safe(sanitize_body(self.summary))  # noqa: S308 (the body allow-list)
+
+
+class LiveUpdate(models.Model):
+    live_blog = models.ForeignKey(LiveBlog, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey("articles.Author", on_delete=models.PROTECT, related_name="+")
+    headline = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
+    body = BodyField()
+    pinned = models.BooleanField(default=False, help_text="Kept at the top of the updates until unpinned.")
+    published_at = models.DateTimeField(default=to_the_second, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-pinned", "-published_at", "-id"]
+
+    def __str__(self):
+        return self.headline or f"Update of {timezone.localtime(self.published_at):%H:%M}"
+
+    def get_absolute_url(self):
+        return f"{self.live_blog.article.get_absolute_url()}#update-{self.pk}"
+
+    @property
+    def body_html(self):
+        return mark_safe(sanitize_body(self.body))  # noqa: S308 (the body allow-list)
+
+
+def live_blog_of(article) -> LiveBlog | None:
+    """The story's live blog, if it is one (no query when it was selected with the story)."""
+    try:
+        return article.live_blog
+    except ObjectDoesNotExist:
+        return None
+
+
+def updates_version(updates) -> str:
+    """Changes whenever an update is posted, changed or removed: the refresh compares it."""
+    latest = max((update.updated_at for update in updates), default=None)
+    return f"{len(updates)}-{latest.timestamp() if latest else 0}"
+
+
+def live_context(article) -> dict:
+    """What the story's page shows of its live coverage: the blog and its updates (one query), or nothing. Its
+    updates are also what the page's JSON-LD lists (articles_tags.article_json_ld)."""
+    live_blog = live_blog_of(article)
+    if live_blog is None:
+        return {}
+    entries = list(live_blog.updates.select_related("author"))
+    return {
+        "live_blog": live_blog,
+        "live_updates": entries,
+        "live_version": updates_version(entries),
+        "live_refresh_seconds": settings.LIVE_REFRESH_SECONDS,
+    }

@@ -1,0 +1,80 @@
+"""Opening, updating and closing live coverage. An update goes out at once (the story is already published): it
+is kept as a revision, the story's time of last change moves on (feeds, sitemaps and JSON-LD carry it), and every
+page showing the story is refreshed when the update commits."""
+
+import reversion
+from django.db import transaction
+from django.utils import timezone
+
+from articles.dependencies import article_change_keys
+from articles.models import Article
+from newsroom import freshness
+
+from .models import LiveBlog, LiveUpdate, to_the_second
+
+
+class LiveError(Exception):
+    """A step the live blog is not in a state for, or the person may not take: said to them as it is."""
+
+
+def can_post(user, live_blog: LiveBlog) -> bool:
+    """Editors, and the journalists on the story: who started it, or has a byline on it."""
+    if user.has_perm("live.change_liveblog"):
+        return True
+    return user.has_perm("live.add_liveupdate") and Article.objects.by(user).filter(pk=live_blog.article_id).exists()
+
+
+def open_blogs_for(user):
+    """The open live blogs the user may post to."""
+    blogs = LiveBlog.objects.filter(closed_at__isnull=True).select_related("article")
+    if user.has_perm("live.change_liveblog"):
+        return blogs
+    return blogs.filter(article__in=Article.objects.by(user))
+
+
+def _story_changed(article_id: int) -> None:
+    Article.objects.filter(pk=article_id).update(updated_at=timezone.now())
+    freshness.changed(*article_change_keys([article_id]))
+
+
+@transaction.atomic
+def live_blog_open(*, live_blog: LiveBlog, user) -> LiveBlog:
+    """A new live blog on its published story (one a story: a second is refused)."""
+    if not Article.objects.published().filter(pk=live_blog.article_id).exists():
+        raise LiveError("Only a published story can be a live blog: publish it first.")
+    if LiveBlog.objects.filter(article_id=live_blog.article_id).exists():
+        raise LiveError("This story is a live blog already.")
+    live_blog.opened_by = user
+    live_blog.save()
+    _story_changed(live_blog.article_id)
+    return live_blog
+
+
+@transaction.atomic
+def live_update_save(*, update: LiveUpdate, user) -> LiveUpdate:
+    """Post a new update (out at once) or save a change to one, as a revision."""
+    live_blog = LiveBlog.objects.select_for_update().get(pk=update.live_blog_id)
+    if not can_post(user, live_blog):
+        raise LiveError("Only the journalists on this story and editors can post updates to it.")
+    new = update.pk is None
+    if not live_blog.is_open and (new or not user.has_perm("live.change_liveblog")):
+        raise LiveError("This live blog is closed: no more updates can be posted, and only editors correct them.")
+    if new:
+        update.created_by, update.published_at = user, to_the_second()
+    with reversion.create_revision():
+        reversion.set_user(user)
+        reversion.set_comment("Posted." if new else "Changed.")
+        update.save()
+    _story_changed(live_blog.article_id)
+    return update
+
+
+@transaction.atomic
+def live_blog_close(*, live_blog: LiveBlog, user, summary: str) -> LiveBlog:
+    live_blog = LiveBlog.objects.select_for_update().get(pk=live_blog.pk)
+    if not live_blog.is_open:
+        raise LiveError("This live blog is already closed.")
+    live_blog.summary, live_blog.closed_at, live_blog.closed_by = summary, to_the_second(), user
+    live_blog.save()
+    _story_changed(live_blog.article_id)
+    return live_blog
