@@ -1,5 +1,4 @@
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.html import format_html
 
 from articles.admin import thumbnail
@@ -52,10 +51,9 @@ class EmbedAdmin(admin.ModelAdmin):
 
     @admin.action(description="Fetch the selected embeds again", permissions=["view"])
     def fetch_again(self, request, queryset):
-        with transaction.atomic():
-            embeds = list(queryset.select_for_update())
-            for embed in embeds:
-                embed_refresh(embed)
+        embeds = list(queryset)
+        for embed in embeds:
+            embed_refresh(embed)  # queued; fetching one twice at once does no harm
         self.message_user(
             request, f"{len(embeds)} embed(s) will be fetched again in a moment; reload to see.", messages.SUCCESS
         )
