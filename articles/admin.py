@@ -266,7 +266,7 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
         js = ["admin/js/jquery.init.js", "articles/admin/image-preview.js", "articles/admin/char-count.js"]
 
     fieldsets = [
-        (None, {"fields": ["kicker", "headline", "slug", "standfirst", "body"]}),
+        (None, {"fields": ["kicker", "headline", "slug", "standfirst", "key_points", "body"]}),
         ("Placement", {"fields": ["section", "tags", "top_story"]}),
         (
             "Lead image",

@@ -72,6 +72,7 @@ class ArticleAdminForm(forms.ModelForm):
         "headline",
         "slug",
         "standfirst",
+        "key_points",
         "body",
         "section",
         "tags",
@@ -183,6 +184,7 @@ class ArticleAdminForm(forms.ModelForm):
             "headline": forms.TextInput(attrs={"class": "vLargeTextField headline-input"}),
             "slug": forms.TextInput(attrs={"class": "vLargeTextField"}),
             "standfirst": forms.Textarea(attrs={"rows": 3}),
+            "key_points": forms.Textarea(attrs={"rows": 4, "placeholder": "One point a line"}),
             "meta_description": forms.Textarea(attrs={"rows": 2}),
             "lead_image_caption": forms.TextInput(attrs={"class": "vLargeTextField"}),
         }

@@ -193,6 +193,31 @@ SEARCH_MAX_MATCHES = 200
 RELATED_CANDIDATES = 50
 
 
+KEY_POINTS_MAX = 6
+KEY_POINT_LENGTH = 250
+
+
+def key_points_of(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+
+
+def validate_key_points(text: str) -> None:
+    points = key_points_of(text)
+    if len(points) > KEY_POINTS_MAX:
+        raise ValidationError(
+            "%(count)d key points: keep it to %(limit)d, one a line.",
+            code="too_many_key_points",
+            params={"count": len(points), "limit": KEY_POINTS_MAX},
+        )
+    for number, point in enumerate(points, start=1):
+        if len(point) > KEY_POINT_LENGTH:
+            raise ValidationError(
+                "Key point %(number)d is %(length)d characters long; each may have %(limit)d.",
+                code="key_point_too_long",
+                params={"number": number, "length": len(point), "limit": KEY_POINT_LENGTH},
+            )
+
+
 def published_filter(prefix: str = "") -> Q:
     """The one definition of what readers may see: published, and its time has come."""
     return Q(**{f"{prefix}status": Article.Status.PUBLISHED, f"{prefix}published_at__lte": timezone.now()})
@@ -419,6 +444,13 @@ class Article(models.Model):
     standfirst = models.CharField(
         max_length=400, help_text="The one- or two-sentence summary under the headline (up to 400 characters)."
     )
+    key_points = models.TextField(
+        "key points",
+        blank=True,
+        validators=[validate_key_points],
+        help_text=f"Optional: the story in a few points, one a line, shown as a list at the top (at most "
+        f"{KEY_POINTS_MAX}, each up to {KEY_POINT_LENGTH} characters).",
+    )
     body = BodyField(blank=True)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
@@ -551,6 +583,10 @@ class Article(models.Model):
     @property
     def lead_caption(self) -> str:
         return self.lead_image_caption or (self.lead_image.caption if self.lead_image else "")
+
+    @property
+    def key_points_list(self) -> list[str]:
+        return key_points_of(self.key_points)
 
     @property
     def lead_credit(self) -> str:

@@ -187,6 +187,7 @@ def seed_articles(client, user, sections, authors, images) -> list[Article]:
         "kicker": pack(ONE_LINE, 60),
         "headline": pack(ONE_LINE, 200),
         "standfirst": pack(TEXTS, 400),
+        "key_points": pack(ONE_LINE, 250),  # one a line: each value here is one point
         "meta_description": pack(TEXTS, 300),
         "lead_image_caption": pack(TEXTS, 300),
         "lead_image_credit": pack(TEXTS, 120),
@@ -270,6 +271,7 @@ def edit_articles(client, articles: list[Article]):
             "headline": one_line(article.standfirst)[:200],
             "slug": article.slug,
             "standfirst": article.headline,
+            "key_points": article.key_points,
             "body": article.body + f"<p>{article.kicker}</p>",
             "section": article.section_id,
             "tags": ", ".join(f'"{name}"' for name in article.tags.names()),
@@ -399,6 +401,7 @@ def assert_every_payload_stored():
         (Article, "kicker"): 60,
         (Article, "headline"): 200,
         (Article, "standfirst"): 400,
+        (Article, "key_points"): 250,
         (Article, "meta_description"): 300,
         (Article, "lead_image_caption"): 300,
         (Article, "lead_image_credit"): 120,
@@ -430,6 +433,7 @@ def assert_every_payload_stored():
     one_line_fields = {
         (Article, "kicker"),
         (Article, "headline"),
+        (Article, "key_points"),
         (Author, "name"),
         (Author, "job_title"),
         (Section, "name"),
