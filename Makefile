@@ -35,7 +35,7 @@ run: seed
 	@echo ""
 	@echo "  Site:        http://$(HOST):$(PORT)/"
 	@echo "  Back office: http://$(HOST):$(PORT)/admin/"
-	@echo "  Logins:      admin / editor / journalist / audience, password: newsroom-demo"
+	@echo "  Logins:      admin / editor / journalist / reporter / audience, password: newsroom-demo"
 	@echo "  Two-factor:  $(if $(filter 1 true yes on,$(STAFF_2FA_REQUIRED)),required of admin$(,) editor and audience (STAFF_2FA_REQUIRED=$(STAFF_2FA_REQUIRED)),optional here; STAFF_2FA_REQUIRED=1 make run requires it of admin$(,) editor and audience)"
 	@echo "  Email:       every email (confirmations, the newsletter) is printed here, in this terminal"
 	@echo "  Webhooks:    the email providers' at /anymail/<provider>/tracking/, user:password $(DEMO_WEBHOOK_SECRET)"

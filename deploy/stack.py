@@ -235,7 +235,7 @@ def main() -> None:
   Instance A:       http://127.0.0.1:{WEB_PORTS[0]}/
   Instance B:       http://127.0.0.1:{WEB_PORTS[1]}/
   Back office:      {proxy}/admin/  (or on either instance)
-  Logins:           admin / editor / journalist / audience, password: newsroom-demo
+  Logins:           admin / editor / journalist / reporter / audience, password: newsroom-demo
                     (two-factor sign-in: optional here; STAFF_2FA_REQUIRED=1 make stack requires it, as production does)
   Pictures:         http://127.0.0.1:{S3_PORT}/{BUCKET}/…  (made by the workers)
   Readiness:        {proxy}/readyz

@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
@@ -72,3 +74,20 @@ def test_the_demo_has_published_stories_tagged_in_other_scripts_with_working_tag
         assert client.get(story.get_absolute_url()).status_code == 200
         tag_page = client.get(reverse("articles:tag", kwargs={"slug": tag.slug}))
         assert tag_page.status_code == 200 and story.headline in tag_page.content.decode()
+
+
+def test_the_demo_has_two_journalists_on_one_story_for_its_live_blog_and_a_story_with_stored_embeds(settings):
+    from embeds.models import Embed
+    from live.models import LiveBlog
+    from live.services import can_post
+
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=io.StringIO())
+
+    story = Article.objects.get(slug="abbey-bridge-closure")
+    live_blog = LiveBlog.objects.create(article=story)
+    for username in ["journalist", "reporter"]:
+        user = User.objects.get(username=username)
+        assert user.groups.filter(name="Journalist").exists()
+        assert can_post(user, live_blog), username
+    assert Embed.objects.filter(status=Embed.Status.READY).count() == 3  # shown with no network

@@ -33,8 +33,11 @@ DEMO_USERS = [
     ("admin", None, True),
     ("editor", "Editor", False),
     ("journalist", "Journalist", False),
+    ("reporter", "Journalist", False),
     ("audience", "Audience", False),
 ]
+# The demo authors the journalists write as: both are on the Abbey Bridge story, so they can run its live blog.
+DEMO_AUTHOR_OF = {"journalist": "helen-marsh", "reporter": "sian-whitlock"}
 DEMO_SUBSCRIBERS = 24
 
 
@@ -200,11 +203,11 @@ class Command(BaseCommand):
             if group_name:
                 user.groups.add(Group.objects.get(name=group_name))
             created += 1
-        journalist = User.objects.get(username="journalist")
-        first_author = authors[demo.AUTHORS[0]["slug"]]
-        if first_author.user_id is None:
-            first_author.user = journalist
-            first_author.save(update_fields=["user"])
+        for username, slug in DEMO_AUTHOR_OF.items():
+            author = authors[slug]
+            if author.user_id is None:
+                author.user = User.objects.get(username=username)
+                author.save(update_fields=["user"])
         return created
 
 
