@@ -3,6 +3,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -48,6 +49,20 @@ def thumbnail(image: Image | None, width: int = 120):
         renditions[0].height,
         width,
     )
+
+
+def _picked(image: Image) -> dict:
+    """What the body editor needs to show and place a library picture."""
+    renditions = image.renditions(image.fallback_extension)
+    return {
+        "id": image.pk,
+        "thumbnail": renditions[0].url if renditions else "",
+        "alt": image.alt_text,
+        "caption": image.caption,
+        "credit": image.credit,
+        "width": image.width,
+        "height": image.height,
+    }
 
 
 def live_preview(image: Image | None, width: int = 320):
@@ -105,7 +120,38 @@ class ImageAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         thumbnail_view = self.admin_site.admin_view(self.thumbnail_view)
-        return [path("<int:pk>/thumbnail/", thumbnail_view, name="articles_image_thumbnail"), *super().get_urls()]
+        picker_view = self.admin_site.admin_view(self.picker_view)
+        return [
+            path("<int:pk>/thumbnail/", thumbnail_view, name="articles_image_thumbnail"),
+            path("picker/", picker_view, name="articles_image_picker"),
+            *super().get_urls(),
+        ]
+
+    PICKER_PAGE_SIZE = 24
+
+    def picker_view(self, request):
+        """The media library for the body editor's picture and gallery blocks (static/articles/editor/blocks.js):
+        the newest pictures, or those matching ?q= as the library's own search does, a page at a time; or the
+        pictures named by ?ids=1,2,3 (a story's blocks showing what they hold)."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        images = Image.objects.all()
+        if "ids" in request.GET:
+            ids = [int(part) for part in request.GET["ids"].split(",") if part.strip().isdigit()][:100]
+            found = {image.pk: image for image in images.filter(pk__in=ids)}
+            return JsonResponse({"results": [_picked(found[pk]) for pk in ids if pk in found]})
+        query = " ".join(request.GET.get("q", "").split())[:100]
+        if query:
+            images, _duplicates = self.get_search_results(request, images, query)
+        page = Paginator(images, self.PICKER_PAGE_SIZE).get_page(request.GET.get("page"))
+        return JsonResponse(
+            {
+                "results": [_picked(image) for image in page],
+                "page": page.number,
+                "pages": page.paginator.num_pages,
+                "add": reverse("admin:articles_image_add"),
+            }
+        )
 
     def thumbnail_view(self, request, pk):
         """Redirect to the image's smallest rendition, for previews in other forms."""

@@ -640,6 +640,51 @@ ARTICLES = [
                 "position": 4,
             },
         ],
+        # Blocks written in the body editor: each after the paragraph it names.
+        "blocks": [
+            {
+                "after": 1,
+                "picture": {
+                    "image": "high-street-night",
+                    "caption": "Sheepgate, where the procession of traders, guilds and schools will pass.",
+                },
+            },
+            {
+                "after": 2,
+                "fact_box": {
+                    "title": "The Charter Fair at a glance",
+                    "points": [
+                        "Three days of events in Market Square, the Abbey Gardens and the riverside meadows",
+                        "A recreated medieval market with more than 80 stalls",
+                        "Fair Measure, a community play with a cast of 120, over four nights",
+                        "Events are free; some workshops and museum late openings need booking",
+                    ],
+                },
+            },
+            {
+                "after": 3,
+                "gallery": [
+                    {
+                        "image": "saturday-market",
+                        "caption": "The Saturday market, which the fair will more than double.",
+                    },
+                    {"image": "corn-exchange-stage", "caption": ""},
+                    {"image": "kingsmere-rooftops", "caption": "The town the charter made, from the abbey tower."},
+                    {"image": "abbey-bridge", "caption": "The procession ends at the Abbey Gardens by the bridge."},
+                ],
+            },
+            {
+                "after": 6,
+                "table": {
+                    "caption": "Money for the Charter Fair",
+                    "rows": [
+                        ["Source", "Amount"],
+                        ["Kingsmere Town Council", "£65,000"],
+                        ["Local businesses and the Wendshire Community Foundation", "£40,000"],
+                    ],
+                },
+            },
+        ],
         "related": ["high-street-vacancies", "low-water-review"],
         "status": "published",
     },

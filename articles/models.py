@@ -21,8 +21,9 @@ from taggit.models import TaggedItemBase
 from newsroom.text import validate_one_line
 
 from . import imaging
+from .blocks import story_blocks, with_pictures
 from .rendering import interleave_body
-from .sanitize import BODY_EXTENSIONS, sanitize_body
+from .sanitize import BODY_EXTENSIONS, STORY_EXTENSIONS, sanitize_body, sanitize_story
 from .tagging import speaker_slug
 
 
@@ -170,21 +171,26 @@ class BodyFormField(ProseEditorFormField):
     editor would have to parse (its parser would report the handlers a paste brought as blocked by the CSP)."""
 
     def bound_data(self, data, initial):
-        return sanitize_body(data) if isinstance(data, str) else data
+        return self.sanitize(data) if isinstance(data, str) else data
 
 
 class BodyField(ProseEditorField):
-    """Rich text stored as sanitised HTML whatever writes it: forms, save(), bulk and raw (fixture) writes."""
+    """Rich text stored as sanitised HTML whatever writes it: forms, save(), bulk and raw (fixture) writes.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, extensions=BODY_EXTENSIONS, sanitize=sanitize_body, **kwargs)
+    ``story=True`` offers the story blocks too (pictures, galleries, tables, fact boxes: articles/sanitize.py)."""
+
+    def __init__(self, *args, story=False, **kwargs):
+        self.story = story
+        self.sanitize_html = sanitize_story if story else sanitize_body
+        extensions = STORY_EXTENSIONS if story else BODY_EXTENSIONS
+        super().__init__(*args, extensions=extensions, sanitize=self.sanitize_html, **kwargs)
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": BodyFormField, **kwargs})
+        return super().formfield(**{"form_class": BodyFormField, "sanitize": self.sanitize_html, **kwargs})
 
     def get_db_prep_save(self, value, connection):
         if isinstance(value, str):
-            value = sanitize_body(value)
+            value = self.sanitize_html(value)
         return super().get_db_prep_save(value, connection)
 
 
@@ -451,7 +457,7 @@ class Article(models.Model):
         help_text=f"Optional: the story in a few points, one a line, shown as a list at the top (at most "
         f"{KEY_POINTS_MAX}, each up to {KEY_POINT_LENGTH} characters).",
     )
-    body = BodyField(blank=True)
+    body = BodyField(blank=True, story=True)
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
     authors = models.ManyToManyField(Author, through="Byline", related_name="articles", blank=True)
     tags = TaggableManager(through=TaggedArticle, blank=True)
@@ -518,7 +524,7 @@ class Article(models.Model):
         return self.headline
 
     def save(self, *args, **kwargs):
-        self.body = sanitize_body(self.body or "")  # what is in memory matches what is stored
+        self.body = sanitize_story(self.body or "")  # what is in memory matches what is stored
         if self.status == self.Status.PUBLISHED:
             now = timezone.now()
             if self.published_at is None:
@@ -597,9 +603,12 @@ class Article(models.Model):
         return self.meta_description or self.standfirst
 
     def body_parts(self):
+        """The story as readers see it, block by block: its text, the story blocks, the figures and quotes placed
+        after a paragraph, and its embeds (a query for its pictures and one for its embeds, if it has any)."""
         from embeds.body import with_embeds
 
-        return with_embeds(interleave_body(self.body, figures=self.figures.all(), quotes=self.quotes.all()))
+        parts = story_blocks(interleave_body(self.body, figures=self.figures.all(), quotes=self.quotes.all()))
+        return with_embeds(*with_pictures(parts))[0]
 
     def related_news(self) -> list["Article"]:
         """Editors' picks in their order, filled up to four by the most related stories."""

@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 from django.utils.safestring import SafeString, mark_safe
 
-from .sanitize import sanitize_body
+from .sanitize import sanitize_story
 
 VOID_ELEMENTS = {"br", "hr", "img", "wbr"}
 INLINE_ELEMENTS = {"a", "b", "br", "em", "i", "s", "strong", "sub", "sup", "u", "span", "code", "mark"}
@@ -66,12 +66,12 @@ class _BlockSplitter(HTMLParser):
 def body_blocks(html: str) -> list[SafeString]:
     """The body's top-level blocks ("paragraphs" to a journalist), each as safe HTML."""
     splitter = _BlockSplitter()
-    splitter.feed(sanitize_body(html or ""))
+    splitter.feed(sanitize_story(html or ""))
     splitter.close()
     blocks = []
     for is_loose, pieces in splitter.blocks:
         content = "".join(pieces).strip()
-        if not content:
+        if not content or content == "<p></p>":  # the editor's room to type after a block ends the text
             continue
         blocks.append(mark_safe(f"<p>{content}</p>" if is_loose else content))
     return blocks
@@ -93,3 +93,8 @@ def interleave_body(html: str, *, figures, quotes) -> list[BodyPart]:
         parts.append(BodyPart("html", block))
         parts.extend(inserts.get(index, []))
     return parts
+
+
+def body_parts_of(html: str) -> list[BodyPart]:
+    """A text's blocks as parts, nothing placed between them (a live update's, say)."""
+    return [BodyPart("html", block) for block in body_blocks(html)]

@@ -6,8 +6,10 @@ from html import unescape
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
 from django.db.models import Value
-from django.utils.html import escape, strip_tags
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+
+from .blocks import words_of
 
 MAX_QUERY = 200
 SNIPPET = 220
@@ -37,7 +39,7 @@ def index_articles(articles) -> None:
         vector = (
             SearchVector(Value(article.headline), weight="A", config=SEARCH_CONFIG)
             + SearchVector(Value(f"{article.standfirst} {tags}"), weight="B", config=SEARCH_CONFIG)
-            + SearchVector(Value(strip_tags(article.body)), weight="C", config=SEARCH_CONFIG)
+            + SearchVector(Value(words_of(article.body)), weight="C", config=SEARCH_CONFIG)
         )
         Article.objects.filter(pk=article.pk).update(search_vector=vector)
     freshness.changed("search")  # search results are what readers see too
@@ -45,7 +47,7 @@ def index_articles(articles) -> None:
 
 def snippet(article, query: str) -> SafeString:
     """The part of the standfirst or body where the words occur, escaped, with the words marked."""
-    text = " ".join(f"{article.standfirst} {unescape(strip_tags(article.body))}".split())  # escaped once, below
+    text = " ".join(f"{article.standfirst} {unescape(words_of(article.body))}".split())  # escaped once, below
     terms = words(query)
     if not terms:
         return mark_safe(escape(text[:SNIPPET]))

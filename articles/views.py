@@ -11,10 +11,12 @@ from django.views.generic import DetailView, ListView, TemplateView
 from taggit.models import Tag
 
 from embeds import body as embeds
-from live.models import live_context
+from live.models import live_blog_of, live_context
+from live.models import page_keys as live_page_keys
 from newsroom import fragments, freshness
 from newsroom.security import allow_frames
 
+from .blocks import picture_ids
 from .context_processors import _sections, nav_sections
 from .dependencies import article_head_keys, article_page_keys, card_keys, cards_keys
 from .models import (
@@ -103,6 +105,12 @@ class HomeView(TemplateView):
         )
 
 
+def story_frame_origins(article) -> set[str]:
+    """Where the story's page may load frames from: its embeds' players, and its live updates' (no query)."""
+    live_blog = live_blog_of(article)
+    return embeds.frame_origins(article.body) | set(live_blog.frame_origins if live_blog else ())
+
+
 class ArticleDetailView(DetailView):
     """The article, from two cached parts (its head and its page) kept until what they show changes: when both
     are cached the page costs one query; otherwise the rest is loaded and the missing parts are made."""
@@ -121,7 +129,7 @@ class ArticleDetailView(DetailView):
             if moved is None:
                 raise
             return HttpResponsePermanentRedirect(moved.get_absolute_url())
-        allow_frames(response, embeds.frame_origins(self.object.body))
+        allow_frames(response, story_frame_origins(self.object))
         return response
 
     def get_context_data(self, **kwargs):
@@ -134,9 +142,16 @@ class ArticleDetailView(DetailView):
             prefetch_related_objects([article], *page_prefetches())
             related_news = article.related_news()
             parts.shows(head, article_head_keys(article))
-            page_keys = {*article_page_keys(article), *embeds.page_keys(article.body), *cards_keys(related_news)}
+            body_parts, live = article.body_parts(), live_context(article)
+            page_keys = {
+                *article_page_keys(article),
+                *{f"image:{pk}" for pk in picture_ids(body_parts)},
+                *embeds.page_keys(article.body),
+                *live_page_keys(live.get("live_updates", [])),
+                *cards_keys(related_news),
+            }
             parts.shows(page, {*page_keys, freshness.CHROME})
-            context.update(body_parts=article.body_parts(), related_news=related_news, **live_context(article))
+            context.update(body_parts=body_parts, related_news=related_news, **live)
         return super().get_context_data(**context, **kwargs)
 
 
@@ -153,7 +168,7 @@ class ArticlePreviewView(ArticleDetailView):
             )
         else:
             response = DetailView.get(self, request, *args, **kwargs)
-            allow_frames(response, embeds.frame_origins(self.object.body))
+            allow_frames(response, story_frame_origins(self.object))
         response["X-Robots-Tag"] = "noindex, nofollow"
         add_never_cache_headers(response)
         patch_cache_control(response, private=True)

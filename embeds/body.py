@@ -31,6 +31,10 @@ def embed_link(block: str) -> str | None:
 
 
 def embed_links(html: str) -> list[str]:
+    """The embed links in a text. Asked of the story on every request for its page (the policy's frames), so a
+    text with no link alone in a paragraph is not split into blocks at all."""
+    if not _LINK_ALONE.search(html or ""):
+        return []
     return [url for block in body_blocks(html) if (url := embed_link(block))]
 
 
@@ -57,16 +61,24 @@ def page_keys(html: str) -> set[str]:
     return {embed_key(url) for url in embed_links(html)}
 
 
-def with_embeds(parts: list[BodyPart]) -> list[BodyPart]:
-    """The story's parts with each resolved embed link as an embed part (one query, only if there are any)."""
-    links = {index: url for index, part in enumerate(parts) if part.kind == "html" and (url := embed_link(part.value))}
-    if not links:
-        return parts
-    ready = Embed.objects.filter(url__in=set(links.values()), status=Embed.Status.READY).select_related("thumbnail")
+def with_embeds(*part_lists: list[BodyPart]) -> list[list[BodyPart]]:
+    """Each list of a text's parts with every resolved embed link as an embed part: one query for all of them,
+    only if there are any."""
+    links = [
+        {index: url for index, part in enumerate(parts) if part.kind == "html" and (url := embed_link(part.value))}
+        for parts in part_lists
+    ]
+    wanted = set().union(*(found.values() for found in links))
+    if not wanted:
+        return list(part_lists)
+    ready = Embed.objects.filter(url__in=wanted, status=Embed.Status.READY).select_related("thumbnail")
     embeds = {embed.url: embed for embed in ready}
     return [
-        BodyPart("embed", embeds[links[index]]) if links.get(index) in embeds else part
-        for index, part in enumerate(parts)
+        [
+            BodyPart("embed", embeds[found[index]]) if found.get(index) in embeds else part
+            for index, part in enumerate(parts)
+        ]
+        for parts, found in zip(part_lists, links, strict=True)
     ]
 
 

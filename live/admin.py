@@ -10,7 +10,15 @@ from articles.models import Article, Author
 from newsroom.admin import SafeAutocomplete
 
 from .models import LiveBlog, LiveUpdate
-from .services import LiveError, can_post, live_blog_close, live_blog_open, live_update_save, open_blogs_for
+from .services import (
+    LiveError,
+    can_post,
+    live_blog_close,
+    live_blog_open,
+    live_update_deleted,
+    live_update_save,
+    open_blogs_for,
+)
 
 
 class _WithUser:
@@ -143,3 +151,13 @@ class LiveUpdateAdmin(_WithUser, SafeAutocomplete, admin.ModelAdmin):
             live_update_save(update=obj, user=request.user)
         except LiveError as exc:  # closed by an editor between the form and the save
             raise PermissionDenied(str(exc)) from exc
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        live_update_deleted(update=obj)
+
+    def delete_queryset(self, request, queryset):
+        deleted = list(queryset.select_related("live_blog"))
+        super().delete_queryset(request, queryset)
+        for update in {update.live_blog_id: update for update in deleted}.values():
+            live_update_deleted(update=update)

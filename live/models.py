@@ -4,9 +4,12 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
 
+from articles.blocks import picture_ids, story_blocks, with_pictures
 from articles.models import BodyField
+from articles.rendering import body_parts_of
 from articles.sanitize import sanitize_body
 from newsroom.text import validate_one_line
 
@@ -29,6 +32,9 @@ class LiveBlog(models.Model):
     summary = BodyField(
         "closing summary", blank=True, help_text="What happened, in a few lines: shown at the top once it is closed."
     )
+    # The origins the updates' embeds play from, kept as updates are posted, changed and deleted
+    # (live/services.py), so the story's page states its frames from the row it is read with.
+    frame_origins = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["-opened_at"]
@@ -49,7 +55,7 @@ class LiveUpdate(models.Model):
     live_blog = models.ForeignKey(LiveBlog, on_delete=models.CASCADE, related_name="updates")
     author = models.ForeignKey("articles.Author", on_delete=models.PROTECT, related_name="+")
     headline = models.CharField(max_length=200, blank=True, validators=[validate_one_line])
-    body = BodyField()
+    body = BodyField(story=True)
     pinned = models.BooleanField(default=False, help_text="Kept at the top of the updates until unpinned.")
     published_at = models.DateTimeField(default=to_the_second, editable=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -66,9 +72,33 @@ class LiveUpdate(models.Model):
     def get_absolute_url(self):
         return f"{self.live_blog.article.get_absolute_url()}#update-{self.pk}"
 
-    @property
-    def body_html(self):
-        return mark_safe(sanitize_body(self.body))  # noqa: S308 (the body allow-list)
+    @cached_property
+    def parts(self):
+        """The update's text as readers see it (with_parts gives a list of updates theirs in two queries)."""
+        return with_parts([self])[0].parts
+
+
+def with_parts(entries: list[LiveUpdate]) -> list[LiveUpdate]:
+    """The updates, each with its text's parts ready to show: its story blocks and embeds, in a query for all their
+    pictures and one for all their embeds (only if they have any)."""
+    from embeds.body import with_embeds
+
+    lists = with_embeds(
+        *with_pictures(*(story_blocks(body_parts_of(entry.body), ids=f"u{entry.pk}-") for entry in entries))
+    )
+    for entry, parts in zip(entries, lists, strict=True):
+        entry.__dict__["parts"] = parts
+    return entries
+
+
+def page_keys(entries: list[LiveUpdate]) -> set[str]:
+    """What the updates show besides the story's own rows: their pictures' and embeds' keys."""
+    from embeds.body import page_keys as embed_keys
+
+    keys = set()
+    for entry in entries:
+        keys |= {f"image:{pk}" for pk in picture_ids(entry.parts)} | embed_keys(entry.body)
+    return keys
 
 
 def live_blog_of(article) -> LiveBlog | None:
@@ -91,7 +121,7 @@ def live_context(article) -> dict:
     live_blog = live_blog_of(article)
     if live_blog is None:
         return {}
-    entries = list(live_blog.updates.select_related("author"))
+    entries = with_parts(list(live_blog.updates.select_related("author")))
     return {
         "live_blog": live_blog,
         "live_updates": entries,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from articles.dependencies import article_change_keys
 from articles.models import Article
+from embeds.body import frame_origins
 from newsroom import freshness
 
 from .models import LiveBlog, LiveUpdate, to_the_second
@@ -35,6 +36,20 @@ def open_blogs_for(user):
 def _story_changed(article_id: int) -> None:
     Article.objects.filter(pk=article_id).update(updated_at=timezone.now())
     freshness.changed(*article_change_keys([article_id]))
+
+
+def _frames_kept(live_blog_id: int) -> None:
+    """The live blog's record of the origins its updates' embeds play from, made again from its updates."""
+    origins = set()
+    for body in LiveUpdate.objects.filter(live_blog_id=live_blog_id).values_list("body", flat=True):
+        origins |= frame_origins(body)
+    LiveBlog.objects.filter(pk=live_blog_id).update(frame_origins=sorted(origins))
+
+
+def live_update_deleted(*, update: LiveUpdate) -> None:
+    """After an update is deleted (by an editor, in the back office): the page and the blog's frames follow."""
+    _frames_kept(update.live_blog_id)
+    _story_changed(update.live_blog.article_id)
 
 
 @transaction.atomic
@@ -65,6 +80,7 @@ def live_update_save(*, update: LiveUpdate, user) -> LiveUpdate:
         reversion.set_user(user)
         reversion.set_comment("Posted." if new else "Changed.")
         update.save()
+    _frames_kept(live_blog.pk)
     _story_changed(live_blog.article_id)
     return update
 

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from articles.models import Article
 from newsroom import freshness
 
-from .models import live_blog_of, updates_version
+from .models import live_blog_of, page_keys, updates_version, with_parts
 
 
 @require_safe
@@ -20,7 +20,7 @@ def updates(request, slug: str):
     live_blog = live_blog_of(article)
     if live_blog is None:
         raise Http404("This story is not a live blog.")
-    freshness.depends_on(request, f"article:{article.pk}")
-    entries = list(live_blog.updates.select_related("author"))
+    entries = with_parts(list(live_blog.updates.select_related("author")))
+    freshness.depends_on(request, f"article:{article.pk}", *page_keys(entries))
     context = {"article": article, "live_blog": live_blog, "live_updates": entries}
     return render(request, "live/updates.html", {**context, "live_version": updates_version(entries)})

@@ -14,6 +14,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from js_asset import static_lazy
+
+from articles import editor_blocks
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -355,6 +358,20 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# The body editor's story blocks (pictures and galleries from the library, fact boxes, tables with a caption): the
+# editor's module, and what the sanitiser lets through for each (articles/sanitize.py names them for stories).
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("articles/editor/blocks.js")],
+        "extensions": {
+            "LibraryPicture": editor_blocks.allow_picture,
+            "LibraryGallery": editor_blocks.allow_gallery,
+            "FactBox": editor_blocks.allow_fact_box,
+            "StoryTable": editor_blocks.allow_table,
+        },
+    }
+]
 
 # Media: uploads and image renditions. On the filesystem by default.
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")

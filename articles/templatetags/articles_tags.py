@@ -20,8 +20,9 @@ def _srcset(renditions):
 
 
 @register.simple_tag
-def picture(image, sizes=DEFAULT_SIZES, lazy=True, css_class=""):
-    """A responsive <picture>: WebP renditions with a JPEG/PNG fallback, width and height set."""
+def picture(image, sizes=DEFAULT_SIZES, lazy=True, css_class="", alt=None):
+    """A responsive <picture>: WebP renditions with a JPEG/PNG fallback, width and height set; the library's alt
+    text unless the page gives its own."""
     if image is None:
         return ""
     webp = image.renditions("webp")
@@ -41,7 +42,7 @@ def picture(image, sizes=DEFAULT_SIZES, lazy=True, css_class=""):
         sizes,
         default.width,
         default.height,
-        image.alt_text,
+        image.alt_text if alt is None else alt,
         loading,
     )
 

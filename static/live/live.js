@@ -15,7 +15,10 @@ if (section) {
       if (!fresh || fresh.dataset.liveVersion === list.dataset.liveVersion) return;
       const known = new Set([...list.querySelectorAll(".live-update[id]")].map((item) => item.id));
       const added = [...fresh.querySelectorAll(".live-update[id]")].filter((item) => !known.has(item.id)).length;
-      list.replaceWith(document.adoptNode(fresh));
+      const adopted = document.adoptNode(fresh);
+      list.replaceWith(adopted);
+      // Scripts in the fetched list do not run: those of embeds and galleries (loaded with the page) take it up.
+      adopted.dispatchEvent(new CustomEvent("live:updated", { bubbles: true }));
       if (added) status.textContent = added === 1 ? "1 new update" : `${added} new updates`;
     } catch {
       // Offline for a moment: the next round tries again.

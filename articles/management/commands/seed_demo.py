@@ -112,7 +112,7 @@ class Command(BaseCommand):
             kicker=data["kicker"],
             headline=data["headline"],
             standfirst=data["standfirst"],
-            body=self.body(data),
+            body=self.body(data, images),
             section=sections[data["section"]],
             lead_image=images[data["lead_image"]],
             lead_image_caption=data["lead_image_caption"],
@@ -136,20 +136,49 @@ class Command(BaseCommand):
             Correction.objects.create(article=article, text=text, published_at=written_at + timedelta(minutes=40))
         return article
 
-    def body(self, data) -> str:
-        """The story's paragraphs, with each embed's link on a line of its own after the paragraph it names (and
-        the embed stored as resolved: nothing is fetched)."""
+    def body(self, data, images) -> str:
+        """The story's paragraphs, with each embed's link on a line of its own and each block written in the body
+        editor (articles/sanitize.py) after the paragraph it names; embeds stored as resolved: nothing is fetched."""
         paragraphs = [f"<p>{escape(paragraph)}</p>" for paragraph in data["paragraphs"]]
-        for number, embed in sorted(enumerate(data.get("embeds", [])), key=lambda item: -item[1]["after"]):
-            if not Embed.objects.filter(url=embed["url"]).exists():
-                fields = {name: value for name, value in embed.items() if name not in {"after", "scene"}}
-                stored = Embed(**fields, status=Embed.Status.READY, fetched_at=timezone.now())
-                if embed["scene"]:
-                    picture = SimpleUploadedFile(f"embed-{number}.jpg", draw_scene(embed["scene"], seed=90 + number))
-                    stored.thumbnail = image_create(file=picture, alt_text=embed["title"], credit=stored.provider_name)
-                stored.save()
-            paragraphs.insert(embed["after"], f'<p><a href="{escape(embed["url"])}">{escape(embed["url"])}</a></p>')
+        placed = [
+            (embed["after"], self.embed_link(number, embed)) for number, embed in enumerate(data.get("embeds", []))
+        ]
+        placed += [(block["after"], self.block(block, images)) for block in data.get("blocks", [])]
+        for after, html in sorted(placed, key=lambda item: -item[0]):
+            paragraphs.insert(after, html)
         return "".join(paragraphs)
+
+    def embed_link(self, number, embed) -> str:
+        if not Embed.objects.filter(url=embed["url"]).exists():
+            fields = {name: value for name, value in embed.items() if name not in {"after", "scene"}}
+            stored = Embed(**fields, status=Embed.Status.READY, fetched_at=timezone.now())
+            if embed["scene"]:
+                picture = SimpleUploadedFile(f"embed-{number}.jpg", draw_scene(embed["scene"], seed=90 + number))
+                stored.thumbnail = image_create(file=picture, alt_text=embed["title"], credit=stored.provider_name)
+            stored.save()
+        return f'<p><a href="{escape(embed["url"])}">{escape(embed["url"])}</a></p>'
+
+    @staticmethod
+    def block(block, images) -> str:
+        """A picture, gallery, fact box or table as the body editor stores it."""
+
+        def picture(item):
+            caption = f"<figcaption>{escape(item['caption'])}</figcaption>" if item.get("caption") else ""
+            return f'<figure data-image="{images[item["image"]].pk}">{caption}</figure>'
+
+        if "picture" in block:
+            return picture(block["picture"])
+        if "gallery" in block:
+            return '<div data-gallery="">' + "".join(map(picture, block["gallery"])) + "</div>"
+        if "fact_box" in block:
+            box = block["fact_box"]
+            points = "".join(f"<li><p>{escape(point)}</p></li>" for point in box["points"])
+            return f'<aside class="factbox" data-title="{escape(box["title"])}"><ul>{points}</ul></aside>'
+        table = block["table"]
+        header, *rows = table["rows"]
+        cells = "<tr>" + "".join(f"<th><p>{escape(cell)}</p></th>" for cell in header) + "</tr>"
+        cells += "".join("<tr>" + "".join(f"<td><p>{escape(cell)}</p></td>" for cell in row) + "</tr>" for row in rows)
+        return f'<table data-caption="{escape(table["caption"])}"><tbody>{cells}</tbody></table>'
 
     def seed_subscribers(self, *, now) -> int:
         """Made-up readers at example.org (DEBUG only), so the audience pages have something to show."""
