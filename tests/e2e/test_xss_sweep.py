@@ -113,10 +113,17 @@ def quoted_address(text: str) -> str:
 
 
 def body_html(texts: str, paragraphs: int = 2) -> str:
-    """A body: paragraphs of our own (figures and quotes are placed after them), the payloads as they are, and
-    the same again in a paragraph of their own."""
+    """A body: paragraphs of our own (figures and quotes are placed after them), the payloads as they are, the
+    same again in a paragraph of their own, and as the words the story blocks keep in attributes (a fact box's
+    title, a table's caption; texts without them drop the blocks' markup and keep the words)."""
     ours = "".join(f"<p>Paragraph {n} of the report.</p>" for n in range(paragraphs))
-    return f"{ours}{texts}<p>{texts}</p>"
+    words = escape(texts)
+    blocks = (
+        f'<aside class="factbox" data-title="{words}"><p>{texts}</p></aside>'
+        f'<table data-caption="{words}"><tbody><tr><th><p>{texts}</p></th></tr><tr><td><p>{texts}</p></td></tr>'
+        "</tbody></table>"
+    )
+    return f"{ours}{texts}<p>{texts}</p>{blocks}"
 
 
 # --- Writing them through the admin and the sign-up form ----------------------------------------------------
