@@ -31,3 +31,7 @@ def allow_table(config, allowlist):
         ["table", "tbody", "thead", "tr", "th", "td"],
         {"table": ["data-caption"], "th": ["colspan", "rowspan"], "td": ["colspan", "rowspan"]},
     )
+
+
+def allow_nothing(config, allowlist):
+    """An extension that only shows something in the editor."""

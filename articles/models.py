@@ -186,7 +186,13 @@ class BodyField(ProseEditorField):
         super().__init__(*args, extensions=extensions, sanitize=self.sanitize_html, **kwargs)
 
     def formfield(self, **kwargs):
-        return super().formfield(**{"form_class": BodyFormField, "sanitize": self.sanitize_html, **kwargs})
+        field = super().formfield(**{"form_class": BodyFormField, "sanitize": self.sanitize_html, **kwargs})
+        if self.story:  # the providers whose links become embeds, as the settings have them now
+            from embeds.providers import editor_table
+
+            extensions = {**field.widget.config["extensions"], "EmbedLinks": {"providers": editor_table()}}
+            field.widget.config = {**field.widget.config, "extensions": extensions}
+        return field
 
     def get_db_prep_save(self, value, connection):
         if isinstance(value, str):

@@ -36,6 +36,7 @@ STORY_EXTENSIONS = {
     "LibraryPicture": {"picker": reverse_lazy("admin:articles_image_picker")},
     "LibraryGallery": {"picker": reverse_lazy("admin:articles_image_picker")},
     "FactBox": True,
+    "EmbedLinks": True,  # marks a provider's link on a line of its own; the table is added per form (models.py)
     "StoryTable": True,
     "TableRow": True,
     "TableHeader": True,

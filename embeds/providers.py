@@ -193,6 +193,11 @@ def providers() -> tuple[Provider, ...]:
     return (*getattr(settings, "EMBED_EXTRA_PROVIDERS", ()), *PROVIDERS)
 
 
+def editor_table() -> list[dict]:
+    """The providers as the body editor marks their links (static/articles/editor/blocks.js: EmbedLinks)."""
+    return [{"name": provider.name, "patterns": list(provider.patterns)} for provider in providers()]
+
+
 def provider_for(url: str) -> Provider | None:
     """The listed provider whose links look like this one, if any."""
     return next((provider for provider in providers() if provider.matches(url)), None)

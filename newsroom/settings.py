@@ -369,6 +369,7 @@ DJANGO_PROSE_EDITOR_EXTENSIONS = [
             "LibraryGallery": editor_blocks.allow_gallery,
             "FactBox": editor_blocks.allow_fact_box,
             "StoryTable": editor_blocks.allow_table,
+            "EmbedLinks": editor_blocks.allow_nothing,  # marks links in the editor; adds no markup
         },
     }
 ]

@@ -237,3 +237,25 @@ def test_a_picture_gone_from_the_library_and_an_unreachable_library_are_said_not
         f'<figure data-image="{kept.pk}" data-alt="Lamps along the quay at dusk"></figure>'
     )
     assert [error for error in errors if "Failed to load resource" not in error] == []
+
+
+def test_a_providers_link_pasted_on_a_line_of_its_own_is_marked_as_an_embed(live_server, page: Page, roles):
+    journalist = User.objects.create_user("jo", password="correct horse battery", is_staff=True)
+    journalist.groups.add(Group.objects.get(name="Journalist"))
+    errors = watch_console(page)
+
+    log_in(page, live_server.url, "jo")
+    page.goto(f"{live_server.url}/admin/articles/article/add/")
+    body = page.locator(".field-body .ProseMirror[contenteditable=true]")
+    body.click()
+    body.press_sequentially("Watch the council debate: https://www.youtube.com/watch?v=Kx7Rf2pQm0A tonight.")
+    body.press("Enter")
+    body.press_sequentially("https://www.youtube.com/watch?v=Kx7Rf2pQm0A")
+    body.press("Enter")
+    body.press_sequentially("https://example.org/not-a-provider")
+
+    marked = body.locator("p.story-embed-link")
+    expect(marked).to_have_count(1)
+    expect(marked).to_have_attribute("data-embed", re.compile("^Embed from YouTube"))
+    expect(marked).to_contain_text("https://www.youtube.com/watch?v=Kx7Rf2pQm0A")
+    assert not errors, errors

@@ -21,6 +21,7 @@
  */
 
 import {
+  Extension,
   Node,
   Table,
   canInsertNode,
@@ -1472,5 +1473,73 @@ export const StoryTable = Table.extend({
       view.stopEvent = (event) => caption.contains(event.target) || (stopEvent ? stopEvent(event) : false)
       return view
     }
+  },
+})
+
+
+/* A link on a line of its own is an embed for readers where it is a listed provider's (embeds/body.py): the
+ * editor marks such a paragraph and names the provider, so the reporter sees that the pasted link became an
+ * embed and not just a link. The provider table comes from the server (embeds/providers.py: editor_table). */
+
+function linkAlone(paragraph) {
+  if (paragraph.type.name !== "paragraph" || paragraph.childCount !== 1) return null
+  const text = paragraph.firstChild
+  if (!text.isText) return null
+  const words = text.text.trim()
+  const link = text.marks.find((mark) => mark.type.name === "link")
+  if (link) {
+    const href = link.attrs.href || ""
+    return words === href || words === href.replace(/\/$/, "") ? href : null
+  }
+  return /^https?:\/\/\S+$/.test(words) ? words : null
+}
+
+export const EmbedLinks = Extension.create({
+  name: "embedLinks",
+
+  addOptions() {
+    return { providers: [] }
+  },
+
+  addProseMirrorPlugins() {
+    addStylesheet()
+    const table = this.options.providers.map(({ name, patterns }) => ({
+      name,
+      patterns: patterns.map((pattern) => new RegExp(`^(?:${pattern})$`, "i")),
+    }))
+    const providerOf = (url) => table.find(({ patterns }) => patterns.some((pattern) => pattern.test(url)))
+    const decorate = (doc) => {
+      const decorations = []
+      doc.forEach((node, offset) => {
+        const url = linkAlone(node)
+        const provider = url && providerOf(url)
+        if (provider) {
+          decorations.push(
+            pm.view.Decoration.node(offset, offset + node.nodeSize, {
+              class: "story-embed-link",
+              "data-embed": gettext("Embed from %s: readers see its facade once it is fetched").replace(
+                "%s",
+                provider.name,
+              ),
+            }),
+          )
+        }
+      })
+      return pm.view.DecorationSet.create(doc, decorations)
+    }
+    return [
+      new pm.state.Plugin({
+        key: new pm.state.PluginKey("storyEmbedLinks"),
+        state: {
+          init: (_config, state) => decorate(state.doc),
+          apply: (transaction, old) => (transaction.docChanged ? decorate(transaction.doc) : old),
+        },
+        props: {
+          decorations(state) {
+            return this.getState(state)
+          },
+        },
+      }),
+    ]
   },
 })
