@@ -87,11 +87,21 @@ def _unescaped_text(raw: str) -> str:
     return " ".join(unescape(raw).split())
 
 
+def _one_line(value: str) -> str:
+    """An attribute's words (the parser has already decoded its entities: not decoded twice)."""
+    return " ".join(value.split())
+
+
+def _number(value: str, limit: int) -> int | None:
+    """A whole number written in ASCII digits, at most `limit` (a stored body may hold anything a raw post sent)."""
+    return int(value) if re.fullmatch(r"[0-9]{1,9}", value or "") and int(value) <= limit else None
+
+
 def _pictures(tokens) -> list[PlacedPicture]:
     """The library pictures among the tokens, in order, with their captions' text."""
     pictures, current, caption = [], None, None
     for kind, tag, attrs, raw in tokens:
-        if kind == "start" and tag == "figure" and attrs.get("data-image", "").isdigit():
+        if kind == "start" and tag == "figure" and _number(attrs.get("data-image", ""), 2**31 - 1) is not None:
             current = {"image_id": int(attrs["data-image"]), "alt": attrs.get("data-alt", "")}
             current["credit"] = attrs.get("data-credit", "")
             current["caption"] = ""
@@ -120,9 +130,9 @@ def _cell_content(tokens) -> str:
 
 def _cell(tag: str, attrs: dict, content: str, scope: str | None) -> str:
     spans = "".join(
-        f' {name}="{int(attrs[name])}"'
+        f' {name}="{span}"'
         for name in ("colspan", "rowspan")
-        if attrs.get(name, "").isdigit() and int(attrs[name]) > 1
+        if (span := _number(attrs.get(name, ""), 1000)) is not None and span > 1
     )
     scoped = f' scope="{scope}"' if tag == "th" and scope else ""
     return f"<{tag}{scoped}{spans}>{content}</{tag}>"
@@ -132,9 +142,7 @@ def table_html(html: str, number: str) -> str:
     """A table as readers get it: caption, header row in <thead> (scope="col"), header cells further down
     scope="row", in a frame that scrolls sideways on its own (focusable, so it scrolls by keyboard too)."""
     tokens = _tokens(html)
-    caption = next(
-        (_unescaped_text(attrs.get("data-caption", "")) for kind, tag, attrs, _ in tokens if tag == "table"), ""
-    )
+    caption = next((_one_line(attrs.get("data-caption", "")) for kind, tag, attrs, _ in tokens if tag == "table"), "")
     rows, cells, cell, depth = [], None, None, 0
     for token in tokens:
         kind, tag = token[0], token[1]
@@ -182,7 +190,7 @@ def fact_box_html(html: str, number: str) -> str:
     tokens = _tokens(html)
     if not tokens or tokens[0][1] != "aside":
         return html
-    title = _unescaped_text(tokens[0][2].get("data-title", ""))
+    title = _one_line(tokens[0][2].get("data-title", ""))
     inner = "".join(token[3] for token in tokens[1:-1])
     ident = f"factbox-{number}"
     if not title:

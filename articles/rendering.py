@@ -71,9 +71,11 @@ def body_blocks(html: str) -> list[SafeString]:
     blocks = []
     for is_loose, pieces in splitter.blocks:
         content = "".join(pieces).strip()
-        if not content or content == "<p></p>":  # the editor's room to type after a block ends the text
+        if not content:
             continue
         blocks.append(mark_safe(f"<p>{content}</p>" if is_loose else content))
+    while blocks and blocks[-1] == "<p></p>":  # the editor's room to type after a block that ends the text
+        blocks.pop()
     return blocks
 
 

@@ -52,7 +52,8 @@ def frame_origins(html: str) -> set[str]:
         provider = provider_for(url)
         origins.update(provider.frames if provider else ())
         if provider is None or provider.slug == "mastodon":
-            origins.add(origin(url))
+            if found := origin(url):
+                origins.add(found)
     return origins
 
 
@@ -89,5 +90,7 @@ def _registered_on_save(sender, instance, raw=False, **kwargs):
 
 def connect() -> None:
     from articles.models import Article
+    from live.models import LiveUpdate
 
     post_save.connect(_registered_on_save, sender=Article, dispatch_uid="embeds-registered-on-article-save")
+    post_save.connect(_registered_on_save, sender=LiveUpdate, dispatch_uid="embeds-registered-on-live-update-save")

@@ -2,6 +2,7 @@
 about it (oEmbed), a thumbnail copied into our media library, and the player's frame for when a reader asks."""
 
 import hashlib
+import re
 from urllib.parse import urlsplit
 
 from django.db import models
@@ -15,8 +16,10 @@ def embed_key(url: str) -> str:
 
 
 def origin(url: str) -> str:
+    """The link's origin, or nothing where it is not a plain host[:port] (it goes into a policy header)."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in {"http", "https"} and parts.netloc else ""
+    plain = re.fullmatch(r"[a-z0-9.-]+(:[0-9]{1,5})?", parts.netloc.lower())
+    return f"{parts.scheme}://{parts.netloc.lower()}" if parts.scheme in {"http", "https"} and plain else ""
 
 
 class Embed(models.Model):

@@ -82,3 +82,13 @@ def test_updates_with_pictures_galleries_and_embeds_cost_the_same_however_many(
     html = response.content.decode()
     assert html.count('class="gallery"') == n and html.count('class="embed"') == n
     assert html.count('class="body-figure"') == n
+
+
+def test_a_providers_link_in_an_update_is_registered_to_resolve_like_a_storys(
+    reporters, live, django_capture_on_commit_callbacks
+):
+    client, author = reporters[0]
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, live, author, f"<p>{MAP}</p>")
+    [embed] = Embed.objects.all()
+    assert embed.url == MAP and embed.status == Embed.Status.READY  # a map needs no fetch
