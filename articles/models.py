@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.images import get_image_dimensions
 from django.core.files.storage import default_storage
 from django.db import connection, models
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Window
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Value, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Cast, Concat, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -45,11 +45,15 @@ class Section(models.Model):
 
 class ImageQuerySet(models.QuerySet):
     def in_use(self):
-        """Images readers see: on a published or scheduled article (lead image or figure), or an author's photo."""
+        """Images readers see: on a published or scheduled article (lead image, figure, or a picture or gallery
+        placed in its text or in one of its live updates), or an author's photo."""
         on_article = Article.objects.filter(status=Article.Status.PUBLISHED)
+        placed = Concat(Value('data-image="'), Cast(OuterRef("pk"), models.CharField()), Value('"'))
         return self.filter(
             Exists(on_article.filter(lead_image=OuterRef("pk")))
             | Exists(on_article.filter(figures__image=OuterRef("pk")))
+            | Exists(on_article.filter(body__contains=placed))
+            | Exists(on_article.filter(live_blog__updates__body__contains=placed))
             | Exists(Author.objects.filter(photo=OuterRef("pk")))
         )
 

@@ -13,6 +13,7 @@ from PIL import Image as PILImage
 from articles import imaging
 from articles.models import Article, Image
 from articles.services import image_create
+from live.models import LiveBlog, LiveUpdate
 from tests.admin_forms import change_url, form_data
 from tests.factories import ArticleFactory, AuthorFactory, FigureFactory, ImageFactory, image_bytes
 
@@ -247,6 +248,39 @@ def test_journalists_may_change_only_their_own_images_that_readers_cannot_see(lo
     assert Image.objects.editable_by(editor).count() == 7
     assert {*Image.objects.in_use()} == {lead, figure, scheduled, photo}
     assert colleagues not in Image.objects.editable_by(journalist)
+
+
+def test_a_picture_placed_in_a_published_story_or_its_live_updates_is_in_use(login_as):
+    journalist = login_as("Journalist")
+    in_gallery, in_update, in_draft, unused, similar_number = (ImageFactory(uploaded_by=journalist) for _ in range(5))
+    in_text = ImageFactory(uploaded_by=journalist, pk=similar_number.pk * 10 + 1)  # its id starts with the other's
+    placed = '<figure data-image="{}"><figcaption>Placed</figcaption></figure>'.format
+    gallery = f'<div data-gallery="">{placed(in_gallery.pk)}</div>'
+    story = ArticleFactory(body=f"<p>Water at the door.</p>{placed(in_text.pk)}{gallery}", created_by=journalist)
+    ArticleFactory(body=placed(in_draft.pk), status=Article.Status.DRAFT, published_at=None, created_by=journalist)
+    live_blog = LiveBlog.objects.create(article=story)
+    LiveUpdate.objects.create(live_blog=live_blog, author=AuthorFactory(), body=placed(in_update.pk))
+
+    assert {*Image.objects.in_use()} == {in_text, in_gallery, in_update}
+    assert {*Image.objects.editable_by(journalist)} == {in_draft, unused, similar_number}
+
+
+def test_an_image_placed_in_a_published_story_cannot_be_replaced_by_its_uploader(client, login_as):
+    journalist = login_as("Journalist")
+    image = ImageFactory(uploaded_by=journalist)
+    name = image.file.name
+    ArticleFactory(body=f'<figure data-image="{image.pk}"></figure>', created_by=journalist)
+
+    page = client.get(f"/admin/articles/image/{image.pk}/change/")
+    forged = client.post(
+        f"/admin/articles/image/{image.pk}/change/",
+        {"file": upload("other.png", image_bytes(fmt="PNG"), "image/png"), "alt_text": "Something else"},
+    )
+
+    assert page.status_code == 200 and 'type="file"' not in page.content.decode()
+    assert forged.status_code == 403
+    image.refresh_from_db()
+    assert image.file.name == name and image.alt_text != "Something else"
 
 
 def test_an_image_on_a_published_story_is_read_only_for_its_uploader_and_says_why(client, login_as):
