@@ -4,6 +4,7 @@ small form the reader's renderer expects (articles/sanitize.py, articles/editor_
 editor shows the same blocks and gives back the same HTML, byte for byte."""
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -258,4 +259,116 @@ def test_a_providers_link_pasted_on_a_line_of_its_own_is_marked_as_an_embed(live
     expect(marked).to_have_count(1)
     expect(marked).to_have_attribute("data-embed", re.compile("^Embed from YouTube"))
     expect(marked).to_contain_text("https://www.youtube.com/watch?v=Kx7Rf2pQm0A")
+    assert not errors, errors
+
+
+def paste_html(page: Page, html: str) -> None:
+    """What a paste of copied web content does where the cursor is."""
+    page.evaluate(
+        """html => {
+            const data = new DataTransfer()
+            data.setData("text/html", html)
+            document.activeElement.dispatchEvent(
+                new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }),
+            )
+        }""",
+        html,
+    )
+
+
+def top_level(html: str) -> list[str]:
+    """The tags of the blocks a body is made of, in order."""
+    tags, depth = [], 0
+
+    class Blocks(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            nonlocal depth
+            if depth == 0:
+                tags.append(tag)
+            depth += 1
+
+        def handle_endtag(self, tag):
+            nonlocal depth
+            depth -= 1
+
+    Blocks().feed(html)
+    return tags
+
+
+def cursor_at_end_of(page: Page, line: str) -> None:
+    """The cursor at the end of a line of the body, once the editor has taken it in."""
+    page.locator(".field-body .ProseMirror[contenteditable=true]").get_by_text(line, exact=True).click()
+    page.keyboard.press("End")
+    page.wait_for_function(
+        """line => {
+            const { $head } = document.querySelector(".field-body .ProseMirror[contenteditable]").editor.state.selection
+            return $head.parent.textContent === line && $head.parentOffset === line.length
+        }""",
+        arg=line,
+    )
+
+
+def drag(page: Page, source, target) -> None:
+    """Drag with the mouse, in small steps as a hand does, and drop on the left of the target's first line."""
+    source.scroll_into_view_if_needed()
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(start["x"] + start["width"] / 2 + 10, start["y"] + start["height"] / 2 + 10, steps=5)
+    page.mouse.move(end["x"] + 2, end["y"] + end["height"] / 2, steps=20)
+    page.mouse.up()
+
+
+def test_a_block_pasted_or_dropped_into_a_list_a_quote_or_a_cell_lands_after_it(live_server, page: Page, roles):
+    journalist = User.objects.create_user("jo", password="correct horse battery", is_staff=True)
+    journalist.groups.add(Group.objects.get(name="Journalist"))
+    gauge, sandbags = ImageFactory(alt_text="The river gauge"), ImageFactory(alt_text="Sandbags at the door")
+    levels = (
+        '<table data-caption="Levels"><tbody><tr><th><p>Gauge</p></th></tr><tr><td><p>3.2m</p></td></tr>'
+        "</tbody></table>"
+    )
+    article = ArticleFactory(
+        status=Article.Status.DRAFT,
+        published_at=None,
+        created_by=journalist,
+        body=(
+            "<ul><li><p>Schools shut</p></li><li><p>Roads closed</p></li></ul>"
+            "<blockquote><p>We have never seen it this high.</p></blockquote>"
+            f'{levels}<figure data-image="{gauge.pk}"></figure><p>More to follow.</p>'
+        ),
+    )
+    errors = watch_console(page)
+
+    page.set_viewport_size({"width": 1280, "height": 2000})  # the whole story in sight, to drag across
+    log_in(page, live_server.url, "jo")
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    body = page.locator(".field-body .ProseMirror[contenteditable=true]")
+
+    # Pasted into a list item and into a quote, a picture and a gallery land after that block; the words stay put.
+    cursor_at_end_of(page, "Schools shut")
+    paste_html(page, f'<figure data-image="{sandbags.pk}"><figcaption>At the door</figcaption></figure>')
+    cursor_at_end_of(page, "We have never seen it this high.")
+    paste_html(page, f'<div data-gallery=""><figure data-image="{gauge.pk}"></figure></div>')
+
+    # Dragged onto a line of the list, the picture moves, and lands after the list.
+    picture = body.locator(".story-picture").filter(has=page.get_by_role("img", name="The river gauge"))
+    drag(page, picture.get_by_role("img"), body.get_by_text("Roads closed", exact=True))
+
+    # A table made in a list item lands after the list, with the cursor in its first cell to type on.
+    cursor_at_end_of(page, "Roads closed")
+    page.locator(".prose-menubar").get_by_role("button", name="Insert table").click()
+    table_dialog = page.get_by_role("dialog", name="Insert table")
+    table_dialog.get_by_label("Rows").fill("2")
+    table_dialog.get_by_label("Columns").fill("1")
+    table_dialog.get_by_role("button", name="Insert table").click()
+    page.keyboard.type("Rain")
+
+    expect(body.locator(":is(li, blockquote, td) :is(.story-block, table)")).to_have_count(0)
+    expect(body.locator("> .story-picture")).to_have_count(2)
+
+    stored = editor_html(page)
+    assert top_level(stored) == ["ul", "table", "figure", "figure", "blockquote", "div", "table", "p"], stored
+    assert "<th><p>Rain</p></th>" in stored
+    for words in ["Schools shut", "Roads closed", "We have never seen it this high.", "3.2m"]:
+        assert words in stored
     assert not errors, errors

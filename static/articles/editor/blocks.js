@@ -688,6 +688,53 @@ function paragraphAfterLastBlock(tr) {
   if (last && paragraph && last.type !== paragraph) tr.insert(tr.doc.content.size, paragraph.create())
 }
 
+/** Keeps a story block at the top level of the story, where readers' pages make it from what is stored
+ * (articles/blocks.py): one dropped or pasted into a list, a quote or a table's cell is moved to just after the
+ * block it landed in, and stays selected if it was. */
+function atTopLevel(typeName) {
+  return new pm.state.Plugin({
+    key: new pm.state.PluginKey(`${typeName}AtTopLevel`),
+    appendTransaction(transactions, _oldState, state) {
+      if (!transactions.some((transaction) => transaction.docChanged)) return null
+      const nested = []
+      state.doc.forEach((top, offset) => {
+        top.descendants((node, pos) => {
+          if (node.type.name !== typeName) return true
+          nested.push({ node, from: offset + 1 + pos, after: offset + top.nodeSize })
+          return false
+        })
+      })
+      if (!nested.length) return null
+      const { tr, selection } = state
+      const paragraph = state.schema.nodes.paragraph
+      // From the last to the first, so that those from one block keep their order after it.
+      for (const { node, from, after } of nested.reverse()) {
+        const to = from + node.nodeSize
+        const selected = selection.from >= from && selection.to <= to
+        // A quote or a cell with nothing else in it keeps an empty paragraph, as it must have one block.
+        if (tr.doc.resolve(from).parent.childCount === 1) tr.replaceWith(from, to, paragraph.create())
+        else {
+          tr.delete(from, to)
+          // Dropped at the start or the end of a line, it split it: the empty half goes again.
+          const { nodeBefore, nodeAfter } = tr.doc.resolve(from)
+          const split = [nodeBefore, nodeAfter].every((node) => node?.type === paragraph)
+          if (split && (!nodeBefore.content.size || !nodeAfter.content.size)) tr.join(from)
+        }
+        const at = tr.mapping.map(after, -1)
+        tr.insert(at, node)
+        if (selected) {
+          tr.setSelection(
+            node.isAtom
+              ? pm.state.NodeSelection.create(tr.doc, at)
+              : pm.state.TextSelection.near(tr.doc.resolve(at + 1)),
+          )
+        }
+      }
+      return tr
+    },
+  })
+}
+
 /** Change the attributes of the node a node view shows (if it is still there) and select it again. */
 function setNodeAttrs(editor, getPos, typeName, attrs) {
   const pos = typeof getPos === "function" ? getPos() : null
@@ -740,6 +787,10 @@ export const LibraryPicture = Node.create({
 
   addOptions() {
     return { picker: null }
+  },
+
+  addProseMirrorPlugins() {
+    return [atTopLevel(this.name)]
   },
 
   addAttributes() {
@@ -939,6 +990,10 @@ export const LibraryGallery = Node.create({
     return { picker: null }
   },
 
+  addProseMirrorPlugins() {
+    return [atTopLevel(this.name)]
+  },
+
   addAttributes() {
     return {
       images: { default: [], rendered: false, parseHTML: galleryFromElement },
@@ -1126,6 +1181,10 @@ export const FactBox = Node.create({
   group: "block",
   content: "(paragraph | bulletList | orderedList | heading)+",
   defining: true,
+
+  addProseMirrorPlugins() {
+    return [atTopLevel(this.name)]
+  },
 
   addAttributes() {
     return {
@@ -1320,6 +1379,10 @@ function captionDialog(caption, submitText) {
 }
 
 export const StoryTable = Table.extend({
+  addProseMirrorPlugins() {
+    return [...(this.parent?.() || []), atTopLevel(this.name)]
+  },
+
   addAttributes() {
     return {
       ...this.parent?.(),
