@@ -1,7 +1,8 @@
 """The story blocks as a reader meets them in the real browser: a gallery that swipes, scrolls and steps with its
 buttons (and stays a plain row of every picture without JavaScript); a wide table that scrolls inside its own frame
 on a phone instead of widening the page; an embed posted to a live blog after the reader opened it, whose provider
-the page's policy did not name, falling back to its link rather than a blocked frame."""
+the page's policy did not name, falling back to its link rather than a blocked frame; and a video a reader plays or a
+gallery they browse in a live blog, left as they are while other updates arrive, change and go."""
 
 import re
 
@@ -11,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from embeds.models import Embed
 from live.models import LiveBlog, LiveUpdate
-from live.services import live_update_save
+from live.services import live_update_deleted, live_update_save
 from tests.factories import ArticleFactory, AuthorFactory, ImageFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -85,6 +86,17 @@ def test_a_wide_table_scrolls_in_its_own_frame_on_a_phone(live_server, page: Pag
     assert frame.evaluate("frame => frame.scrollLeft") > 0
 
 
+def stored_video() -> Embed:
+    """A video a provider has answered for: its facade shows without any network."""
+    return Embed.objects.create(
+        url="https://www.youtube.com/watch?v=Kx7Rf2pQm0A",
+        provider="youtube",
+        status=Embed.Status.READY,
+        title="Water rising on Quay Street",
+        frame_url="https://www.youtube-nocookie.com/embed/Kx7Rf2pQm0A",
+    )
+
+
 def test_an_embed_from_a_provider_the_open_page_did_not_name_falls_back_to_its_link(
     live_server, page: Page, settings, csp_violations
 ):
@@ -92,14 +104,7 @@ def test_an_embed_from_a_provider_the_open_page_did_not_name_falls_back_to_its_l
     story = ArticleFactory(headline="Floodwater reaches Kingsmere high street", slug="flood-live")
     editor = User.objects.create_superuser("ed", password="x")
     blog = LiveBlog.objects.create(article=story)
-    video = "https://www.youtube.com/watch?v=Kx7Rf2pQm0A"
-    Embed.objects.create(
-        url=video,
-        provider="youtube",
-        status=Embed.Status.READY,
-        title="Water rising on Quay Street",
-        frame_url="https://www.youtube-nocookie.com/embed/Kx7Rf2pQm0A",
-    )
+    video = stored_video().url
     outside = []
     page.route(
         re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"),
@@ -122,3 +127,50 @@ def test_an_embed_from_a_provider_the_open_page_did_not_name_falls_back_to_its_l
     page.reload()  # a page made after the update names the player, and it loads
     page.locator(".live-update figure.embed").get_by_role("button", name="Load content from YouTube").click()
     expect(page.locator(".live-update iframe.embed__frame")).to_have_attribute("src", re.compile("youtube-nocookie"))
+
+
+def test_a_video_playing_and_a_gallery_being_browsed_in_a_live_blog_stay_as_they_are_as_updates_arrive(
+    live_server, page: Page, settings
+):
+    settings.LIVE_REFRESH_SECONDS = 2
+    story = ArticleFactory(headline="Floodwater reaches Kingsmere high street", slug="flood-live")
+    editor = User.objects.create_superuser("ed", password="x")
+    blog = LiveBlog.objects.create(article=story)
+    author = AuthorFactory(name="Ana Reporter")
+    video = stored_video().url
+    pictures = gallery_story().body.split("<p>After.</p>")[0]
+    watching = live_update_save(update=LiveUpdate(live_blog=blog, author=author, body=f"<p>{video}</p>"), user=editor)
+    browsing = live_update_save(update=LiveUpdate(live_blog=blog, author=author, body=pictures), user=editor)
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda route: route.abort())  # no network
+    page.goto(live_server.url + story.get_absolute_url())
+
+    page.locator(f"#update-{watching.pk}").get_by_role("button", name="Load content from YouTube").click()
+    gallery = page.locator(f"#update-{browsing.pk} .gallery")
+    gallery.get_by_role("button", name="Next picture").click()
+    expect(gallery.locator(".gallery__status")).to_have_text("Picture 2 of 3")
+    page.evaluate("window.watched = document.querySelector('iframe.embed__frame')")
+
+    # A new update arrives on top; one is corrected; one is taken down: the others are left as the reader has them.
+    extra = live_update_save(
+        update=LiveUpdate(live_blog=blog, author=author, body="<p>Quay Street shut.</p>"), user=editor
+    )
+    expect(page.locator(".live-update[id]").first).to_contain_text("Quay Street shut.", timeout=15_000)
+    expect(page.locator(".live__status")).to_have_text("1 new update")
+    expect(page.locator(f"#update-{browsing.pk} .gallery__status")).to_have_text("Picture 2 of 3")
+    assert page.evaluate("window.watched.isConnected")
+    browsing.headline = "The market under water"
+    live_update_save(update=browsing, user=editor)
+    expect(page.locator(f"#update-{browsing.pk}")).to_contain_text("The market under water", timeout=15_000)
+    extra.delete()
+    live_update_deleted(update=extra)
+    expect(page.locator(".live-update[id]")).to_have_count(2, timeout=15_000)
+
+    assert page.evaluate("window.watched.isConnected && window.watched === document.querySelector('iframe')")
+    expect(page.locator(f"#update-{watching.pk} .embed__consent")).to_have_count(0)
+    # The corrected update is the new version, its gallery ready to browse again.
+    expect(page.locator(f"#update-{browsing.pk} .gallery__status")).to_have_text("Picture 1 of 3")
+    assert [item.get_attribute("id") for item in page.locator(".live-update[id]").all()] == [
+        f"update-{browsing.pk}",
+        f"update-{watching.pk}",
+    ]
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
