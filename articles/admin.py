@@ -141,6 +141,7 @@ class ImageAdmin(admin.ModelAdmin):
             ids = [int(part) for part in request.GET["ids"].split(",") if re.fullmatch(r"\s*[0-9]{1,9}\s*", part)][:100]
             found = {image.pk: image for image in images.filter(pk__in=ids)}
             return JsonResponse({"results": [_picked(found[pk]) for pk in ids if pk in found]})
+        images = images.for_stories()
         query = " ".join(request.GET.get("q", "").split())[:100]
         if query:
             images, _duplicates = self.get_search_results(request, images, query)
@@ -150,9 +151,16 @@ class ImageAdmin(admin.ModelAdmin):
                 "results": [_picked(image) for image in page],
                 "page": page.number,
                 "pages": page.paginator.num_pages,
-                "add": reverse("admin:articles_image_add"),
+                "add": reverse("admin:articles_image_add") if self.has_add_permission(request) else None,
             }
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """The choosers of a story's lead image and figures and of an author's photo offer no embed's thumbnail."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.GET.get("app_label"):  # an autocomplete's request
+            queryset = queryset.for_stories()
+        return queryset, may_have_duplicates
 
     def thumbnail_view(self, request, pk):
         """Redirect to the image's smallest rendition, for previews in other forms."""

@@ -2,6 +2,7 @@ import functools
 from datetime import timedelta
 
 import reversion
+from django.apps import apps
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.core.exceptions import ValidationError
@@ -56,6 +57,12 @@ class ImageQuerySet(models.QuerySet):
             | Exists(on_article.filter(live_blog__updates__body__contains=placed))
             | Exists(Author.objects.filter(photo=OuterRef("pk")))
         )
+
+    def for_stories(self):
+        """The pictures a story may show: not the thumbnails copied for embeds, which are the providers' to show on
+        their facades only (and are replaced when the embed is fetched again)."""
+        Embed = apps.get_model("embeds", "Embed")
+        return self.exclude(Exists(Embed.objects.filter(thumbnail=OuterRef("pk"))))
 
     def editable_by(self, user):
         """Editors change every image; others only their own uploads, and only while readers cannot see them."""

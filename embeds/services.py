@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from newsroom import freshness
@@ -151,21 +152,42 @@ def _oembed(embed: Embed, provider: Provider | None) -> dict:
     return data
 
 
-def _thumbnail(embed: Embed, address: str):
-    from articles.services import image_create
-
+def _thumbnail_file(embed: Embed, address: str) -> ContentFile | None:
+    """The provider's thumbnail, fetched (outside any transaction: it may take a while)."""
     if not address:
         return None
     try:
         picture = fetch(address, max_bytes=settings.IMAGE_MAX_UPLOAD_MB * 1024 * 1024, accept="image/*")
-        name = f"{embed.provider or 'embed'}-{embed.pk}"
-        alt = embed.title or f"{embed.provider_name} preview"
-        return image_create(
-            file=ContentFile(picture.body, name=name), alt_text=alt[:250], credit=embed.provider_name[:120]
-        )
-    except (FetchError, ValidationError) as exc:
+    except FetchError as exc:
         logger.warning("Embed %s: no thumbnail from %s: %s", embed.pk, address[:200], exc)
         return None
+    return ContentFile(picture.body, name=f"{embed.provider or 'embed'}-{embed.pk}")
+
+
+def _thumbnail(embed: Embed, file: ContentFile | None):
+    """The thumbnail copied into the media library, if it is a picture."""
+    from articles.services import image_create
+
+    if file is None:
+        return None
+    alt = embed.title or f"{embed.provider_name} preview"
+    try:
+        return image_create(file=file, alt_text=alt[:250], credit=embed.provider_name[:120])
+    except ValidationError as exc:
+        logger.warning("Embed %s: its thumbnail is not a picture we take: %s", embed.pk, exc)
+        return None
+
+
+def _drop_thumbnail(pk: int) -> None:
+    """An embed's previous thumbnail, replaced: gone, unless a story has taken it up as its own picture (choosers
+    no longer offer thumbnails, but one may have been chosen before they stopped)."""
+    from articles.models import Image
+
+    try:
+        with transaction.atomic():
+            Image.objects.filter(pk=pk).delete()
+    except ProtectedError:
+        logger.info("Embed thumbnail %s is kept: a story uses it", pk)
 
 
 def embed_resolve(embed: Embed) -> Embed:
@@ -179,7 +201,7 @@ def embed_resolve(embed: Embed) -> Embed:
             except ValueError as exc:
                 raise FetchError(f"not a map link this site can show: {exc}") from exc
             values = {"kind": "rich", "title": embed.title or provider.name, "frame_url": frame, "html": ""}
-            thumbnail = None
+            thumbnail_file = None
         else:
             data = _oembed(embed, provider)
             html = data.get("html") if data["type"] in {"video", "rich"} else ""
@@ -196,7 +218,7 @@ def embed_resolve(embed: Embed) -> Embed:
             }
             picture = _web_url(data, "url") if data["type"] == "photo" else _web_url(data, "thumbnail_url")
             embed.title = values["title"]
-            thumbnail = _thumbnail(embed, picture)
+            thumbnail_file = _thumbnail_file(embed, picture)
     except FetchError as exc:
         logger.info("Embed %s (%s) shown as a link: %s", embed.pk, embed.url[:200], exc)
         Embed.objects.filter(pk=embed.pk).update(status=Embed.Status.FAILED, error=str(exc)[:300], fetched_at=now)
@@ -204,17 +226,19 @@ def embed_resolve(embed: Embed) -> Embed:
         freshness.changed(embed_key(embed.url))  # a plain link where the facade was, after a failed refresh
         return embed
     old_thumbnail = embed.thumbnail_id
-    Embed.objects.filter(pk=embed.pk).update(
-        **values,
-        thumbnail=thumbnail or embed.thumbnail,
-        status=Embed.Status.READY,
-        error="",
-        fetched_at=now,
-    )
+    # The copy of the thumbnail and the embed's record of it are kept together or not at all: a worker stopped
+    # between the two leaves no picture in the library that nothing names (the task is tried again).
+    with transaction.atomic():
+        thumbnail = _thumbnail(embed, thumbnail_file)
+        Embed.objects.filter(pk=embed.pk).update(
+            **values,
+            thumbnail=thumbnail or embed.thumbnail,
+            status=Embed.Status.READY,
+            error="",
+            fetched_at=now,
+        )
+        if thumbnail and old_thumbnail and old_thumbnail != thumbnail.pk:
+            _drop_thumbnail(old_thumbnail)  # a refreshed thumbnail replaces the old copy
     embed.refresh_from_db()
     freshness.changed(embed_key(embed.url))
-    if thumbnail and old_thumbnail and old_thumbnail != thumbnail.pk:
-        from articles.models import Image
-
-        Image.objects.filter(pk=old_thumbnail).delete()  # a refreshed thumbnail replaces the old copy
     return embed

@@ -294,6 +294,40 @@ def test_the_editors_picker_lists_the_library_newest_first_searches_pages_and_na
     assert [picture["id"] for picture in named["results"]] == [images[3].pk, bridge.pk]
 
 
+def test_an_embeds_thumbnail_is_not_offered_to_stories_but_still_shows_where_one_was_placed(admin_client):
+    from embeds.models import Embed
+
+    picture = ImageFactory(alt_text="Harbour wall after the storm", renditions=False)
+    kept = ImageFactory(alt_text="Harbour wall, from the video", renditions=False)
+    Embed.objects.create(url="https://www.youtube.com/watch?v=Kx7Rf2pQm0A", provider="youtube", thumbnail=kept)
+
+    listed = admin_client.get("/admin/articles/image/picker/").json()["results"]
+    found = admin_client.get("/admin/articles/image/picker/", {"q": "harbour wall"}).json()["results"]
+    named = admin_client.get("/admin/articles/image/picker/", {"ids": f"{kept.pk}"}).json()["results"]
+    chooser = [
+        admin_client.get(
+            "/admin/autocomplete/",
+            {"term": "harbour wall", "app_label": "articles", "model_name": model, "field_name": field},
+        ).json()["results"]
+        for model, field in [("article", "lead_image"), ("figure", "image"), ("author", "photo")]
+    ]
+
+    assert [item["id"] for item in listed] == [item["id"] for item in found] == [picture.pk]
+    assert [item["id"] for item in named] == [kept.pk]
+    assert chooser == [[{"id": str(picture.pk), "text": str(picture)}]] * 3
+    assert str(kept) in admin_client.get("/admin/articles/image/").content.decode()  # the library still lists it
+
+
+def test_the_picker_offers_an_upload_only_to_those_who_may_add_pictures(client):
+    from django.contrib.auth.models import Permission, User
+
+    viewer = User.objects.create_user("viewer", password="x", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_image"))
+    client.force_login(viewer)
+
+    assert client.get("/admin/articles/image/picker/").json()["add"] is None
+
+
 def test_the_picker_is_for_staff_who_may_see_the_library(client, roles):
     from django.contrib.auth.models import Group, User
 

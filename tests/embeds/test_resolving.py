@@ -13,8 +13,8 @@ from articles.models import Image
 from embeds.fetching import FetchError, fetch
 from embeds.models import Embed
 from embeds.providers import Provider, provider_for
-from embeds.services import embed_for_url, embed_refresh
-from tests.factories import image_bytes
+from embeds.services import embed_for_url, embed_refresh, embed_resolve
+from tests.factories import ArticleFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -141,6 +141,41 @@ def test_fetching_again_on_demand_takes_the_providers_new_answer_and_replaces_th
     embed.refresh_from_db()
     assert embed.title == "Floodwater recedes"
     assert embed.thumbnail_id != old_thumbnail and not Image.objects.filter(pk=old_thumbnail).exists()
+
+
+def test_a_replaced_thumbnail_a_story_took_up_as_its_lead_picture_is_kept(stub, django_capture_on_commit_callbacks):
+    Stub.routes["/oembed"] = serve_json(oembed(thumbnail_url=f"{stub}/thumb.jpg"))
+    Stub.routes["/thumb.jpg"] = lambda h: h.answer(image_bytes("JPEG", size=(480, 270)), "image/jpeg")
+    with django_capture_on_commit_callbacks(execute=True):
+        embed = embed_for_url("https://video.example/watch/42")
+    old_thumbnail = Embed.objects.get(pk=embed.pk).thumbnail
+    story = ArticleFactory(lead_image=old_thumbnail)  # chosen before the choosers left thumbnails out
+
+    embed = embed_resolve(Embed.objects.get(pk=embed.pk))  # what the worker does: no error to retry on
+
+    story.refresh_from_db()
+    assert embed.status == Embed.Status.READY and embed.thumbnail_id != old_thumbnail.pk
+    assert story.lead_image == old_thumbnail
+
+
+def test_a_worker_stopped_while_keeping_the_answer_leaves_no_thumbnail_behind(
+    stub, django_capture_on_commit_callbacks, monkeypatch
+):
+    Stub.routes["/oembed"] = serve_json(oembed(thumbnail_url=f"{stub}/thumb.jpg"))
+    Stub.routes["/thumb.jpg"] = lambda h: h.answer(image_bytes("JPEG", size=(480, 270)), "image/jpeg")
+    with django_capture_on_commit_callbacks(execute=True):
+        embed = embed_for_url("https://video.example/watch/42")
+    pictures = set(Image.objects.values_list("pk", flat=True))
+
+    def stopped(pk):
+        raise SystemExit("the worker is stopped here")
+
+    monkeypatch.setattr("embeds.services._drop_thumbnail", stopped)
+    with pytest.raises(SystemExit):
+        embed_resolve(Embed.objects.get(pk=embed.pk))
+
+    assert set(Image.objects.values_list("pk", flat=True)) == pictures
+    assert Embed.objects.get(pk=embed.pk).thumbnail_id in pictures
 
 
 @pytest.mark.parametrize(
