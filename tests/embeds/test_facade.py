@@ -180,3 +180,21 @@ def test_a_story_with_embeds_costs_one_query_more_however_many(django_assert_num
     with django_assert_num_queries(10):  # as a story without them (tests/articles/test_pages.py), and the embeds
         response = Client().get(article.get_absolute_url())
     assert response.content.decode().count('class="embed"') == n
+
+
+def test_the_same_video_twice_on_a_page_gives_it_no_id_twice(client, video):
+    from collections import Counter
+
+    from live.models import LiveBlog, LiveUpdate
+    from tests.factories import AuthorFactory
+
+    article = story("Before the flood.", VIDEO, "And again:", VIDEO)
+    LiveUpdate.objects.create(
+        live_blog=LiveBlog.objects.create(article=article), author=AuthorFactory(), body=f"<p>{VIDEO}</p>"
+    )
+
+    html = client.get(article.get_absolute_url()).content.decode()
+
+    assert html.count('<figure class="embed"') == 3
+    ids = Counter(re.findall(r'\sid="([^"]+)"', html))
+    assert [name for name, times in ids.items() if times > 1] == []

@@ -117,6 +117,25 @@ def test_the_json_ld_is_a_live_blog_posting_with_each_update(client, reporters, 
     assert closed["coverageEndTime"] == LiveBlog.objects.get().closed_at.isoformat()
 
 
+def test_an_updates_json_ld_text_reads_its_table_and_fact_box_as_words_apart(client, reporters, live, story):
+    (ana, ana_author), _ = reporters
+    post(
+        ana,
+        live,
+        ana_author,
+        '<table data-caption="River levels"><tbody><tr><th><p>Gauge</p></th><th><p>Metres</p></th></tr>'
+        "<tr><td><p>Kingsmere</p></td><td><p>3.2</p></td></tr></tbody></table>"
+        '<aside class="factbox" data-title="If you are flooded"><p>Call 0800 &amp; stay upstairs.</p></aside>',
+    )
+
+    [update] = json_ld(client.get(story.get_absolute_url()).content.decode())["liveBlogUpdate"]
+
+    assert update["articleBody"] == (
+        "River levels. Gauge Metres Kingsmere 3.2 If you are flooded. Call 0800 & stay upstairs."
+    )
+    assert update["headline"] == "River levels. Gauge Metres Kingsmere 3.2 If you are flooded. Call 0800…"
+
+
 def test_an_editor_closes_it_with_a_summary_and_then_nobody_posts(client, reporters, live, story, editor):
     (ana, ana_author), _ = reporters
     post(ana, live, ana_author, "<p>Water is over the kerb.</p>")
