@@ -46,8 +46,11 @@ def _frames_kept(live_blog_id: int) -> None:
     LiveBlog.objects.filter(pk=live_blog_id).update(frame_origins=sorted(origins))
 
 
+@transaction.atomic
 def live_update_deleted(*, update: LiveUpdate) -> None:
-    """After an update is deleted (by an editor, in the back office): the page and the blog's frames follow."""
+    """After an update is deleted (by an editor, in the back office): the page and the blog's frames follow. The
+    blog's row is locked first, as a post locks it, so an update posted meanwhile is counted in, not lost."""
+    LiveBlog.objects.select_for_update().filter(pk=update.live_blog_id).first()
     _frames_kept(update.live_blog_id)
     _story_changed(update.live_blog.article_id)
 

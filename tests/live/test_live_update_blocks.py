@@ -2,11 +2,16 @@
 links, shown in the page and the refresh endpoint at a cost that does not grow with the updates; the page's policy
 lets in the frames of the embeds its updates hold, kept as updates are posted and deleted."""
 
+import threading
+import time
+
 import pytest
+from django.db import connection, connections, transaction
 from django.test import Client
 
 from embeds.models import Embed
 from live.models import LiveBlog, LiveUpdate
+from live.services import _frames_kept, live_update_deleted
 from tests.factories import AuthorFactory, ImageFactory
 from tests.live.test_live_blog import post
 
@@ -92,3 +97,66 @@ def test_a_providers_link_in_an_update_is_registered_to_resolve_like_a_storys(
         post(client, live, author, f"<p>{MAP}</p>")
     [embed] = Embed.objects.all()
     assert embed.url == MAP and embed.status == Embed.Status.READY  # a map needs no fetch
+
+
+def test_live_blogs_from_before_their_frames_were_kept_get_them_when_the_site_is_migrated(reporters, live, story):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    backfill = import_module("live.migrations.0004_backfill_frame_origins").backfill
+    (client, author), _ = reporters
+    post(client, live, author, f"<p>{VIDEO}</p>")
+    post(client, live, author, f"<p>{MAP}</p>")
+    LiveBlog.objects.update(frame_origins=[])  # as the blog was before 0003
+    assert "https://www.youtube-nocookie.com" not in frame_src(Client().get(story.get_absolute_url()))
+
+    backfill(apps, None)
+
+    sources = frame_src(Client().get(story.get_absolute_url()))
+    assert "https://www.youtube-nocookie.com" in sources and "https://www.openstreetmap.org" in sources
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locking under real concurrency: PostgreSQL only")
+def test_an_update_posted_while_another_is_deleted_keeps_its_frames(reporters, live):
+    (client, author), _ = reporters
+    post(client, live, author, f"<p>{VIDEO}</p>")
+    doomed = LiveUpdate.objects.get()
+    locked, deleting = threading.Event(), threading.Event()
+    errors = []
+
+    def posting():  # as live_update_save does: the blog locked, the update saved, the frames kept, then commit
+        try:
+            with transaction.atomic():
+                LiveBlog.objects.select_for_update().get(pk=live.pk)
+                locked.set()
+                deleting.wait(5)
+                time.sleep(0.3)  # the deletion reaches the blog's frames while this has not committed
+                LiveUpdate.objects.create(live_blog=live, author=author, body=f"<p>{MAP}</p>")
+                _frames_kept(live.pk)
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def deleting_one():  # as the back office's delete does
+        try:
+            locked.wait(5)
+            with transaction.atomic():
+                doomed.delete()
+                deleting.set()
+                live_update_deleted(update=doomed)
+        except Exception as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=posting), threading.Thread(target=deleting_one)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert LiveBlog.objects.get().frame_origins == ["https://www.openstreetmap.org"]
