@@ -7,6 +7,9 @@ and the words given for it here); the reader's markup is made from it when the p
 (articles/rendering.py), so a better picture element or table later changes every story at once.
 """
 
+import re
+from html.parser import HTMLParser
+
 from django.urls import reverse_lazy
 from django_prose_editor.fields import create_sanitizer
 
@@ -45,4 +48,87 @@ STORY_EXTENSIONS = {
 
 
 sanitize_body = create_sanitizer(BODY_EXTENSIONS)
-sanitize_story = create_sanitizer(STORY_EXTENSIONS)
+_sanitize_story = create_sanitizer(STORY_EXTENSIONS)
+
+
+def sanitize_story(html: str) -> str:
+    """A story's text through its allow-list, its blocks at the top level (as the editor keeps them)."""
+    return blocks_at_top_level(_sanitize_story(html))
+
+
+_MAYBE_NESTED = re.compile(r'<(?:figure data-image=|div data-gallery|table\b|aside class="factbox")')
+_VOID = {"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"}
+_LEFT_EMPTY = re.compile(r"<(li|blockquote|td|th)(\s[^>]*)?>\s*</\1>")
+
+
+def _is_story_block(tag: str, attrs: dict) -> bool:
+    return (
+        (tag == "figure" and "data-image" in attrs)
+        or (tag == "div" and "data-gallery" in attrs)
+        or tag == "table"
+        or (tag == "aside" and attrs.get("class") == "factbox")
+    )
+
+
+class _NestedBlocks(HTMLParser):
+    """Each top-level element's end, with the story blocks inside it (the outermost of them) as (start, end)."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=False)
+        self.line_starts = [0] + [found.end() for found in re.finditer("\n", html)]
+        self.stack: list[tuple[str, dict]] = []
+        self.lifting: tuple[int, int] | None = None  # (depth, start) of the block being passed over
+        self.inside: list[tuple[int, int]] = []
+        self.tops: list[tuple[int, list[tuple[int, int]]]] = []
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _VOID:
+            return
+        attrs = dict(attrs)
+        in_gallery = tag == "figure" and self.stack and "data-gallery" in self.stack[-1][1]
+        if self.lifting is None and self.stack and _is_story_block(tag, attrs) and not in_gallery:
+            self.lifting = (len(self.stack), self._offset())
+        self.stack.append((tag, attrs))
+
+    def handle_endtag(self, tag):
+        if tag in _VOID or not self.stack:
+            return
+        self.stack.pop()
+        end = self._offset() + len(f"</{tag}>")
+        if self.lifting and len(self.stack) == self.lifting[0]:
+            self.inside.append((self.lifting[1], end))
+            self.lifting = None
+        if not self.stack:
+            self.tops.append((end, self.inside))
+            self.inside = []
+
+
+def blocks_at_top_level(html: str) -> str:
+    """A picture, gallery, table or fact box inside another block (a list, a quote, a table's cell: text from
+    before the editor kept them out, or written as HTML) moved to just after that block, where readers' pages make
+    them from (articles/blocks.py). A list item, quote or cell left with nothing keeps an empty paragraph."""
+    if not html or not _MAYBE_NESTED.search(html):
+        return html
+    finder = _NestedBlocks(html)
+    finder.feed(html)
+    finder.close()
+    if not any(inside for _end, inside in finder.tops):
+        return html
+    out, position = [], 0
+    for end, inside in finder.tops:
+        if not inside:
+            continue
+        left = []
+        for start, stop in inside:
+            left.append(html[position:start])
+            position = stop
+        left.append(html[position:end])
+        position = end
+        out.append(_LEFT_EMPTY.sub(lambda found: found[0].replace("</", "<p></p></", 1), "".join(left)))
+        out.extend(html[start:stop] for start, stop in inside)
+    out.append(html[position:])
+    return "".join(out)

@@ -91,6 +91,41 @@ def test_texts_that_are_not_stories_keep_their_plain_allow_list():
     assert "Wendham Town" in stored and "Key dates" not in stored  # words kept, the blocks' markup not
 
 
+def test_a_block_inside_a_list_a_quote_a_fact_box_or_a_cell_is_kept_just_after_it():
+    quay, pier = ImageFactory(renditions=False), ImageFactory(renditions=False)
+    rain = '<table data-caption="Rain"><tbody><tr><td><p>40mm</p></td></tr></tbody></table>'
+    written = (
+        f"<ul><li><p>Schools shut</p>{picture(quay, caption='At the quay')}</li><li><p>Roads closed</p></li></ul>"
+        f"<blockquote>{gallery(picture(quay), picture(pier))}</blockquote>"
+        f"<table><tbody><tr><td>{rain}</td><td><p>3.2m</p></td></tr></tbody></table>"
+        f'<aside class="factbox" data-title="Help"><p>Call 0800.</p>{picture(pier)}</aside><p>After.</p>'
+    )
+
+    stored = sanitize_story(written)
+
+    assert stored == (
+        "<ul><li><p>Schools shut</p></li><li><p>Roads closed</p></li></ul>"
+        f"{picture(quay, caption='At the quay')}"
+        f"<blockquote><p></p></blockquote>{gallery(picture(quay), picture(pier))}"
+        f"<table><tbody><tr><td><p></p></td><td><p>3.2m</p></td></tr></tbody></table>{rain}"
+        f'<aside class="factbox" data-title="Help"><p>Call 0800.</p></aside>{picture(pier)}<p>After.</p>'
+    )
+    assert sanitize_story(stored) == stored
+
+
+def test_a_picture_stored_inside_a_list_before_blocks_were_kept_out_shows_as_a_picture():
+    quay = ImageFactory(alt_text="Boats at the quay")
+    article = ArticleFactory(body="<p>Before.</p>")
+    nested = f"<ul><li><p>Schools shut</p>{picture(quay, caption='At the quay')}</li></ul><p>After.</p>"
+    Article.objects.filter(pk=article.pk).update(body=nested)  # as an older save stored it
+
+    html = page(Article.objects.get(pk=article.pk))
+
+    [figure] = re.findall(r'<figure class="body-figure">.*?</figure>', html, re.S)
+    assert Elements(figure).all("img")[0]["alt"] == "Boats at the quay" and "At the quay" in figure
+    assert html.index("Schools shut") < html.index(figure) < html.index("After.")
+
+
 def test_an_inline_picture_is_the_librarys_picture_in_its_renditions_with_the_storys_words_or_the_librarys():
     harbour = ImageFactory(alt_text="Boats moored in the harbour", caption="Harbour at dawn", credit="Library Photo")
     bridge = ImageFactory(alt_text="The bridge", caption="Library caption", credit="Library credit")
