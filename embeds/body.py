@@ -7,6 +7,7 @@ from html import unescape
 
 from django.db import transaction
 from django.db.models.signals import post_save
+from django.utils.html import format_html
 
 from articles.rendering import BodyPart, body_blocks
 
@@ -75,12 +76,23 @@ def with_embeds(*part_lists: list[BodyPart]) -> list[list[BodyPart]]:
     ready = Embed.objects.filter(url__in=wanted, status=Embed.Status.READY).select_related("thumbnail")
     embeds = {embed.url: embed for embed in ready}
     return [
-        [
-            BodyPart("embed", embeds[found[index]]) if found.get(index) in embeds else part
-            for index, part in enumerate(parts)
-        ]
+        [_shown(part, found.get(index), embeds) for index, part in enumerate(parts)]
         for parts, found in zip(part_lists, links, strict=True)
     ]
+
+
+def _shown(part: BodyPart, url: str | None, embeds: dict[str, Embed]) -> BodyPart:
+    """A part as readers get it: an embed once it is resolved; until then, or if the provider failed, the plain
+    link they can follow (an address typed bare made a link too)."""
+    if url is None:
+        return part
+    if url in embeds:
+        return BodyPart("embed", embeds[url])
+    found = _LINK_ALONE.fullmatch(str(part.value).strip())
+    if found and found[3]:
+        address = unescape(found[3])
+        return BodyPart("html", format_html('<p><a href="{}">{}</a></p>', address, address))
+    return part
 
 
 def _registered_on_save(sender, instance, raw=False, **kwargs):

@@ -142,7 +142,7 @@ def test_until_the_link_is_resolved_readers_see_a_plain_link_and_then_the_facade
     embed = Embed.objects.create(url=MAP, provider="openstreetmap")  # registered, waiting for the worker
 
     before = client.get(article.get_absolute_url()).content.decode()
-    assert f"<p>{MAP}</p>" in before and 'class="embed"' not in before
+    assert f'<p><a href="{MAP}">{MAP}</a></p>' in before and 'class="embed"' not in before  # a link to follow
     assert client.get(article.get_absolute_url()).content.decode() == before  # from the cache
 
     embed_resolve(embed)  # the worker's task
@@ -165,7 +165,8 @@ def test_a_map_with_no_position_stays_a_plain_link_for_readers(client, django_ca
 
     assert Embed.objects.get().status == Embed.Status.FAILED
     html = client.get(article.get_absolute_url()).content.decode()
-    assert "<p>https://www.openstreetmap.org/about</p>" in html and 'class="embed"' not in html
+    link = "https://www.openstreetmap.org/about"
+    assert f'<p><a href="{link}">{link}</a></p>' in html and 'class="embed"' not in html
 
 
 @pytest.mark.parametrize("n", [1, 6])
