@@ -44,19 +44,31 @@ class Section(models.Model):
         return reverse("articles:section", kwargs={"slug": self.slug})
 
 
+def _shown_on(articles) -> Q:
+    """An image shown by any of these articles (lead image, figure, or a picture or gallery placed in its text or in
+    one of its live updates) or as an author's photo: a condition on the images, for filter() or exclude()."""
+    placed = Concat(Value('<figure data-image="'), Cast(OuterRef("pk"), models.CharField()), Value('"'))
+    return (
+        Exists(articles.filter(lead_image=OuterRef("pk")))
+        | Exists(articles.filter(figures__image=OuterRef("pk")))
+        | Exists(articles.filter(body__contains=placed))
+        | Exists(articles.filter(live_blog__updates__body__contains=placed))
+        | Exists(Author.objects.filter(photo=OuterRef("pk")))
+    )
+
+
+def _shown_to_readers() -> Q:
+    return _shown_on(Article.objects.filter(status=Article.Status.PUBLISHED))  # scheduled ones too
+
+
 class ImageQuerySet(models.QuerySet):
     def in_use(self):
-        """Images readers see: on a published or scheduled article (lead image, figure, or a picture or gallery
-        placed in its text or in one of its live updates), or an author's photo."""
-        on_article = Article.objects.filter(status=Article.Status.PUBLISHED)
-        placed = Concat(Value('data-image="'), Cast(OuterRef("pk"), models.CharField()), Value('"'))
-        return self.filter(
-            Exists(on_article.filter(lead_image=OuterRef("pk")))
-            | Exists(on_article.filter(figures__image=OuterRef("pk")))
-            | Exists(on_article.filter(body__contains=placed))
-            | Exists(on_article.filter(live_blog__updates__body__contains=placed))
-            | Exists(Author.objects.filter(photo=OuterRef("pk")))
-        )
+        """Images readers see: on a published or scheduled article, or an author's photo."""
+        return self.filter(_shown_to_readers())
+
+    def unused(self):
+        """Images nothing shows or is about to: on no article in any state, and no author's photo."""
+        return self.exclude(_shown_on(Article.objects.all()))
 
     def for_stories(self):
         """The pictures a story may show: not the thumbnails copied for embeds, which are the providers' to show on
@@ -68,7 +80,7 @@ class ImageQuerySet(models.QuerySet):
         """Editors change every image; others only their own uploads, and only while readers cannot see them."""
         if user.has_perm("articles.publish_article"):
             return self
-        return self.filter(uploaded_by=user).exclude(pk__in=self.in_use().values("pk"))
+        return self.filter(uploaded_by=user).exclude(_shown_to_readers())
 
 
 class Image(models.Model):

@@ -179,15 +179,17 @@ def _thumbnail(embed: Embed, file: ContentFile | None):
 
 
 def _drop_thumbnail(pk: int) -> None:
-    """An embed's previous thumbnail, replaced: gone, unless a story has taken it up as its own picture (choosers
-    no longer offer thumbnails, but one may have been chosen before they stopped)."""
+    """An embed's previous thumbnail, replaced: gone, unless a story or an author has taken it up as their own
+    picture (the choosers no longer offer thumbnails, but one may have been chosen before they stopped)."""
     from articles.models import Image
 
     try:
         with transaction.atomic():
-            Image.objects.filter(pk=pk).delete()
-    except ProtectedError:
-        logger.info("Embed thumbnail %s is kept: a story uses it", pk)
+            deleted, _ = Image.objects.filter(pk=pk).unused().delete()
+    except ProtectedError:  # taken up between the check and the delete
+        deleted = 0
+    if not deleted:
+        logger.info("Embed thumbnail %s is kept: a story or an author uses it", pk)
 
 
 def embed_resolve(embed: Embed) -> Embed:
@@ -225,14 +227,18 @@ def embed_resolve(embed: Embed) -> Embed:
         embed.refresh_from_db()
         freshness.changed(embed_key(embed.url))  # a plain link where the facade was, after a failed refresh
         return embed
-    old_thumbnail = embed.thumbnail_id
     # The copy of the thumbnail and the embed's record of it are kept together or not at all: a worker stopped
-    # between the two leaves no picture in the library that nothing names (the task is tried again).
+    # between the two leaves no picture in the library that nothing names (the task is tried again). The embed's
+    # row is locked first, so of two fetches at once the second replaces the first's thumbnail, not the one before.
     with transaction.atomic():
+        locked = Embed.objects.select_for_update().filter(pk=embed.pk).values_list("pk", "thumbnail").first()
+        if locked is None:
+            return embed  # deleted meanwhile: nothing to keep
+        old_thumbnail = locked[1]
         thumbnail = _thumbnail(embed, thumbnail_file)
         Embed.objects.filter(pk=embed.pk).update(
             **values,
-            thumbnail=thumbnail or embed.thumbnail,
+            thumbnail_id=thumbnail.pk if thumbnail else old_thumbnail,
             status=Embed.Status.READY,
             error="",
             fetched_at=now,

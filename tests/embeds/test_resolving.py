@@ -14,7 +14,7 @@ from embeds.fetching import FetchError, fetch
 from embeds.models import Embed
 from embeds.providers import Provider, provider_for
 from embeds.services import embed_for_url, embed_refresh, embed_resolve
-from tests.factories import ArticleFactory, image_bytes
+from tests.factories import ArticleFactory, AuthorFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -143,19 +143,27 @@ def test_fetching_again_on_demand_takes_the_providers_new_answer_and_replaces_th
     assert embed.thumbnail_id != old_thumbnail and not Image.objects.filter(pk=old_thumbnail).exists()
 
 
-def test_a_replaced_thumbnail_a_story_took_up_as_its_lead_picture_is_kept(stub, django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    "taken_up",
+    [
+        lambda image: ArticleFactory(lead_image=image),
+        lambda image: ArticleFactory(body=f'<figure data-image="{image.pk}"></figure>', status="draft"),
+        lambda image: AuthorFactory(photo=image),
+    ],
+    ids=["as a story's lead picture", "placed in a draft's text", "as an author's photo"],
+)
+def test_a_replaced_thumbnail_a_story_or_an_author_took_up_is_kept(stub, django_capture_on_commit_callbacks, taken_up):
     Stub.routes["/oembed"] = serve_json(oembed(thumbnail_url=f"{stub}/thumb.jpg"))
     Stub.routes["/thumb.jpg"] = lambda h: h.answer(image_bytes("JPEG", size=(480, 270)), "image/jpeg")
     with django_capture_on_commit_callbacks(execute=True):
         embed = embed_for_url("https://video.example/watch/42")
     old_thumbnail = Embed.objects.get(pk=embed.pk).thumbnail
-    story = ArticleFactory(lead_image=old_thumbnail)  # chosen before the choosers left thumbnails out
+    taken_up(old_thumbnail)  # chosen before the choosers left thumbnails out
 
     embed = embed_resolve(Embed.objects.get(pk=embed.pk))  # what the worker does: no error to retry on
 
-    story.refresh_from_db()
     assert embed.status == Embed.Status.READY and embed.thumbnail_id != old_thumbnail.pk
-    assert story.lead_image == old_thumbnail
+    assert Image.objects.filter(pk=old_thumbnail.pk).exists()
 
 
 def test_a_worker_stopped_while_keeping_the_answer_leaves_no_thumbnail_behind(
