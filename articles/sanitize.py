@@ -56,7 +56,7 @@ def sanitize_story(html: str) -> str:
     return blocks_at_top_level(_sanitize_story(html))
 
 
-_MAYBE_NESTED = re.compile(r'<(?:figure data-image=|div data-gallery|table\b|aside class="factbox")')
+_MAYBE_BLOCK = re.compile(r"<(?:figure|div|table|aside)\b")
 _VOID = {"area", "br", "col", "embed", "hr", "img", "input", "source", "track", "wbr"}
 _LEFT_EMPTY = re.compile(r"<(li|blockquote|td|th)(\s[^>]*)?>\s*</\1>")
 
@@ -111,8 +111,18 @@ def blocks_at_top_level(html: str) -> str:
     """A picture, gallery, table or fact box inside another block (a list, a quote, a table's cell: text from
     before the editor kept them out, or written as HTML) moved to just after that block, where readers' pages make
     them from (articles/blocks.py). A list item, quote or cell left with nothing keeps an empty paragraph."""
-    if not html or not _MAYBE_NESTED.search(html):
+    if not html or not _MAYBE_BLOCK.search(html):
         return html
+    for _ in range(10):  # a block moved out may hold another (a picture in a cell of a table in a quote)
+        moved = _moved_out(html)
+        if moved == html:
+            break
+        html = moved
+    return html
+
+
+def _moved_out(html: str) -> str:
+    """One pass: the outermost blocks inside each top-level element moved to just after it."""
     finder = _NestedBlocks(html)
     finder.feed(html)
     finder.close()

@@ -113,6 +113,21 @@ def test_a_block_inside_a_list_a_quote_a_fact_box_or_a_cell_is_kept_just_after_i
     assert sanitize_story(stored) == stored
 
 
+def test_blocks_nested_in_blocks_nested_in_another_all_come_out_in_one_pass():
+    quay = ImageFactory(renditions=False)
+    cell = "<table><tbody><tr><td>{}</td></tr></tbody></table>".format
+    written = f"<blockquote>{cell(picture(quay))}</blockquote><ul><li><p>Tides</p>{cell(cell('<p>4.1m</p>'))}</li></ul>"
+
+    stored = sanitize_story(written)
+
+    empty = cell("<p></p>")
+    assert stored == (
+        f"<blockquote><p></p></blockquote>{empty}{picture(quay)}"
+        f"<ul><li><p>Tides</p></li></ul>{empty}{cell('<p>4.1m</p>')}"
+    )
+    assert sanitize_story(stored) == stored
+
+
 def test_a_picture_stored_inside_a_list_before_blocks_were_kept_out_shows_as_a_picture():
     quay = ImageFactory(alt_text="Boats at the quay")
     article = ArticleFactory(body="<p>Before.</p>")

@@ -372,3 +372,36 @@ def test_a_block_pasted_or_dropped_into_a_list_a_quote_or_a_cell_lands_after_it(
     for words in ["Schools shut", "Roads closed", "We have never seen it this high.", "3.2m"]:
         assert words in stored
     assert not errors, errors
+
+
+def test_blocks_nested_two_deep_all_come_out_of_what_arrives_at_once(live_server, page: Page, roles):
+    journalist = User.objects.create_user("jo", password="correct horse battery", is_staff=True)
+    journalist.groups.add(Group.objects.get(name="Journalist"))
+    quay = ImageFactory(alt_text="Boats at the quay")
+    article = ArticleFactory(
+        status=Article.Status.DRAFT, published_at=None, created_by=journalist, body="<p>Tides.</p>"
+    )
+    errors = watch_console(page)
+    cell = "<table><tbody><tr><td>{}</td></tr></tbody></table>".format
+
+    log_in(page, live_server.url, "jo")
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    cursor_at_end_of(page, "Tides.")
+    # Content arriving at once, as a paste does: a picture in a cell of a table in a quote; a table in a table.
+    quay_picture = f'<figure data-image="{quay.pk}"></figure>'
+    for html in [
+        f"<blockquote>{cell(quay_picture)}</blockquote>",
+        f"<ul><li><p>High water</p>{cell(cell('<p>4.1m</p>'))}</li></ul>",
+    ]:
+        page.evaluate(
+            """html => {
+                const { editor } = document.querySelector(".field-body .ProseMirror[contenteditable]")
+                editor.commands.insertContentAt(editor.state.doc.content.size, html)
+            }""",
+            html,
+        )
+
+    stored = editor_html(page)
+    assert top_level(stored) == ["p", "blockquote", "table", "figure", "ul", "table", "table"], stored
+    assert "<td><table" not in stored and "<li><p>High water</p></li>" in stored
+    assert not errors, errors

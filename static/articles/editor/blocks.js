@@ -688,49 +688,64 @@ function paragraphAfterLastBlock(tr) {
   if (last && paragraph && last.type !== paragraph) tr.insert(tr.doc.content.size, paragraph.create())
 }
 
+/** The blocks of one type inside another block, the outermost of them, with where each top-level block ends. */
+function nestedOfType(doc, typeName) {
+  const nested = []
+  doc.forEach((top, offset) => {
+    top.descendants((node, pos) => {
+      if (node.type.name !== typeName) return true
+      nested.push({ node, from: offset + 1 + pos, after: offset + top.nodeSize })
+      return false
+    })
+  })
+  return nested
+}
+
 /** Keeps a story block at the top level of the story, where readers' pages make it from what is stored
  * (articles/blocks.py): one dropped or pasted into a list, a quote or a table's cell is moved to just after the
- * block it landed in, and stays selected if it was. */
+ * block it landed in, and the selection moves with it. */
 function atTopLevel(typeName) {
   return new pm.state.Plugin({
     key: new pm.state.PluginKey(`${typeName}AtTopLevel`),
     appendTransaction(transactions, _oldState, state) {
       if (!transactions.some((transaction) => transaction.docChanged)) return null
-      const nested = []
-      state.doc.forEach((top, offset) => {
-        top.descendants((node, pos) => {
-          if (node.type.name !== typeName) return true
-          nested.push({ node, from: offset + 1 + pos, after: offset + top.nodeSize })
-          return false
-        })
-      })
-      if (!nested.length) return null
-      const { tr, selection } = state
+      const tr = state.tr
       const paragraph = state.schema.nodes.paragraph
-      // From the last to the first, so that those from one block keep their order after it.
-      for (const { node, from, after } of nested.reverse()) {
-        const to = from + node.nodeSize
-        const selected = selection.from >= from && selection.to <= to
-        // A quote or a cell with nothing else in it keeps an empty paragraph, as it must have one block.
-        if (tr.doc.resolve(from).parent.childCount === 1) tr.replaceWith(from, to, paragraph.create())
-        else {
-          tr.delete(from, to)
-          // Dropped at the start or the end of a line, it split it: the empty half goes again.
-          const { nodeBefore, nodeAfter } = tr.doc.resolve(from)
-          const split = [nodeBefore, nodeAfter].every((node) => node?.type === paragraph)
-          if (split && (!nodeBefore.content.size || !nodeAfter.content.size)) tr.join(from)
-        }
-        const at = tr.mapping.map(after, -1)
-        tr.insert(at, node)
-        if (selected) {
-          tr.setSelection(
-            node.isAtom
-              ? pm.state.NodeSelection.create(tr.doc, at)
-              : pm.state.TextSelection.near(tr.doc.resolve(at + 1)),
-          )
+      // Again while any is left: a block moved out may hold another of its kind (a table in a table's cell).
+      for (let round = 0; round < 10; round++) {
+        const nested = nestedOfType(tr.doc, typeName)
+        if (!nested.length) break
+        const steps = tr.steps.length
+        const selection = tr.selection
+        // From the last to the first, so that those from one block keep their order after it.
+        for (const { node, from, after } of nested.reverse()) {
+          const to = from + node.nodeSize
+          const selected = selection.from >= from && selection.to <= to
+          // A quote or a cell with nothing else in it keeps an empty paragraph, as it must have one block.
+          if (tr.doc.resolve(from).parent.childCount === 1) tr.replaceWith(from, to, paragraph.create())
+          else {
+            tr.delete(from, to)
+            // Dropped at the start or the end of a line, it split it: the empty half goes again.
+            const { nodeBefore, nodeAfter } = tr.doc.resolve(from)
+            const split = [nodeBefore, nodeAfter].every((block) => block?.type === paragraph)
+            if (split && (!nodeBefore.content.size || !nodeAfter.content.size)) tr.join(from)
+          }
+          const at = tr.mapping.slice(steps).map(after, -1)
+          tr.insert(at, node)
+          if (selected) {
+            const moved = at - from
+            tr.setSelection(
+              selection instanceof pm.state.NodeSelection
+                ? pm.state.NodeSelection.create(tr.doc, selection.from + moved)
+                : pm.state.TextSelection.between(
+                    tr.doc.resolve(selection.anchor + moved),
+                    tr.doc.resolve(selection.head + moved),
+                  ),
+            )
+          }
         }
       }
-      return tr
+      return tr.docChanged ? tr : null
     },
   })
 }
