@@ -174,3 +174,30 @@ def test_a_video_playing_and_a_gallery_being_browsed_in_a_live_blog_stay_as_they
         f"update-{watching.pk}",
     ]
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+
+def test_an_embed_resolved_after_the_reader_opened_the_live_blog_shows_its_facade_there(
+    live_server, page: Page, settings, monkeypatch
+):
+    from embeds.services import embed_resolve
+
+    settings.LIVE_REFRESH_SECONDS = 2
+    monkeypatch.setattr("embeds.services.enqueue", lambda *args: None)  # the worker is busy elsewhere
+    story = ArticleFactory(headline="Floodwater reaches Kingsmere high street", slug="flood-live")
+    editor = User.objects.create_superuser("ed", password="x")
+    blog = LiveBlog.objects.create(article=story)
+    closures = "https://www.openstreetmap.org/#map=15/52.20500/0.11900"
+    update = live_update_save(
+        update=LiveUpdate(live_blog=blog, author=AuthorFactory(), body=f"<p>Road closures:</p><p>{closures}</p>"),
+        user=editor,
+    )
+    embed = Embed.objects.get(url=closures)  # registered, waiting for the worker
+    page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda route: route.abort())  # no network
+    page.goto(live_server.url + story.get_absolute_url())
+    expect(page.locator(f"#update-{update.pk} a[href='{closures}']")).to_be_visible()  # a link to follow, for now
+
+    embed_resolve(embed)  # the worker's task: no new update, no change to this one's text
+
+    facade = page.locator(f"#update-{update.pk} figure.embed")
+    expect(facade.get_by_role("button", name="Load content from OpenStreetMap")).to_be_visible(timeout=15_000)
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1

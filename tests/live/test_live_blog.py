@@ -57,7 +57,7 @@ def test_two_journalists_post_updates_that_go_out_at_once_newest_first_pins_on_t
     assert post(ana, live, ana_author, "<p>Where to get help: the library.</p>", pinned=True).status_code == 302
 
     html = client.get(story.get_absolute_url()).content.decode()
-    order = re.findall(r'<li class="live-update[^"]*" id="update-(\d+)">', html)
+    order = re.findall(r'<li class="live-update[^"]*" id="update-(\d+)"', html)
     pinned, first, second = LiveUpdate.objects.order_by("published_at")[2], *LiveUpdate.objects.order_by("-pk")[1:]
     assert order == [str(pinned.pk), str(first.pk), str(second.pk)]  # pinned, then newest first
     assert f'<a href="#update-{first.pk}"' in html  # each its own permalink

@@ -2,6 +2,7 @@
 links, shown in the page and the refresh endpoint at a cost that does not grow with the updates; the page's policy
 lets in the frames of the embeds its updates hold, kept as updates are posted and deleted."""
 
+import re
 import threading
 import time
 
@@ -160,3 +161,26 @@ def test_an_update_posted_while_another_is_deleted_keeps_its_frames(reporters, l
 
     assert errors == []
     assert LiveBlog.objects.get().frame_origins == ["https://www.openstreetmap.org"]
+
+
+def test_each_update_carries_a_digest_of_its_markup_that_changes_only_with_it(reporters, live, story):
+    from embeds.services import embed_resolve
+
+    client, author = reporters[0]
+    post(client, live, author, "<p>Sandbags at the Corn Exchange.</p>")
+    post(client, live, author, f"<p>{MAP}</p>")
+    sandbags, closures = LiveUpdate.objects.order_by("pk")
+    embed = Embed.objects.create(url=MAP, provider="openstreetmap")  # registered, waiting for the worker
+
+    def sums():
+        html = Client().get("/articles/flood-live/live/").content.decode()
+        return dict(re.findall(r'id="update-(\d+)" data-sum="([0-9a-f]{16})"', html))
+
+    before = sums()
+    embed_resolve(embed)  # the worker's task: the map's link becomes its facade
+    after = sums()
+
+    assert set(before) == set(after) == {str(sandbags.pk), str(closures.pk)}
+    assert after[str(sandbags.pk)] == before[str(sandbags.pk)]
+    assert after[str(closures.pk)] != before[str(closures.pk)]
+    assert Client().get(story.get_absolute_url()).content.decode().count('data-sum="') == 2  # the page's own list
