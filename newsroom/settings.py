@@ -457,6 +457,9 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 # pairs let through all the same (a provider stub on loopback); EMBED_DISCOVERY lets links from other sites embed
 # where their page names an oEmbed endpoint; EMBED_META_TOKEN is the access token Facebook and Instagram ask for.
 EMBED_FETCH_TIMEOUT = env_int("EMBED_FETCH_TIMEOUT", 5)
+# An embed still being fetched this long after it was saved (its task lost with a worker or the broker) is queued
+# again, by the scheduler, which looks this often.
+EMBED_RETRY_SECONDS = env_int("EMBED_RETRY_SECONDS", 300)
 EMBED_FETCH_MAX_BYTES = env_int("EMBED_FETCH_MAX_BYTES", 512 * 1024)
 EMBED_FETCH_ALLOW = env_list("EMBED_FETCH_ALLOW")
 EMBED_DISCOVERY = env_bool("EMBED_DISCOVERY")
@@ -537,6 +540,7 @@ CELERY_BEAT_SCHEDULE = {
     "newsletter-tick": {"task": "newsletter.tasks.tick", "schedule": float(NEWSLETTER_TICK_SECONDS)},
     # Renditions whose task was lost (a broker outage at upload time) are queued again.
     "missing-renditions": {"task": "articles.tasks.queue_missing_renditions", "schedule": 300.0},
+    "lost-embeds": {"task": "embeds.tasks.queue_lost_embeds", "schedule": float(EMBED_RETRY_SECONDS)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 if CACHE_PROXIES:

@@ -396,3 +396,25 @@ def test_only_plain_web_addresses_are_fetched(url):
 def test_the_provider_table_knows_each_providers_links_and_no_others(url, slug):
     provider = provider_for(url)
     assert (provider.slug if provider else None) == slug
+
+
+def test_the_scheduler_queues_again_an_embed_whose_fetch_was_lost(stub, settings, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from embeds.tasks import queue_lost_embeds
+
+    settings.EMBED_RETRY_SECONDS = 300
+    Stub.routes["/oembed"] = serve_json(oembed())
+    monkeypatch.setattr("embeds.services.enqueue", lambda *args: True)  # saved, but its task never runs
+    lost = embed_for_url("https://video.example/watch/42")
+    recent = embed_for_url("https://video.example/watch/43")
+    done = embed_for_url("https://video.example/watch/44")
+    embed_resolve(done)
+    Embed.objects.filter(pk__in=[lost.pk, done.pk]).update(created_at=timezone.now() - timedelta(minutes=10))
+
+    assert queue_lost_embeds() == 1  # the recent one's own task may still be on its way (tasks run at once here)
+
+    statuses = dict(Embed.objects.values_list("pk", "status"))
+    assert statuses == {lost.pk: Embed.Status.READY, recent.pk: Embed.Status.PENDING, done.pk: Embed.Status.READY}
