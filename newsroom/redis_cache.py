@@ -3,7 +3,7 @@
 A Redis that is down, or worse hung (accepting connections and never answering), must cost a page at most one
 short timeout, and then nothing for a while: after a failure every operation fails at once, without touching
 the network, for `CACHE_BREAKER_SECONDS`; then one request tries again (the others still fail at once), and
-its success closes the breaker. Callers already treat a failing cache as an empty one.
+its success closes the breaker (newsroom/breaker.py). Callers already treat a failing cache as an empty one.
 
 Three small Lua scripts make the page cache's lookups single round trips (newsroom/freshness.py): raising the
 generations of changed content, reading a page with the newest generation of what it depends on, and storing
@@ -14,8 +14,6 @@ handlers each time; a client is thread-safe and holds no connection of its own, 
 """
 
 import logging
-import threading
-import time
 from functools import wraps
 
 import redis
@@ -24,6 +22,8 @@ from django.core.cache.backends import redis as django_redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from .breaker import Breaker, Breakers
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,62 +31,33 @@ class CacheUnavailable(redis.exceptions.ConnectionError):
     """The breaker is open: the cache failed a moment ago and is not being asked again yet."""
 
 
-class Breaker:
-    """Closed while the cache answers; open for `seconds` after it fails; then half-open, letting one caller
-    through to try."""
-
-    def __init__(self, name: str, seconds: float):
-        self.name, self.seconds = name, seconds
-        self.open_until = 0.0
-        self._trial = threading.Lock()
-
-    def call(self, operation, *args, **kwargs):
-        if self.open_until:
-            if time.monotonic() < self.open_until or not self._trial.acquire(blocking=False):
-                raise CacheUnavailable(f"The cache at {self.name} failed less than {self.seconds:g} s ago.")
-            try:
-                return self._attempt(operation, *args, **kwargs)
-            finally:
-                self._trial.release()
-        return self._attempt(operation, *args, **kwargs)
-
-    def _attempt(self, operation, *args, **kwargs):
-        try:
-            result = operation(*args, **kwargs)
-        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError) as exc:
-            if not self.open_until or time.monotonic() >= self.open_until:
-                logger.warning(
-                    "The cache at %s did not answer (%s): carrying on without it for %g s.",
-                    self.name,
-                    exc.__class__.__name__,
-                    self.seconds,
-                )
-            self.open_until = time.monotonic() + self.seconds
-            raise
-        if self.open_until:
-            logger.warning("The cache at %s answers again.", self.name)
-            self.open_until = 0.0
-        return result
+FAILURES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
 
 
 def log_cache_failure(exc: Exception, what: str) -> None:
     """A cache that does not answer was reported once, when its breaker opened; anything else is a fault."""
-    if isinstance(exc, (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)):
+    if isinstance(exc, FAILURES):
         logger.debug("Cannot %s: %s", what, exc)
     else:
         logger.exception("Cannot %s", what)
 
 
-_breakers: dict[str, Breaker] = {}
-_breakers_lock = threading.Lock()
+_breakers = Breakers()
 
 
 def breaker_for(location: str) -> Breaker:
     """One breaker per server per process, shared by every thread's cache object."""
-    with _breakers_lock:
-        if location not in _breakers:
-            _breakers[location] = Breaker(location, settings.CACHE_BREAKER_SECONDS)
-        return _breakers[location]
+    return _breakers.get_or_make(
+        location,
+        lambda: Breaker(
+            location,
+            settings.CACHE_BREAKER_SECONDS,
+            what="cache",
+            failures=FAILURES,
+            unavailable=CacheUnavailable,
+            logger=logger,
+        ),
+    )
 
 
 def _guarded(method):
