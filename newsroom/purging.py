@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from .queueing import enqueue
+
 logger = logging.getLogger(__name__)
 
 HEADER = "xkey-purge"
@@ -69,14 +71,10 @@ def purge_proxies(keys: Iterable[str]) -> None:
     """Have every proxy purge these keys, by a worker (twice, a few seconds apart); nothing without proxies."""
     if not settings.CACHE_PROXIES:
         return
-    from .tasks import purge_proxy
-
     keys = sorted(set(keys))
     for proxy in settings.CACHE_PROXIES:
-        try:
-            purge_proxy.apply_async(args=(proxy, keys), retry=False)
-        except Exception:
-            logger.exception("Could not queue the purge of %s: purging once from here", proxy)
+        if not enqueue("newsroom.tasks.purge_proxy", proxy, keys):
+            logger.warning("Could not queue the purge of %s: purging once from here", proxy)
             _purge_now(proxy, keys)
 
 

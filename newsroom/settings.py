@@ -515,18 +515,30 @@ NEWSLETTER_COMPLAINT_PAUSE = env_float("NEWSLETTER_COMPLAINT_PAUSE") or 0.3
 # no service (development). Tasks are acknowledged after they finish, so a killed worker's task runs again.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "") or "filesystem://"
 CELERY_BROKER_DIR = Path(os.environ.get("CELERY_BROKER_DIR", BASE_DIR / "var" / "broker"))
-CELERY_BROKER_TRANSPORT_OPTIONS = (
-    {
+# Queueing work waits this long for the broker, connecting and publishing together (newsroom/queueing.py); a broker
+# that is down or hung costs one such wait, then is left alone for BROKER_BREAKER_SECONDS (the sweeps queue the
+# work later). A connection that stops answering is given up after BROKER_SOCKET_TIMEOUT by any process, workers
+# included (Redis: socket_*timeout; RabbitMQ: connect_timeout covers the handshake, read/write_timeout the rest).
+BROKER_TIMEOUT_MS = env_int("BROKER_TIMEOUT_MS", 1000)
+BROKER_BREAKER_SECONDS = env_int("BROKER_BREAKER_SECONDS", 30)
+BROKER_SOCKET_TIMEOUT = max(5.0, BROKER_TIMEOUT_MS / 1000)
+CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_TIMEOUT_MS / 1000
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": BROKER_TIMEOUT_MS / 1000,
+    "socket_timeout": BROKER_SOCKET_TIMEOUT,
+    "read_timeout": BROKER_SOCKET_TIMEOUT,
+    "write_timeout": BROKER_SOCKET_TIMEOUT,
+    # Redis hands an unacknowledged task to another worker after this long.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+}
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT_OPTIONS |= {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
-    if CELERY_BROKER_URL == "filesystem://"
-    # Redis hands an unacknowledged task to another worker after this long.
-    else {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
-)
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "newsroom")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

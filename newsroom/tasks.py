@@ -3,14 +3,11 @@
 Both are safe to run twice: a purge drops what is already gone, and a scheduled story goes out once.
 """
 
-import logging
-
 from celery import shared_task
 from django.conf import settings
 
 from . import purging
-
-logger = logging.getLogger(__name__)
+from .queueing import enqueue
 
 
 @shared_task(
@@ -26,10 +23,7 @@ def purge_proxy(proxy: str, keys: list[str], again: bool = True) -> int | None:
     """Purge these keys from one proxy; then once more, a few seconds on, for a render that overlapped the change."""
     purged = purging.purge(proxy, keys)
     if again:
-        try:
-            purge_proxy.apply_async(args=(proxy, keys, False), countdown=settings.PROXY_PURGE_AGAIN_SECONDS)
-        except Exception:
-            logger.exception("Could not queue the second purge of %s", proxy)
+        enqueue(purge_proxy, proxy, keys, False, countdown=settings.PROXY_PURGE_AGAIN_SECONDS)
     return purged
 
 
