@@ -1,15 +1,17 @@
 """/healthz and /readyz, for load balancers and orchestrators.
 
 /healthz answers 200 while the database answers: the process is alive. /readyz answers 200 while the database,
-the cache, the broker and the storage all answer, and 503 naming those that do not, so a load balancer sends
-readers only to instances that can serve them whole. Its checks run side by side and it waits `TIMEOUT` at most.
+the cache and the storage all answer, and 503 naming those that do not, so a load balancer sends readers only to
+instances that can serve them whole. The broker is shared by every instance and pages need it not: one that does
+not answer is listed ("ok, degraded: broker") but takes no instance out of rotation, and work is queued again
+by the scheduler's sweeps once it is back. Its checks run side by side and it waits `TIMEOUT` at most; the broker's
+check, BROKER_TIMEOUT_MS through the broker's breaker (newsroom/queueing.py).
 
 Answered by a middleware ahead of the rest, so probes that address the machine by IP (no allowed Host header) or
 over plain HTTP get the answer too, and they never touch sessions.
 """
 
 import logging
-import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
 
@@ -18,6 +20,8 @@ from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.utils.cache import add_never_cache_headers
+
+from . import queueing
 
 logger = logging.getLogger(__name__)
 
@@ -62,24 +66,19 @@ def cache_round_trip() -> None:
         cache.delete(key)
 
 
-def broker() -> None:
-    """A connection to the broker, tried once; the embedded broker (files) answers while its folder is writable."""
-    from newsroom.celery import app
-
-    with app.connection_for_write(connect_timeout=TIMEOUT / 2) as conn:
-        conn.ensure_connection(max_retries=1, interval_start=0, timeout=TIMEOUT)
-        folder = conn.transport_options.get("data_folder_out")
-        if conn.transport.driver_type == "filesystem" and folder:
-            with tempfile.NamedTemporaryFile(dir=folder, prefix=".readyz-"):  # a name the broker never reads
-                pass
-
-
 def storage() -> None:
     """One cheap call: a stat of a file on disk, a HEAD request to object storage."""
     default_storage.exists("readyz-probe")
 
 
-CHECKS = {"database": database_in_thread, "cache": cache_round_trip, "broker": broker, "storage": storage}
+CHECKS = {
+    "database": database_in_thread,
+    "cache": cache_round_trip,
+    "broker": queueing.broker_check,
+    "storage": storage,
+}
+# What this instance can serve pages without: shown, but the instance stays in rotation.
+DEGRADED = {"broker": "unreachable (work is queued when it returns)"}
 
 
 def readyz(request) -> HttpResponse:
@@ -87,20 +86,29 @@ def readyz(request) -> HttpResponse:
     futures = {name: pool.submit(check) for name, check in CHECKS.items()}
     wait(futures.values(), timeout=TIMEOUT)
     pool.shutdown(wait=False, cancel_futures=True)  # a check still running is left to its own timeouts
-    states = {}
+    states, failed, degraded = {}, [], []
     for name, future in futures.items():
         if not future.done():
-            states[name] = "timed out"
-            logger.warning("Not ready: the %s did not answer within %g s", name, TIMEOUT)
+            state, cause = "timed out", f"did not answer within {TIMEOUT:g} s"
         elif (exc := future.exception()) is not None:
-            states[name] = exc.__class__.__name__  # the details (addresses, say) go to the log only
-            logger.warning("Not ready: the %s did not answer (%s: %s)", name, exc.__class__.__name__, exc)
+            # The details (addresses, say) go to the log only.
+            state, cause = exc.__class__.__name__, f"did not answer ({exc.__class__.__name__}: {exc})"
         else:
             states[name] = "ok"
-    failed = [name for name, state in states.items() if state != "ok"]
+            continue
+        if name in DEGRADED:
+            states[name] = DEGRADED[name]
+            degraded.append(name)
+            logger.warning("Degraded: the %s %s", name, cause)
+        else:
+            states[name] = state
+            failed.append(name)
+            logger.warning("Not ready: the %s %s", name, cause)
     lines = "".join(f"{name}: {state}\n" for name, state in states.items())
     if failed:
         return plain_text(f"not ready: {', '.join(failed)}\n{lines}", status=503)
+    if degraded:
+        return plain_text(f"ok, degraded: {', '.join(degraded)}\n{lines}")
     return plain_text(f"ok\n{lines}")
 
 

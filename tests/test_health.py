@@ -6,6 +6,9 @@ from django.core import mail
 from django.core.files.storage import FileSystemStorage
 from django.db import DatabaseError
 
+from newsroom import health, queueing
+from newsroom.breaker import Breakers
+from tests.test_cache_outage import HungServer
 from tests.workers import free_port
 
 pytestmark = pytest.mark.django_db
@@ -50,14 +53,15 @@ def test_healthz_answers_503_when_the_database_does_not(client, database_refuses
 
 
 @pytest.fixture
-def broker_at():
-    """Point the Celery app (the one /readyz asks) at another broker for the test."""
+def broker_at(monkeypatch, settings):
+    """Point the Celery app (the one /readyz asks) at another broker for the test, with the timeouts settings give."""
     from newsroom.celery import app
 
+    monkeypatch.setattr(queueing, "_breakers", Breakers())
     saved = {key: app.conf[key] for key in ("broker_url", "broker_transport_options")}
 
     def point(url: str, options: dict | None = None):
-        app.conf.update(broker_url=url, broker_transport_options=options or {})
+        app.conf.update(broker_url=url, broker_transport_options=options or settings.CELERY_BROKER_TRANSPORT_OPTIONS)
 
     yield point
     app.conf.update(saved)
@@ -105,23 +109,49 @@ def test_readyz_names_the_cache_when_redis_does_not_answer(client, settings):
     assert client.get("/readyz").content.decode().startswith("not ready: cache\n")
 
 
-def test_readyz_names_the_broker_when_it_does_not_answer(client, broker_at):
+DEGRADED_BROKER = "broker: unreachable (work is queued when it returns)"
+
+
+def test_readyz_keeps_the_instance_in_rotation_when_the_broker_refuses_and_says_so(client, broker_at):
     broker_at(f"redis://127.0.0.1:{free_port()}/0")
 
     response = client.get("/readyz")
 
-    assert response.status_code == 503
-    assert response.content.decode().startswith("not ready: broker\n")
+    assert response.status_code == 200
+    assert (
+        response.content.decode() == f"ok, degraded: broker\ndatabase: ok\ncache: ok\n{DEGRADED_BROKER}\nstorage: ok\n"
+    )
 
 
-def test_readyz_names_the_embedded_broker_when_its_folder_cannot_be_written(client, broker_at, tmp_path):
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:{port}/0", "amqp://guest:guest@127.0.0.1:{port}//"])
+def test_readyz_answers_promptly_and_stays_ready_with_a_hung_broker_then_does_not_ask_it_again(client, broker_at, url):
+    hung = HungServer()
+    broker_at(url.format(port=hung.port))
+    try:
+        started = time.monotonic()
+        first = client.get("/readyz")
+        took = time.monotonic() - started
+        second_started = time.monotonic()
+        second = client.get("/readyz")
+        second_took = time.monotonic() - second_started
+    finally:
+        hung.close()
+
+    assert took < health.TIMEOUT  # the broker's own short deadline, not the probe's whole wait
+    assert first.status_code == 200 and DEGRADED_BROKER in first.content.decode()
+    assert second_took < 0.5 and hung.accepted == 1  # the breaker answers for the broker meanwhile
+    assert second.status_code == 200 and DEGRADED_BROKER in second.content.decode()
+
+
+def test_readyz_lists_the_embedded_broker_when_its_folder_cannot_be_written(client, broker_at, tmp_path):
     missing = str(tmp_path / "gone")
     broker_at("filesystem://", {"data_folder_in": missing, "data_folder_out": missing})
 
     response = client.get("/readyz")
 
-    assert response.status_code == 503
-    assert response.content.decode().startswith("not ready: broker\n")
+    assert response.status_code == 200
+    assert response.content.decode().startswith("ok, degraded: broker\n")
+    assert DEGRADED_BROKER in response.content.decode()
 
 
 def test_readyz_names_the_storage_when_it_fails(client, settings):
@@ -147,7 +177,11 @@ def test_readyz_names_everything_that_does_not_answer(client, settings, broker_a
     }
     broker_at(f"redis://127.0.0.1:{free_port()}/0")
 
-    assert client.get("/readyz").content.decode().startswith("not ready: cache, broker\n")
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.content.decode().startswith("not ready: cache\n")
+    assert DEGRADED_BROKER in response.content.decode()
 
 
 def test_readyz_answers_within_its_timeout_when_a_check_hangs(client, settings, monkeypatch):
@@ -165,14 +199,25 @@ def test_readyz_answers_within_its_timeout_when_a_check_hangs(client, settings, 
 
 
 def test_a_failing_probe_is_a_warning_naming_the_cause_not_a_server_error_mailed_to_admins(
-    client, settings, broker_at, caplog
+    client, settings, database_refuses, caplog
 ):
     settings.ADMINS = [("Ops", "ops@example.org")]
-    broker_at(f"redis://127.0.0.1:{free_port()}/0")
 
     with caplog.at_level(logging.WARNING):
         assert client.get("/readyz").status_code == 503
 
-    assert [(r.name, r.levelname) for r in caplog.records] == [("newsroom.health", "WARNING")]
-    assert "the broker did not answer" in caplog.records[0].getMessage()
+    health_records = [r for r in caplog.records if r.name == "newsroom.health"]
+    assert [r.levelname for r in health_records] == ["WARNING"]
+    assert "the database did not answer" in health_records[0].getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert mail.outbox == []
+
+
+def test_a_broker_that_does_not_answer_is_a_warning_not_an_error(client, broker_at, caplog):
+    broker_at(f"redis://127.0.0.1:{free_port()}/0")
+
+    with caplog.at_level(logging.WARNING):
+        assert client.get("/readyz").status_code == 200
+
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert "Degraded: the broker did not answer" in caplog.text
