@@ -17,7 +17,10 @@ def embed_key(url: str) -> str:
 
 def origin(url: str) -> str:
     """The link's origin, or nothing where it is not a plain host[:port] (it goes into a policy header)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[::1/x": a bracket never closed
+        return ""
     plain = re.fullmatch(r"[a-z0-9.-]+(:[0-9]{1,5})?", parts.netloc.lower())
     return f"{parts.scheme}://{parts.netloc.lower()}" if parts.scheme in {"http", "https"} and plain else ""
 
