@@ -9,6 +9,7 @@ import json
 import logging
 import math
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
@@ -58,17 +59,32 @@ def embed_for_url(url: str) -> Embed | None:
     if len(url) > Embed._meta.get_field("url").max_length or not embeddable(url):
         return None
     provider = provider_for(url)
-    embed, created = Embed.objects.get_or_create(url=url, defaults={"provider": provider.slug if provider else ""})
+    embed, created = Embed.objects.get_or_create(
+        url=url,
+        defaults={"provider": provider.slug if provider else "", "next_attempt_at": timezone.now() + queued_grace()},
+    )
     if created:
         transaction.on_commit(lambda: enqueue(resolve_embed, embed.pk), robust=True)
     return embed
 
 
 def embed_refresh(embed: Embed) -> None:
-    """Fetch it again (staff asked, or the provider failed before): it shows as before until the worker is done."""
+    """Fetch it again (staff asked): it shows as before until the worker is done, and a provider that fails again
+    has its few attempts afresh."""
     from .tasks import resolve_embed
 
+    Embed.objects.filter(pk=embed.pk).update(attempts=0, next_attempt_at=timezone.now() + queued_grace())
     transaction.on_commit(lambda: enqueue(resolve_embed, embed.pk), robust=True)
+
+
+def queued_grace() -> timedelta:
+    """How long a queued fetch has to start and finish before the scheduler takes it for lost."""
+    return timedelta(seconds=max(settings.EMBED_RETRY_SECONDS, settings.EMBED_FETCH_TIMEOUT * 2))
+
+
+def _pause(attempts: int) -> timedelta:
+    """The wait after a fetch that failed, longer after each: EMBED_RETRY_SECONDS, twice that, four times…"""
+    return max(queued_grace(), timedelta(seconds=settings.EMBED_RETRY_SECONDS * 2 ** min(attempts - 1, 16)))
 
 
 class _Frames(HTMLParser):
@@ -223,7 +239,9 @@ def _drop_thumbnail(pk: int) -> None:
 
 
 def _failed(embed: Embed, reason: str, now) -> Embed:
-    Embed.objects.filter(pk=embed.pk).update(status=Embed.Status.FAILED, error=reason[:300], fetched_at=now)
+    """Kept as a link with why; tried again after a pause unless that was the last attempt."""
+    again = {} if embed.attempts < settings.EMBED_FETCH_ATTEMPTS else {"next_attempt_at": None}
+    Embed.objects.filter(pk=embed.pk).update(status=Embed.Status.FAILED, error=reason[:300], fetched_at=now, **again)
     embed.refresh_from_db()
     freshness.changed(embed_key(embed.url))  # a plain link where the facade was, after a failed refresh
     return embed
@@ -233,6 +251,9 @@ def embed_resolve(embed: Embed) -> Embed:
     """Ask the provider about the link and keep the answer; on failure keep the link and why."""
     provider = provider_named(embed.provider) or provider_for(embed.url)
     now = timezone.now()
+    # The attempt is counted before anything is fetched: one that never finishes (a worker killed) counts too.
+    embed.attempts += 1
+    Embed.objects.filter(pk=embed.pk).update(attempts=embed.attempts, next_attempt_at=now + _pause(embed.attempts))
     try:
         if provider and provider.frame_url:
             try:
@@ -281,6 +302,8 @@ def embed_resolve(embed: Embed) -> Embed:
             status=Embed.Status.READY,
             error="",
             fetched_at=now,
+            attempts=0,
+            next_attempt_at=None,
         )
         if thumbnail and old_thumbnail and old_thumbnail != thumbnail.pk:
             _drop_thumbnail(old_thumbnail)  # a refreshed thumbnail replaces the old copy

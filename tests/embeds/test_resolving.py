@@ -507,23 +507,96 @@ def test_the_provider_table_knows_each_providers_links_and_no_others(url, slug):
     assert (provider.slug if provider else None) == slug
 
 
-def test_the_scheduler_queues_again_an_embed_whose_fetch_was_lost(stub, settings, monkeypatch):
+def fetches() -> int:
+    return len([path for path in Stub.seen if path.startswith("/oembed")])
+
+
+def later(seconds: float) -> None:
+    """The clock moved on: every embed's next attempt is that much nearer."""
     from datetime import timedelta
 
-    from django.utils import timezone
+    from django.db.models import F
 
+    Embed.objects.exclude(next_attempt_at=None).update(
+        next_attempt_at=F("next_attempt_at") - timedelta(seconds=seconds)
+    )
+
+
+def test_the_scheduler_queues_again_an_embed_whose_fetch_was_lost(stub, settings, monkeypatch):
     from embeds.tasks import queue_lost_embeds
 
     settings.EMBED_RETRY_SECONDS = 300
     Stub.routes["/oembed"] = serve_json(oembed())
     monkeypatch.setattr("embeds.services.enqueue", lambda *args: True)  # saved, but its task never runs
     lost = embed_for_url("https://video.example/watch/42")
-    recent = embed_for_url("https://video.example/watch/43")
     done = embed_for_url("https://video.example/watch/44")
     embed_resolve(done)
-    Embed.objects.filter(pk__in=[lost.pk, done.pk]).update(created_at=timezone.now() - timedelta(minutes=10))
+    later(100)
+    recent = embed_for_url("https://video.example/watch/43")
+    later(201)
 
     assert queue_lost_embeds() == 1  # the recent one's own task may still be on its way (tasks run at once here)
 
     statuses = dict(Embed.objects.values_list("pk", "status"))
     assert statuses == {lost.pk: Embed.Status.READY, recent.pk: Embed.Status.PENDING, done.pk: Embed.Status.READY}
+
+
+def test_a_failed_embed_is_fetched_again_a_few_times_further_apart_then_left_failed_until_staff_ask(
+    stub, settings, django_capture_on_commit_callbacks
+):
+    from embeds.tasks import queue_lost_embeds
+
+    settings.EMBED_RETRY_SECONDS, settings.EMBED_FETCH_ATTEMPTS = 60, 3
+    Stub.routes["/oembed"] = lambda h: h.answer(b"busy", "text/plain", status=503)
+    with django_capture_on_commit_callbacks(execute=True):
+        embed = embed_for_url("https://video.example/watch/42")
+    assert fetches() == 1
+
+    pauses = []
+    for _ in range(20):  # the scheduler, looking many times over hours
+        embed.refresh_from_db()
+        if embed.next_attempt_at is None:
+            break
+        pauses.append(round((embed.next_attempt_at - embed.fetched_at).total_seconds()))
+        later(pauses[-1] - 5)
+        assert queue_lost_embeds() == 0  # not yet
+        later(5)
+        queue_lost_embeds()
+
+    embed.refresh_from_db()
+    assert fetches() == 3 and pauses == [60, 120]
+    assert embed.status == Embed.Status.FAILED and "HTTP 503" in embed.error and embed.next_attempt_at is None
+    later(86_400)
+    assert queue_lost_embeds() == 0 and fetches() == 3  # left failed, however long the scheduler looks
+
+    with django_capture_on_commit_callbacks(execute=True):
+        embed_refresh(embed)  # staff asked (the back office's "Fetch the selected embeds again")
+    embed.refresh_from_db()
+    assert fetches() == 4 and round((embed.next_attempt_at - embed.fetched_at).total_seconds()) == 60
+
+
+def test_a_fetch_that_never_finishes_is_given_up_after_the_same_number_of_attempts(
+    stub, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from embeds.tasks import queue_lost_embeds
+
+    settings.EMBED_RETRY_SECONDS, settings.EMBED_FETCH_ATTEMPTS = 60, 3
+    started = []
+
+    def killed(*args, **kwargs):
+        started.append(args)
+        raise SystemExit("the worker is killed mid-fetch")
+
+    monkeypatch.setattr("embeds.services.fetch", killed)
+    with pytest.raises(SystemExit), django_capture_on_commit_callbacks(execute=True):
+        embed = embed_for_url("https://video.example/watch/42")
+    for _ in range(20):
+        later(3600)
+        try:
+            queue_lost_embeds()
+        except SystemExit:
+            pass
+
+    embed = Embed.objects.get()
+    assert len(started) == 3
+    assert embed.status == Embed.Status.FAILED and "3 attempts" in embed.error
