@@ -136,12 +136,11 @@ class ImageAdmin(admin.ModelAdmin):
         pictures named by ?ids=1,2,3 (a story's blocks showing what they hold)."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
-        images = Image.objects.all()
+        images = Image.objects.for_stories()  # by ?ids= too: what the list hides is not there to name either
         if "ids" in request.GET:
             ids = [int(part) for part in request.GET["ids"].split(",") if re.fullmatch(r"\s*[0-9]{1,9}\s*", part)][:100]
             found = {image.pk: image for image in images.filter(pk__in=ids)}
             return JsonResponse({"results": [_picked(found[pk]) for pk in ids if pk in found]})
-        images = images.for_stories()
         query = " ".join(request.GET.get("q", "").split())[:100]
         if query:
             images, _duplicates = self.get_search_results(request, images, query)

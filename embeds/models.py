@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from django.db import models
+from django.utils import timezone
 
 from .providers import provider_named
 
@@ -17,9 +18,18 @@ def embed_key(url: str) -> str:
 
 def origin(url: str) -> str:
     """The link's origin, or nothing where it is not a plain host[:port] (it goes into a policy header)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "https://[::1/x": a bracket never closed
+        return ""
     plain = re.fullmatch(r"[a-z0-9.-]+(:[0-9]{1,5})?", parts.netloc.lower())
     return f"{parts.scheme}://{parts.netloc.lower()}" if parts.scheme in {"http", "https"} and plain else ""
+
+
+class EmbedQuerySet(models.QuerySet):
+    def due(self):
+        """Embeds the scheduler fetches now: not resolved, and their next attempt's time has come."""
+        return self.exclude(status=Embed.Status.READY).filter(next_attempt_at__lte=timezone.now())
 
 
 class Embed(models.Model):
@@ -45,7 +55,18 @@ class Embed(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     error = models.CharField(max_length=300, blank=True, editable=False)
     fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Fetches begun since it was last resolved or staff asked; none is begun after EMBED_FETCH_ATTEMPTS.
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    next_attempt_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="When the scheduler fetches it again; empty: only if someone asks.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EmbedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -7,7 +7,9 @@ library, and on any failure keeps the link with why, so the page shows a plain l
 
 import json
 import logging
+import math
 import re
+from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
@@ -30,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 OEMBED_TYPES = {"video", "rich", "photo", "link"}
 DISCOVERY_TYPES = {"application/json+oembed"}
+# What no text holds and no database column takes: a NUL, or half of a UTF-16 surrogate pair ("\ud800" in JSON).
+NOT_TEXT = re.compile(r"[\x00\ud800-\udfff]")
 
 
 def normalise(url: str) -> str:
@@ -55,17 +59,32 @@ def embed_for_url(url: str) -> Embed | None:
     if len(url) > Embed._meta.get_field("url").max_length or not embeddable(url):
         return None
     provider = provider_for(url)
-    embed, created = Embed.objects.get_or_create(url=url, defaults={"provider": provider.slug if provider else ""})
+    embed, created = Embed.objects.get_or_create(
+        url=url,
+        defaults={"provider": provider.slug if provider else "", "next_attempt_at": timezone.now() + queued_grace()},
+    )
     if created:
         transaction.on_commit(lambda: enqueue(resolve_embed, embed.pk), robust=True)
     return embed
 
 
 def embed_refresh(embed: Embed) -> None:
-    """Fetch it again (staff asked, or the provider failed before): it shows as before until the worker is done."""
+    """Fetch it again (staff asked): it shows as before until the worker is done, and a provider that fails again
+    has its few attempts afresh."""
     from .tasks import resolve_embed
 
+    Embed.objects.filter(pk=embed.pk).update(attempts=0, next_attempt_at=timezone.now() + queued_grace())
     transaction.on_commit(lambda: enqueue(resolve_embed, embed.pk), robust=True)
+
+
+def queued_grace() -> timedelta:
+    """How long a queued fetch has to start and finish before the scheduler takes it for lost."""
+    return timedelta(seconds=max(settings.EMBED_RETRY_SECONDS, settings.EMBED_FETCH_TIMEOUT * 2))
+
+
+def _pause(attempts: int) -> timedelta:
+    """The wait after a fetch that failed, longer after each: EMBED_RETRY_SECONDS, twice that, four times…"""
+    return max(queued_grace(), timedelta(seconds=settings.EMBED_RETRY_SECONDS * 2 ** min(attempts - 1, 16)))
 
 
 class _Frames(HTMLParser):
@@ -101,16 +120,47 @@ def _text(data: dict, name: str, limit: int) -> str:
 
 def _web_url(data: dict, name: str) -> str:
     value = _text(data, name, 1000)
-    return value if urlsplit(value).scheme in {"http", "https"} else ""
+    try:
+        return value if urlsplit(value).scheme in {"http", "https"} else ""
+    except ValueError:  # "http://[::1/x"
+        return ""
 
 
 def _size(data: dict, name: str) -> int | None:
     value = data.get(name)
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if type(value) is not int:  # not a bool either
         return None
-    return number if 0 < number <= 10_000 else None
+    return value if 0 < value <= 10_000 else None
+
+
+def _finite(number: str) -> float:
+    value = float(number)
+    if not math.isfinite(value):  # 1e999
+        raise ValueError("a number out of range")
+    return value
+
+
+def _not_a_number(name: str):
+    raise ValueError(f"{name} is not a number JSON has")
+
+
+def _parsed(body: bytes) -> dict:
+    """The provider's answer as oEmbed, or why it is not: JSON (no number out of range, no nesting deeper than
+    the parser goes), an object of a known type, with nothing in its texts that is not text."""
+    try:
+        data = json.loads(body, parse_float=_finite, parse_constant=_not_a_number)
+    except (ValueError, RecursionError) as exc:
+        raise FetchError(f"the provider's answer is not JSON we take ({str(exc)[:80]})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str) or data["type"] not in OEMBED_TYPES:
+        raise FetchError("the provider's answer is not oEmbed")
+    for name, value in data.items():
+        if isinstance(value, str) and NOT_TEXT.search(value):
+            raise FetchError(f"the provider's {name[:40]!r} is not text (it holds a NUL or half a character)")
+    return data
 
 
 def _discover(url: str) -> str:
@@ -129,7 +179,10 @@ def _discover(url: str) -> str:
     links.feed(page.body.decode("utf-8", "replace"))
     if not links.found:
         raise FetchError("the page names no oEmbed endpoint")
-    return urljoin(page.url, links.found)
+    try:
+        return urljoin(page.url, links.found)
+    except ValueError as exc:
+        raise FetchError("the page names an oEmbed endpoint that is not a web address") from exc
 
 
 def _oembed(embed: Embed, provider: Provider | None) -> dict:
@@ -142,14 +195,7 @@ def _oembed(embed: Embed, provider: Provider | None) -> dict:
                 raise FetchError(f"{provider.name} embeds need an access token ({provider.credential_setting})")
             params["access_token"] = provider.token
         request = f"{provider.endpoint_for(embed.url)}?{urlencode(params)}"
-    answer = fetch(request, max_bytes=settings.EMBED_FETCH_MAX_BYTES, accept="application/json")
-    try:
-        data = json.loads(answer.body)
-    except ValueError as exc:
-        raise FetchError("the provider's answer is not JSON") from exc
-    if not isinstance(data, dict) or data.get("type") not in OEMBED_TYPES:
-        raise FetchError("the provider's answer is not oEmbed")
-    return data
+    return _parsed(fetch(request, max_bytes=settings.EMBED_FETCH_MAX_BYTES, accept="application/json").body)
 
 
 def _thumbnail_file(embed: Embed, address: str) -> ContentFile | None:
@@ -192,10 +238,22 @@ def _drop_thumbnail(pk: int) -> None:
         logger.info("Embed thumbnail %s is kept: a story or an author uses it", pk)
 
 
+def _failed(embed: Embed, reason: str, now) -> Embed:
+    """Kept as a link with why; tried again after a pause unless that was the last attempt."""
+    again = {} if embed.attempts < settings.EMBED_FETCH_ATTEMPTS else {"next_attempt_at": None}
+    Embed.objects.filter(pk=embed.pk).update(status=Embed.Status.FAILED, error=reason[:300], fetched_at=now, **again)
+    embed.refresh_from_db()
+    freshness.changed(embed_key(embed.url))  # a plain link where the facade was, after a failed refresh
+    return embed
+
+
 def embed_resolve(embed: Embed) -> Embed:
     """Ask the provider about the link and keep the answer; on failure keep the link and why."""
     provider = provider_named(embed.provider) or provider_for(embed.url)
     now = timezone.now()
+    # The attempt is counted before anything is fetched: one that never finishes (a worker killed) counts too.
+    embed.attempts += 1
+    Embed.objects.filter(pk=embed.pk).update(attempts=embed.attempts, next_attempt_at=now + _pause(embed.attempts))
     try:
         if provider and provider.frame_url:
             try:
@@ -223,10 +281,12 @@ def embed_resolve(embed: Embed) -> Embed:
             thumbnail_file = _thumbnail_file(embed, picture)
     except FetchError as exc:
         logger.info("Embed %s (%s) shown as a link: %s", embed.pk, embed.url[:200], exc)
-        Embed.objects.filter(pk=embed.pk).update(status=Embed.Status.FAILED, error=str(exc)[:300], fetched_at=now)
-        embed.refresh_from_db()
-        freshness.changed(embed_key(embed.url))  # a plain link where the facade was, after a failed refresh
-        return embed
+        return _failed(embed, str(exc), now)
+    except Exception as exc:  # an answer no rule above foresaw: still a plain link with why, never a retried crash
+        logger.warning(
+            "Embed %s (%s): the provider's answer broke its reading", embed.pk, embed.url[:200], exc_info=True
+        )
+        return _failed(embed, f"the provider's answer could not be read ({type(exc).__name__})", now)
     # The copy of the thumbnail and the embed's record of it are kept together or not at all: a worker stopped
     # between the two leaves no picture in the library that nothing names (the task is tried again). The embed's
     # row is locked first, so of two fetches at once the second replaces the first's thumbnail, not the one before.
@@ -242,6 +302,8 @@ def embed_resolve(embed: Embed) -> Embed:
             status=Embed.Status.READY,
             error="",
             fetched_at=now,
+            attempts=0,
+            next_attempt_at=None,
         )
         if thumbnail and old_thumbnail and old_thumbnail != thumbnail.pk:
             _drop_thumbnail(old_thumbnail)  # a refreshed thumbnail replaces the old copy

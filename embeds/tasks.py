@@ -1,7 +1,5 @@
 """Embeds resolved on the workers, never in a reader's request (embeds/services.py)."""
 
-from datetime import timedelta
-
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
@@ -27,13 +25,19 @@ def resolve_embed(embed_id: int) -> str | None:
 
 @shared_task(acks_late=True)
 def queue_lost_embeds() -> int:
-    """The scheduler's sweep: embeds saved a while ago and still never fetched (their task was lost with a killed
-    worker, or never reached a broker that was down) are queued again. Recent ones are left to the task already
-    queued for them; a fetch that runs twice keeps one thumbnail (embeds/services.py)."""
+    """The scheduler's sweep: embeds whose next attempt is due are queued again — a fetch that failed, after its
+    pause, and one lost with a killed worker or never queued (the broker was down). After EMBED_FETCH_ATTEMPTS
+    fetches begun and none finished well, an embed is left failed until someone asks again (embeds/services.py);
+    a fetch that runs twice keeps one thumbnail."""
     from .models import Embed
+    from .services import queued_grace
 
-    wait = max(settings.EMBED_RETRY_SECONDS, settings.EMBED_FETCH_TIMEOUT * 2)
-    lost = Embed.objects.filter(
-        status=Embed.Status.PENDING, fetched_at__isnull=True, created_at__lt=timezone.now() - timedelta(seconds=wait)
+    due = Embed.objects.due()
+    attempts = settings.EMBED_FETCH_ATTEMPTS
+    due.filter(attempts__gte=attempts).update(
+        status=Embed.Status.FAILED, error=f"no fetch finished in {attempts} attempts", next_attempt_at=None
     )
-    return sum(enqueue(resolve_embed, pk) for pk in lost.values_list("pk", flat=True).iterator())
+    pks = list(due.values_list("pk", flat=True)[:500])
+    # Not queued again by the next sweep while this one's task waits for a worker.
+    Embed.objects.filter(pk__in=pks).update(next_attempt_at=timezone.now() + queued_grace())
+    return sum(enqueue(resolve_embed, pk) for pk in pks)

@@ -460,6 +460,8 @@ EMBED_FETCH_TIMEOUT = env_int("EMBED_FETCH_TIMEOUT", 5)
 # An embed still being fetched this long after it was saved (its task lost with a worker or the broker) is queued
 # again, by the scheduler, which looks this often.
 EMBED_RETRY_SECONDS = env_int("EMBED_RETRY_SECONDS", 300)
+# A failed fetch is tried again after EMBED_RETRY_SECONDS, then twice that, and so on, this many fetches in all.
+EMBED_FETCH_ATTEMPTS = env_int("EMBED_FETCH_ATTEMPTS", 5)
 EMBED_FETCH_MAX_BYTES = env_int("EMBED_FETCH_MAX_BYTES", 512 * 1024)
 EMBED_FETCH_ALLOW = env_list("EMBED_FETCH_ALLOW")
 EMBED_DISCOVERY = env_bool("EMBED_DISCOVERY")

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from articles.models import Image
-from embeds.fetching import FetchError, fetch
+from embeds.fetching import FetchError, address_is_public, fetch
 from embeds.models import Embed
 from embeds.providers import Provider, provider_for
 from embeds.services import embed_for_url, embed_refresh, embed_resolve
@@ -199,6 +199,12 @@ def test_a_worker_stopped_while_keeping_the_answer_leaves_no_thumbnail_behind(
         (lambda h: h.answer(b"", status=302, headers=[("Location", "http://127.0.0.1:6379/")]), "port 6379"),
         (lambda h: h.answer(b"", status=302, headers=[("Location", "file:///etc/passwd")]), "not a web address"),
         (lambda h: h.answer(b"", status=302, headers=[("Location", "/oembed")]), "more than 3 redirects"),
+        (lambda h: h.answer(b"", status=302, headers=[("Location", "http://[::1/x")]), "not a web address"),
+        (lambda h: h.answer(json.dumps(oembed(width=1)).encode().replace(b'"width": 1', b'"width": 1e999')), "number"),
+        (lambda h: h.answer(json.dumps(oembed(type=["video"])).encode()), "not oEmbed"),
+        (lambda h: h.answer(json.dumps(oembed(html="<p>a\x00b</p>")).encode()), "not text"),
+        (lambda h: h.answer(json.dumps(oembed(title="Flood\ud800")).encode()), "not text"),
+        (lambda h: h.answer(json.dumps(oembed(author_name="a\x00b")).encode()), "not text"),
     ],
     ids=[
         "timeout",
@@ -211,6 +217,12 @@ def test_a_worker_stopped_while_keeping_the_answer_leaves_no_thumbnail_behind(
         "port",
         "file",
         "loop",
+        "malformed-redirect",
+        "infinite-width",
+        "type-not-a-string",
+        "nul-in-html",
+        "lone-surrogate-in-title",
+        "nul-in-author",
     ],
 )
 def test_a_provider_that_fails_leaves_a_plain_link_and_says_why(stub, route, error, django_capture_on_commit_callbacks):
@@ -240,6 +252,72 @@ def test_a_provider_sending_a_byte_at_a_time_is_cut_off_at_the_deadline(stub):
     started = time.monotonic()
     with pytest.raises(FetchError, match="no answer within 1 s"):
         fetch(f"{stub}/slow", max_bytes=1024)
+    assert time.monotonic() - started < 1.6
+
+
+def test_an_answer_nested_a_hundred_thousand_deep_leaves_a_plain_link(
+    stub, settings, django_capture_on_commit_callbacks
+):
+    settings.EMBED_FETCH_MAX_BYTES = 512 * 1024  # the default: 200 KB of brackets is within it
+    Stub.routes["/oembed"] = lambda h: h.answer(b'{"type": "video", "html": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    with django_capture_on_commit_callbacks(execute=True):
+        embed = embed_for_url("https://video.example/watch/42")
+
+    embed.refresh_from_db()
+    assert embed.status == Embed.Status.FAILED and "not JSON we take" in embed.error
+
+
+def test_a_provider_sending_its_status_line_and_headers_a_byte_at_a_time_is_cut_off_at_the_deadline(
+    stub, django_capture_on_commit_callbacks
+):
+    def trickle(handler):
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Padding: slow\r\n" * 20
+        try:
+            for byte in head:  # 0.05 s a byte: some 20 s for the lot, one read at a time well within 1 s
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+                time.sleep(0.05)
+        except OSError:
+            pass  # the fetcher has hung up
+
+    Stub.routes["/oembed"] = trickle
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        embed = embed_for_url("https://video.example/watch/42")
+
+    embed.refresh_from_db()
+    assert embed.status == Embed.Status.FAILED and "no answer within 1 s" in embed.error
+    assert time.monotonic() - started < 1.6
+
+
+def test_a_tls_server_that_never_answers_the_handshake_is_cut_off_at_the_deadline(settings):
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts (the kernel does) and never says a word
+    port = listener.getsockname()[1]
+    settings.EMBED_FETCH_ALLOW = [f"127.0.0.1:{port}"]
+    started = time.monotonic()
+    try:
+        with pytest.raises(FetchError, match="no answer within 1 s"):
+            fetch(f"https://127.0.0.1:{port}/oembed", max_bytes=1024, timeout=1)
+    finally:
+        listener.close()
+    assert time.monotonic() - started < 1.6
+
+
+def test_a_name_that_takes_long_to_resolve_is_given_up_at_the_deadline(monkeypatch):
+    import socket
+
+    resolve = socket.getaddrinfo
+
+    def slow(*args, **kwargs):
+        time.sleep(3)  # a resolver that answers late
+        return resolve("127.0.0.1", 80)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow)
+    started = time.monotonic()
+    with pytest.raises(FetchError, match="no answer within 1 s"):
+        fetch("https://slow-dns.example/oembed", max_bytes=1024, timeout=1)
     assert time.monotonic() - started < 1.6
 
 
@@ -349,6 +427,9 @@ def test_a_map_link_with_no_place_in_it_stays_a_link(django_capture_on_commit_ca
         "http://169.254.169.254/latest/meta-data/",
         "http://[::1]/",
         "http://[::ffff:127.0.0.1]/",
+        "http://[::7f00:1]/",
+        "http://[64:ff9b::a9fe:a9fe]/",
+        "http://[2002:a00:1::]/",
         "http://[fd00::1]/",
         "http://224.0.0.1/",
         "https://localhost/",
@@ -357,6 +438,34 @@ def test_a_map_link_with_no_place_in_it_stays_a_link(django_capture_on_commit_ca
 def test_no_private_reserved_or_loopback_address_is_ever_fetched(url):
     with pytest.raises(FetchError, match="private or reserved network"):
         fetch(url, max_bytes=1024, timeout=1)
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2a00:1450:4009:80b::200e", True),
+        ("127.0.0.1", False),
+        ("::1", False),
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped
+        ("::ffff:8.8.8.8", True),
+        ("::7f00:1", False),  # IPv4-compatible: 127.0.0.1
+        ("::a9fe:a9fe", False),  # 169.254.169.254
+        ("::808:808", True),
+        ("64:ff9b::7f00:1", False),  # NAT64: 127.0.0.1
+        ("64:ff9b::a00:1", False),  # 10.0.0.1
+        ("64:ff9b::808:808", True),
+        ("64:ff9b:1::a00:1", False),  # NAT64 for local use: the network's own translator
+        ("64:ff9b:1:808:8:800::", False),
+        ("2002:7f00:1::1", False),  # 6to4: 127.0.0.1
+        ("2002:a9fe:a9fe::", False),  # 169.254.169.254
+        ("2002:c0a8:101::1", False),  # 192.168.1.1
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo (client 127.0.0.1)
+        ("fe80::1%eth0", False),
+    ],
+)
+def test_an_ipv6_address_carrying_an_ipv4_address_is_judged_by_the_ipv4_address(address, public):
+    assert address_is_public(address) is public
 
 
 @pytest.mark.parametrize(
@@ -398,23 +507,96 @@ def test_the_provider_table_knows_each_providers_links_and_no_others(url, slug):
     assert (provider.slug if provider else None) == slug
 
 
-def test_the_scheduler_queues_again_an_embed_whose_fetch_was_lost(stub, settings, monkeypatch):
+def fetches() -> int:
+    return len([path for path in Stub.seen if path.startswith("/oembed")])
+
+
+def later(seconds: float) -> None:
+    """The clock moved on: every embed's next attempt is that much nearer."""
     from datetime import timedelta
 
-    from django.utils import timezone
+    from django.db.models import F
 
+    Embed.objects.exclude(next_attempt_at=None).update(
+        next_attempt_at=F("next_attempt_at") - timedelta(seconds=seconds)
+    )
+
+
+def test_the_scheduler_queues_again_an_embed_whose_fetch_was_lost(stub, settings, monkeypatch):
     from embeds.tasks import queue_lost_embeds
 
     settings.EMBED_RETRY_SECONDS = 300
     Stub.routes["/oembed"] = serve_json(oembed())
     monkeypatch.setattr("embeds.services.enqueue", lambda *args: True)  # saved, but its task never runs
     lost = embed_for_url("https://video.example/watch/42")
-    recent = embed_for_url("https://video.example/watch/43")
     done = embed_for_url("https://video.example/watch/44")
     embed_resolve(done)
-    Embed.objects.filter(pk__in=[lost.pk, done.pk]).update(created_at=timezone.now() - timedelta(minutes=10))
+    later(100)
+    recent = embed_for_url("https://video.example/watch/43")
+    later(201)
 
     assert queue_lost_embeds() == 1  # the recent one's own task may still be on its way (tasks run at once here)
 
     statuses = dict(Embed.objects.values_list("pk", "status"))
     assert statuses == {lost.pk: Embed.Status.READY, recent.pk: Embed.Status.PENDING, done.pk: Embed.Status.READY}
+
+
+def test_a_failed_embed_is_fetched_again_a_few_times_further_apart_then_left_failed_until_staff_ask(
+    stub, settings, django_capture_on_commit_callbacks
+):
+    from embeds.tasks import queue_lost_embeds
+
+    settings.EMBED_RETRY_SECONDS, settings.EMBED_FETCH_ATTEMPTS = 60, 3
+    Stub.routes["/oembed"] = lambda h: h.answer(b"busy", "text/plain", status=503)
+    with django_capture_on_commit_callbacks(execute=True):
+        embed = embed_for_url("https://video.example/watch/42")
+    assert fetches() == 1
+
+    pauses = []
+    for _ in range(20):  # the scheduler, looking many times over hours
+        embed.refresh_from_db()
+        if embed.next_attempt_at is None:
+            break
+        pauses.append(round((embed.next_attempt_at - embed.fetched_at).total_seconds()))
+        later(pauses[-1] - 5)
+        assert queue_lost_embeds() == 0  # not yet
+        later(5)
+        queue_lost_embeds()
+
+    embed.refresh_from_db()
+    assert fetches() == 3 and pauses == [60, 120]
+    assert embed.status == Embed.Status.FAILED and "HTTP 503" in embed.error and embed.next_attempt_at is None
+    later(86_400)
+    assert queue_lost_embeds() == 0 and fetches() == 3  # left failed, however long the scheduler looks
+
+    with django_capture_on_commit_callbacks(execute=True):
+        embed_refresh(embed)  # staff asked (the back office's "Fetch the selected embeds again")
+    embed.refresh_from_db()
+    assert fetches() == 4 and round((embed.next_attempt_at - embed.fetched_at).total_seconds()) == 60
+
+
+def test_a_fetch_that_never_finishes_is_given_up_after_the_same_number_of_attempts(
+    stub, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from embeds.tasks import queue_lost_embeds
+
+    settings.EMBED_RETRY_SECONDS, settings.EMBED_FETCH_ATTEMPTS = 60, 3
+    started = []
+
+    def killed(*args, **kwargs):
+        started.append(args)
+        raise SystemExit("the worker is killed mid-fetch")
+
+    monkeypatch.setattr("embeds.services.fetch", killed)
+    with pytest.raises(SystemExit), django_capture_on_commit_callbacks(execute=True):
+        embed = embed_for_url("https://video.example/watch/42")
+    for _ in range(20):
+        later(3600)
+        try:
+            queue_lost_embeds()
+        except SystemExit:
+            pass
+
+    embed = Embed.objects.get()
+    assert len(started) == 3
+    assert embed.status == Embed.Status.FAILED and "3 attempts" in embed.error
