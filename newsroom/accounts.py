@@ -4,10 +4,11 @@
   staff may turn it on; with STAFF_2FA_REQUIRED (on in production) superusers and the Editor and Audience groups
   must. Whoever has it on, or must, reaches nothing in the back office with a password alone: only the steps
   below and signing out.
-- Failed passwords are counted per account (django-axes: LOGIN_FAILURE_LIMIT, then LOGIN_LOCKOUT_MINUTES) and per
-  address (LOGIN_FAILURES_PER_IP in the same time). A locked attempt costs no password hashing, and the message is
-  the same whether or not the account exists. Codes are throttled by django-otp (each failure doubles the wait)
-  and per account.
+- Failed passwords are counted per account and address (django-axes: LOGIN_FAILURE_LIMIT, then
+  LOGIN_LOCKOUT_MINUTES), so strangers elsewhere cannot keep anyone out, and per address whatever the accounts
+  (LOGIN_FAILURES_PER_IP in the same time; an IPv6 address counts as its /64). A locked attempt costs no password
+  hashing, and the message is the same whether or not the account exists. Codes are throttled by django-otp
+  (each failure doubles the wait) and per account.
 - A session ends after STAFF_IDLE_MINUTES without a request; the back office's pages keep it alive while someone
   types (static/newsroom/admin/keep-alive.js). Changing a password ends every other session (Django's own).
 """
@@ -107,14 +108,14 @@ def _window_seconds() -> int:
 
 def address_locked(request) -> bool:
     """Too many failed passwords from this address, whatever the accounts tried."""
-    count = ratelimit.peek(f"login-failures:{ratelimit.client_ip(request)}")
+    count = ratelimit.peek(f"login-failures:{ratelimit.client_network(request)}")
     return count >= settings.LOGIN_FAILURES_PER_IP
 
 
 def count_failure(sender, credentials, request=None, **kwargs) -> None:
     """A failed password (Django's user_login_failed signal), counted against the address it came from."""
     if request is not None:
-        ip = ratelimit.client_ip(request)
+        ip = ratelimit.client_network(request)
         ratelimit.hit(f"login-failures:{ip}", limit=settings.LOGIN_FAILURES_PER_IP, window_seconds=_window_seconds())
 
 

@@ -35,18 +35,44 @@ def hashing():
         yield spy
 
 
-def test_an_account_is_paused_after_five_wrong_passwords_even_for_the_right_one(client, editor, hashing, settings):
+def test_five_wrong_passwords_pause_the_account_from_that_address_even_for_the_right_one(
+    client, editor, hashing, settings
+):
     for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
         assert attempt(client, "ed").status_code == 200  # the form again, with its error
 
     locked = attempt(client, "ed")  # the fifth
     checked = hashing.call_count
-    right = attempt(client, "ed", PASSWORD, ip="203.0.113.9")  # from elsewhere, with the right password
+    right = attempt(client, "ed", PASSWORD)  # from the same address, with the right password
 
     assert locked.status_code == 429 and right.status_code == 429
     assert "signing in is paused for 15 minutes" in right.content.decode()
     assert "_auth_user_id" not in client.session
-    assert hashing.call_count == checked, "a paused account's attempt checks no password"
+    assert hashing.call_count == checked, "a paused attempt checks no password"
+
+
+def test_strangers_elsewhere_cannot_keep_an_account_out(client, editor, settings):
+    """The pause is per account and address: guesses from other addresses, however many, leave the owner's alone."""
+    for stranger in ("198.51.100.7", "198.51.100.8", "2001:db8::66"):
+        for _ in range(settings.LOGIN_FAILURE_LIMIT * 2):
+            attempt(Client(), "ed", ip=stranger)
+        assert attempt(Client(), "ed", PASSWORD, ip=stranger).status_code == 429
+
+    assert attempt(client, "ed", PASSWORD, ip="203.0.113.9").status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_an_ipv6_address_counts_as_its_64_for_the_account_and_for_the_address(client, editor, settings):
+    """One machine holds a whole /64: a new address in it for each guess is still the same guesser."""
+    for n in range(1, settings.LOGIN_FAILURE_LIMIT + 1):
+        attempt(Client(), "ed", ip=f"2001:db8:5:6::{n:x}")
+    settings.LOGIN_FAILURES_PER_IP = 8
+    for n in range(8):
+        attempt(Client(), f"guess-{n}", ip=f"2001:db8:7:8:{n:x}::1")
+
+    assert attempt(Client(), "ed", PASSWORD, ip="2001:db8:5:6:ffff::99").status_code == 429
+    assert attempt(Client(), "someone", ip="2001:db8:7:8:ffff::99").status_code == 429
+    assert attempt(client, "ed", PASSWORD, ip="2001:db8:5:7::1").status_code == 302
 
 
 def test_a_missing_account_is_paused_the_same_way(client, editor, settings):
