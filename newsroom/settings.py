@@ -604,9 +604,11 @@ PERMISSIONS_POLICY = {
     ]
 }
 SESSION_COOKIE_HTTPONLY = True
-# Sessions in the database, read through the shared cache when there is one (newsroom/sessions.py): any server
-# process answers any request, and a Redis restart logs no one out.
-SESSION_ENGINE = "newsroom.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+# Sessions in the database only: any server process answers any request, and signing out, a password change or an
+# idle timeout ends a session for good. A copy in the cache would have to be checked against the database on every
+# read (a Redis that did not answer a delete comes back with the session in it), which costs what reading the
+# session from the database costs.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Cookies only over HTTPS, unless SECURE_COOKIES=0 (plain HTTP on loopback, as `make stack` serves).
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
