@@ -14,16 +14,18 @@
 """
 
 import logging
+from urllib.parse import urlsplit
 
 from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -36,6 +38,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit import services as audit
 
 from . import ratelimit
+from .celery import app as celery_app
+from .queueing import enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -331,6 +335,32 @@ class StaffPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         return (user for user in super().get_users(email) if user.is_staff)
 
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        """Sent, or raised for the task to try again (Django's own logs the failure and drops the mail)."""
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        EmailMultiAlternatives(subject, body, from_email, [to_email]).send()
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue the reset mail: the request does the same whether or not the address is a staff member's, and a mail
+    server that is down is tried again by the task."""
+    enqueue(celery_app.signature("newsroom.tasks.password_reset_send"), email)
+
+
+def password_reset_send(*, email: str) -> None:
+    """Mail a reset link to each active staff account with this address, on SITE_URL: never on the host and port a
+    request named. Raises when the mail server does not take it."""
+    form = StaffPasswordResetForm({"email": email})
+    if not form.is_valid():
+        return
+    site = urlsplit(settings.SITE_URL)
+    form.save(
+        domain_override=site.netloc + site.path.rstrip("/"),
+        use_https=site.scheme == "https",
+        extra_email_context={"site_name": settings.SITE_NAME},
+    )
+
 
 class StaffPasswordResetView(auth_views.PasswordResetView):
     form_class = StaffPasswordResetForm
@@ -339,14 +369,14 @@ class StaffPasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         """At most PASSWORD_RESETS_PER_HOUR from an address, and three an hour to one mailbox; past that the page
         says the same as ever, so nothing tells whether a mail went."""
-        ip = ratelimit.client_ip(self.request)
-        email = form.cleaned_data["email"].strip().lower()
+        ip = ratelimit.client_network(self.request)
+        email = form.cleaned_data["email"]
+        mailbox = email.strip().lower()
         per_ip = ratelimit.hit(f"password-reset:{ip}", limit=settings.PASSWORD_RESETS_PER_HOUR, window_seconds=3600)
-        per_mailbox = ratelimit.hit(f"password-reset:{email}", limit=3, window_seconds=3600)
-        if not (per_ip and per_mailbox):
-            return redirect(self.get_success_url())
-        self.extra_email_context = {"site_name": settings.SITE_NAME}
-        return super().form_valid(form)
+        per_mailbox = ratelimit.hit(f"password-reset:{mailbox}", limit=3, window_seconds=3600)
+        if per_ip and per_mailbox:
+            password_reset_request(email=email)
+        return redirect(self.get_success_url())
 
 
 class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -1,9 +1,12 @@
-"""Site-wide work on the Celery workers: purging the caching proxies, and letting scheduled stories out on time.
+"""Site-wide work on the Celery workers: purging the caching proxies, letting scheduled stories out on time, and
+mailing password-reset links.
 
-Both are safe to run twice: a purge drops what is already gone, and a scheduled story goes out once.
+Each is safe to run twice: a purge drops what is already gone, a scheduled story goes out once, and a second reset
+link works as well as the first.
 """
 
 import logging
+import smtplib
 
 from celery import shared_task
 from django.conf import settings
@@ -40,3 +43,19 @@ def release_scheduled() -> None:
     from . import freshness
 
     freshness.snapshot()
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=15,  # 15, 30, 60… seconds
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=12,  # about an hour: someone waits for the link, and asking again sends another
+)
+def password_reset_send(email: str) -> None:
+    """A reset link for each staff account with this address (none for any other address)."""
+    from . import accounts
+
+    accounts.password_reset_send(email=email)
