@@ -13,7 +13,6 @@
   types (static/newsroom/admin/keep-alive.js). Changing a password ends every other session (Django's own).
 """
 
-import logging
 from urllib.parse import urlsplit
 
 from axes.utils import reset as axes_reset
@@ -21,7 +20,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.mail import EmailMultiAlternatives, send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -40,8 +39,6 @@ from audit import services as audit
 from . import ratelimit
 from .celery import app as celery_app
 from .queueing import enqueue
-
-logger = logging.getLogger(__name__)
 
 BACKUP_CODES = 10
 GROUPS_THAT_MUST = ("Editor", "Audience")
@@ -197,7 +194,8 @@ def backup_codes_left(user) -> int:
 
 
 def _notify(user, subject: str) -> None:
-    """A change to how an account signs in is mailed to its owner: if it was not them, they know at once."""
+    """A change to how an account signs in is mailed to its owner: if it was not them, they know at once. A worker
+    sends it once the change is committed, trying again while the mail server is down."""
     if not user.email:
         return
     body = (
@@ -206,14 +204,8 @@ def _notify(user, subject: str) -> None:
         "someone else knows your password.\n\n"
         f"{settings.SITE_NAME}\n"
     )
-
-    def send():
-        try:
-            send_mail(subject, body, None, [user.email])
-        except Exception:
-            logger.exception("Could not mail the account notice %r to user %s.", subject, user.pk)
-
-    transaction.on_commit(send)
+    task = celery_app.signature("newsroom.tasks.account_notice_send")
+    transaction.on_commit(lambda: enqueue(task, user.email, subject, body))
 
 
 # --- Views ----------------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """Site-wide work on the Celery workers: purging the caching proxies, letting scheduled stories out on time, and
-mailing password-reset links.
+mailing password-reset links and account notices.
 
-Each is safe to run twice: a purge drops what is already gone, a scheduled story goes out once, and a second reset
-link works as well as the first.
+Each is safe to run twice: a purge drops what is already gone, a scheduled story goes out once, a second reset link
+works as well as the first, and a notice repeated says nothing new.
 """
 
 import logging
@@ -10,6 +10,7 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import send_mail
 
 from . import purging
 
@@ -45,17 +46,25 @@ def release_scheduled() -> None:
     freshness.snapshot()
 
 
-@shared_task(
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OSError, smtplib.SMTPException),
-    retry_backoff=15,  # 15, 30, 60… seconds
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=12,  # about an hour: someone waits for the link, and asking again sends another
-)
+# A mail the server did not take is tried again after 15, 30, 60… seconds, for about an hour.
+MAIL_RETRIES = {
+    "autoretry_for": (OSError, smtplib.SMTPException),
+    "retry_backoff": 15,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **MAIL_RETRIES)
 def password_reset_send(email: str) -> None:
     """A reset link for each staff account with this address (none for any other address)."""
     from . import accounts
 
     accounts.password_reset_send(email=email)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **MAIL_RETRIES)
+def account_notice_send(email: str, subject: str, body: str) -> None:
+    """A change to how an account signs in, mailed to its owner (newsroom/accounts.py)."""
+    send_mail(subject, body, None, [email])

@@ -16,7 +16,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tests.workers import free_port, smtp_in_thread
+from tests.workers import TurnsAwayFirst, free_port, smtp_in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -225,18 +225,7 @@ def test_a_reset_is_mailed_by_a_queued_task_and_the_request_does_the_same_for_an
 
 
 def test_a_reset_mail_the_server_turned_away_is_tried_again(client, editor, settings):
-    class Server:
-        def __init__(self):
-            self.tries, self.delivered = 0, []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
-            self.tries += 1
-            if self.tries == 1:
-                return "451 4.3.0 Try again later"
-            self.delivered.append(envelope.content.decode())
-            return "250 OK"
-
-    with smtp_in_thread(Server(), settings) as server:
+    with smtp_in_thread(TurnsAwayFirst(), settings) as server:
         response = client.post("/admin/password_reset/", {"email": "ed@newsroom.example"})
 
     assert response.status_code == 302
