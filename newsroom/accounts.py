@@ -4,25 +4,27 @@
   staff may turn it on; with STAFF_2FA_REQUIRED (on in production) superusers and the Editor and Audience groups
   must. Whoever has it on, or must, reaches nothing in the back office with a password alone: only the steps
   below and signing out.
-- Failed passwords are counted per account (django-axes: LOGIN_FAILURE_LIMIT, then LOGIN_LOCKOUT_MINUTES) and per
-  address (LOGIN_FAILURES_PER_IP in the same time). A locked attempt costs no password hashing, and the message is
-  the same whether or not the account exists. Codes are throttled by django-otp (each failure doubles the wait)
-  and per account.
+- Failed passwords are counted per account and address (django-axes: LOGIN_FAILURE_LIMIT, then
+  LOGIN_LOCKOUT_MINUTES), so strangers elsewhere cannot keep anyone out, and per address whatever the accounts
+  (LOGIN_FAILURES_PER_IP in the same time; an IPv6 address counts as its /64). A locked attempt costs no password
+  hashing, and the message is the same whether or not the account exists. Codes are throttled by django-otp
+  (each failure doubles the wait) and per account.
 - A session ends after STAFF_IDLE_MINUTES without a request; the back office's pages keep it alive while someone
   types (static/newsroom/admin/keep-alive.js). Changing a password ends every other session (Django's own).
 """
 
-import logging
+from urllib.parse import urlsplit
 
 from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -35,8 +37,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from audit import services as audit
 
 from . import ratelimit
-
-logger = logging.getLogger(__name__)
+from .queueing import enqueue
 
 BACKUP_CODES = 10
 GROUPS_THAT_MUST = ("Editor", "Audience")
@@ -107,14 +108,14 @@ def _window_seconds() -> int:
 
 def address_locked(request) -> bool:
     """Too many failed passwords from this address, whatever the accounts tried."""
-    count = ratelimit.peek(f"login-failures:{ratelimit.client_ip(request)}")
+    count = ratelimit.peek(f"login-failures:{ratelimit.client_network(request)}")
     return count >= settings.LOGIN_FAILURES_PER_IP
 
 
 def count_failure(sender, credentials, request=None, **kwargs) -> None:
     """A failed password (Django's user_login_failed signal), counted against the address it came from."""
     if request is not None:
-        ip = ratelimit.client_ip(request)
+        ip = ratelimit.client_network(request)
         ratelimit.hit(f"login-failures:{ip}", limit=settings.LOGIN_FAILURES_PER_IP, window_seconds=_window_seconds())
 
 
@@ -192,7 +193,8 @@ def backup_codes_left(user) -> int:
 
 
 def _notify(user, subject: str) -> None:
-    """A change to how an account signs in is mailed to its owner: if it was not them, they know at once."""
+    """A change to how an account signs in is mailed to its owner: if it was not them, they know at once. A worker
+    sends it once the change is committed, trying again while the mail server is down."""
     if not user.email:
         return
     body = (
@@ -201,14 +203,7 @@ def _notify(user, subject: str) -> None:
         "someone else knows your password.\n\n"
         f"{settings.SITE_NAME}\n"
     )
-
-    def send():
-        try:
-            send_mail(subject, body, None, [user.email])
-        except Exception:
-            logger.exception("Could not mail the account notice %r to user %s.", subject, user.pk)
-
-    transaction.on_commit(send)
+    transaction.on_commit(lambda: enqueue("newsroom.tasks.account_notice_send", user.email, subject, body))
 
 
 # --- Views ----------------------------------------------------------------------------------------------------
@@ -330,6 +325,32 @@ class StaffPasswordResetForm(PasswordResetForm):
     def get_users(self, email):
         return (user for user in super().get_users(email) if user.is_staff)
 
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
+        """Sent, or raised for the task to try again (Django's own logs the failure and drops the mail)."""
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        EmailMultiAlternatives(subject, body, from_email, [to_email]).send()
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue the reset mail: the request does the same whether or not the address is a staff member's, and a mail
+    server that is down is tried again by the task."""
+    enqueue("newsroom.tasks.password_reset_send", email)
+
+
+def password_reset_send(*, email: str) -> None:
+    """Mail a reset link to each active staff account with this address, on SITE_URL: never on the host and port a
+    request named. Raises when the mail server does not take it."""
+    form = StaffPasswordResetForm({"email": email})
+    if not form.is_valid():
+        return
+    site = urlsplit(settings.SITE_URL)
+    form.save(
+        domain_override=site.netloc + site.path.rstrip("/"),
+        use_https=site.scheme == "https",
+        extra_email_context={"site_name": settings.SITE_NAME},
+    )
+
 
 class StaffPasswordResetView(auth_views.PasswordResetView):
     form_class = StaffPasswordResetForm
@@ -338,14 +359,14 @@ class StaffPasswordResetView(auth_views.PasswordResetView):
     def form_valid(self, form):
         """At most PASSWORD_RESETS_PER_HOUR from an address, and three an hour to one mailbox; past that the page
         says the same as ever, so nothing tells whether a mail went."""
-        ip = ratelimit.client_ip(self.request)
-        email = form.cleaned_data["email"].strip().lower()
+        ip = ratelimit.client_network(self.request)
+        email = form.cleaned_data["email"]
+        mailbox = email.strip().lower()
         per_ip = ratelimit.hit(f"password-reset:{ip}", limit=settings.PASSWORD_RESETS_PER_HOUR, window_seconds=3600)
-        per_mailbox = ratelimit.hit(f"password-reset:{email}", limit=3, window_seconds=3600)
-        if not (per_ip and per_mailbox):
-            return redirect(self.get_success_url())
-        self.extra_email_context = {"site_name": settings.SITE_NAME}
-        return super().form_valid(form)
+        per_mailbox = ratelimit.hit(f"password-reset:{mailbox}", limit=3, window_seconds=3600)
+        if per_ip and per_mailbox:
+            password_reset_request(email=email)
+        return redirect(self.get_success_url())
 
 
 class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):

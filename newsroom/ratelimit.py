@@ -1,5 +1,6 @@
 """Per-client limits kept in the cache (local memory on a laptop, Redis in production)."""
 
+import ipaddress
 import logging
 import time
 
@@ -19,6 +20,21 @@ def client_ip(request) -> str | None:
         if len(forwarded) >= settings.NUM_PROXIES:
             return forwarded[-settings.NUM_PROXIES]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def client_network(request) -> str | None:
+    """Whom a limit on guessing counts against: the client's IPv4 address, or the /64 its IPv6 address is in (one
+    machine is given a whole /64, and could take a new address in it for every guess)."""
+    ip = client_ip(request)
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return ip
+    if address.version == 4:
+        return ip
+    if address.ipv4_mapped:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network((address, 64), strict=False).network_address)
 
 
 # Counts kept in this process while the shared cache is out of reach: each process then limits on its own.

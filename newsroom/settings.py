@@ -328,21 +328,20 @@ AUTH_PASSWORD_VALIDATORS = [
 # Staff sign-in (newsroom/accounts.py). A second factor (an authenticator app, backup codes) for anyone who turns
 # it on, and a must for superusers and the Editor and Audience groups when STAFF_2FA_REQUIRED (on unless DEBUG).
 STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", not DEBUG)
-# Failed passwords: LOGIN_FAILURE_LIMIT for one account (django-axes, in the database: every app server counts
-# them) or LOGIN_FAILURES_PER_IP from one address pause signing in for LOGIN_LOCKOUT_MINUTES.
+# Failed passwords: LOGIN_FAILURE_LIMIT for one account from one address (django-axes, in the database: every app
+# server counts them) or LOGIN_FAILURES_PER_IP from one address, whatever the accounts, pause signing in for
+# LOGIN_LOCKOUT_MINUTES. Never per account alone: strangers elsewhere must not keep anyone out. An IPv6 address
+# counts as its /64 (newsroom/ratelimit.py), which one machine holds whole.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURES_PER_IP = env_int("LOGIN_FAILURES_PER_IP", 30)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
-# django-axes counts per account only: the address has its own, higher limit (LOGIN_FAILURES_PER_IP, counted in
-# newsroom/accounts.py), because a newsroom's staff share an office address and five typos must not lock them all.
-AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "newsroom.accounts.locked_out"
-AXES_CLIENT_IP_CALLABLE = "newsroom.ratelimit.client_ip"
+AXES_CLIENT_IP_CALLABLE = "newsroom.ratelimit.client_network"
 AXES_VERBOSE = False
 PASSWORD_RESETS_PER_HOUR = env_int("PASSWORD_RESETS_PER_HOUR", 10)
 # A session ends this long after its last request; the back office keeps it alive while someone types.
@@ -619,9 +618,11 @@ PERMISSIONS_POLICY = {
     ]
 }
 SESSION_COOKIE_HTTPONLY = True
-# Sessions in the database, read through the shared cache when there is one (newsroom/sessions.py): any server
-# process answers any request, and a Redis restart logs no one out.
-SESSION_ENGINE = "newsroom.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+# Sessions in the database only: any server process answers any request, and signing out, a password change or an
+# idle timeout ends a session for good. A copy in the cache would have to be checked against the database on every
+# read (a Redis that did not answer a delete comes back with the session in it), which costs what reading the
+# session from the database costs.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Cookies only over HTTPS, unless SECURE_COOKIES=0 (plain HTTP on loopback, as `make stack` serves).
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -1,10 +1,15 @@
-"""Site-wide work on the Celery workers: purging the caching proxies, and letting scheduled stories out on time.
+"""Site-wide work on the Celery workers: purging the caching proxies, letting scheduled stories out on time, and
+mailing password-reset links and account notices.
 
-Both are safe to run twice: a purge drops what is already gone, and a scheduled story goes out once.
+Each is safe to run twice: a purge drops what is already gone, a scheduled story goes out once, a second reset link
+works as well as the first, and a notice repeated says nothing new.
 """
+
+import smtplib
 
 from celery import shared_task
 from django.conf import settings
+from django.core.mail import send_mail
 
 from . import purging
 from .queueing import enqueue
@@ -34,3 +39,27 @@ def release_scheduled() -> None:
     from . import freshness
 
     freshness.snapshot()
+
+
+# A mail the server did not take is tried again after 15, 30, 60… seconds, for about an hour.
+MAIL_RETRIES = {
+    "autoretry_for": (OSError, smtplib.SMTPException),
+    "retry_backoff": 15,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **MAIL_RETRIES)
+def password_reset_send(email: str) -> None:
+    """A reset link for each staff account with this address (none for any other address)."""
+    from . import accounts
+
+    accounts.password_reset_send(email=email)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, **MAIL_RETRIES)
+def account_notice_send(email: str, subject: str, body: str) -> None:
+    """A change to how an account signs in, mailed to its owner (newsroom/accounts.py)."""
+    send_mail(subject, body, None, [email])

@@ -15,6 +15,15 @@ def pytest_sessionfinish(session, exitstatus):
         shutil.rmtree(media, ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _task_modules():
+    """Every app's tasks are loaded, as in a worker: work queued by the task's name runs eagerly here
+    (tests/settings.py), where a web process would hand the name to the broker."""
+    from newsroom.celery import app
+
+    app.loader.import_default_modules()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from django.core.cache import cache

@@ -263,7 +263,10 @@ def test_a_worker_knows_the_tasks_and_with_proxies_the_scheduler_lets_stories_ou
 
     assert result.returncode == 0, result.stderr
     tasks, scheduled = result.stdout.splitlines()[-2:]
-    assert tasks == "['newsroom.tasks.purge_proxy', 'newsroom.tasks.release_scheduled']"
+    assert tasks == (
+        "['newsroom.tasks.account_notice_send', 'newsroom.tasks.password_reset_send', 'newsroom.tasks.purge_proxy', "
+        "'newsroom.tasks.release_scheduled']"
+    )
     assert "newsroom.tasks.release_scheduled" in scheduled
 
 

@@ -11,8 +11,12 @@ from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+
+from tests.workers import TurnsAwayFirst, free_port, smtp_in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -35,18 +39,44 @@ def hashing():
         yield spy
 
 
-def test_an_account_is_paused_after_five_wrong_passwords_even_for_the_right_one(client, editor, hashing, settings):
+def test_five_wrong_passwords_pause_the_account_from_that_address_even_for_the_right_one(
+    client, editor, hashing, settings
+):
     for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
         assert attempt(client, "ed").status_code == 200  # the form again, with its error
 
     locked = attempt(client, "ed")  # the fifth
     checked = hashing.call_count
-    right = attempt(client, "ed", PASSWORD, ip="203.0.113.9")  # from elsewhere, with the right password
+    right = attempt(client, "ed", PASSWORD)  # from the same address, with the right password
 
     assert locked.status_code == 429 and right.status_code == 429
     assert "signing in is paused for 15 minutes" in right.content.decode()
     assert "_auth_user_id" not in client.session
-    assert hashing.call_count == checked, "a paused account's attempt checks no password"
+    assert hashing.call_count == checked, "a paused attempt checks no password"
+
+
+def test_strangers_elsewhere_cannot_keep_an_account_out(client, editor, settings):
+    """The pause is per account and address: guesses from other addresses, however many, leave the owner's alone."""
+    for stranger in ("198.51.100.7", "198.51.100.8", "2001:db8::66"):
+        for _ in range(settings.LOGIN_FAILURE_LIMIT * 2):
+            attempt(Client(), "ed", ip=stranger)
+        assert attempt(Client(), "ed", PASSWORD, ip=stranger).status_code == 429
+
+    assert attempt(client, "ed", PASSWORD, ip="203.0.113.9").status_code == 302
+    assert client.get("/admin/").status_code == 200
+
+
+def test_an_ipv6_address_counts_as_its_64_for_the_account_and_for_the_address(client, editor, settings):
+    """One machine holds a whole /64: a new address in it for each guess is still the same guesser."""
+    for n in range(1, settings.LOGIN_FAILURE_LIMIT + 1):
+        attempt(Client(), "ed", ip=f"2001:db8:5:6::{n:x}")
+    settings.LOGIN_FAILURES_PER_IP = 8
+    for n in range(8):
+        attempt(Client(), f"guess-{n}", ip=f"2001:db8:7:8:{n:x}::1")
+
+    assert attempt(Client(), "ed", PASSWORD, ip="2001:db8:5:6:ffff::99").status_code == 429
+    assert attempt(Client(), "someone", ip="2001:db8:7:8:ffff::99").status_code == 429
+    assert attempt(client, "ed", PASSWORD, ip="2001:db8:5:7::1").status_code == 302
 
 
 def test_a_missing_account_is_paused_the_same_way(client, editor, settings):
@@ -136,6 +166,79 @@ def test_reset_mails_are_limited(client, editor, settings):
         reset_link(client, f"someone{number}@example.com")
     User.objects.create_user("other", email="other@newsroom.example", password=PASSWORD, is_staff=True)
     assert reset_link(client, "other@newsroom.example") is None
+
+
+@pytest.fixture
+def tasks_run():
+    """Each task run (eagerly, tests/settings.py): its name and arguments, the mail it sent, and the queries it made
+    (by their place among those a CaptureQueriesContext sees)."""
+    from celery.signals import task_postrun, task_prerun
+
+    ran = []
+
+    def before(task, args, **kwargs):
+        ran.append({"name": task.name, "args": tuple(args), "outbox": len(mail.outbox)})
+        ran[-1]["queries"] = len(connection.queries_log)
+
+    def after(task, **kwargs):
+        ran[-1]["sent"] = len(mail.outbox) - ran[-1]["outbox"]
+        ran[-1]["queries"] = range(ran[-1]["queries"], len(connection.queries_log))
+
+    task_prerun.connect(before, weak=False)
+    task_postrun.connect(after, weak=False)
+    yield ran
+    task_prerun.disconnect(before)
+    task_postrun.disconnect(after)
+
+
+def test_the_reset_link_is_on_site_url_whatever_host_the_request_names(client, editor, settings):
+    settings.SITE_URL = "https://news.example.org"
+    settings.ALLOWED_HOSTS = [".example.org"]
+
+    response = client.post(
+        "/admin/password_reset/", {"email": "ed@newsroom.example"}, HTTP_HOST="attacker.example.org:6666"
+    )
+
+    assert response.status_code == 302
+    link = re.search(r"\S+/admin/reset/\S+/", mail.outbox[-1].body).group(0)
+    assert link.startswith("https://news.example.org/admin/reset/")
+    assert "attacker" not in mail.outbox[-1].body
+
+
+def test_a_reset_is_mailed_by_a_queued_task_and_the_request_does_the_same_for_any_address(client, editor, tasks_run):
+    client.get("/admin/password_reset/")  # what any first request of a process reads
+    answers, request_side = [], []
+    for email in ("ed@newsroom.example", "nobody@example.com"):
+        with CaptureQueriesContext(connection) as queries:
+            answers.append(client.post("/admin/password_reset/", {"email": email}))
+        in_task = set(tasks_run[-1]["queries"])
+        first = queries.initial_queries
+        request_side.append([q["sql"] for n, q in enumerate(queries.captured_queries, first) if n not in in_task])
+
+    assert [(task["name"], task["args"], task["sent"]) for task in tasks_run] == [
+        ("newsroom.tasks.password_reset_send", ("ed@newsroom.example",), 1),
+        ("newsroom.tasks.password_reset_send", ("nobody@example.com",), 0),
+    ]
+    assert [(a.status_code, a["Location"]) for a in answers] == [(302, "/admin/password_reset/done/")] * 2
+    assert request_side[0] == request_side[1]
+    assert not any("auth_user" in sql for sql in request_side[0]), "who has the address is asked by the task only"
+
+
+def test_a_reset_mail_the_server_turned_away_is_tried_again(client, editor, settings):
+    with smtp_in_thread(TurnsAwayFirst(), settings) as server:
+        response = client.post("/admin/password_reset/", {"email": "ed@newsroom.example"})
+
+    assert response.status_code == 302
+    assert server.tries == 2 and "/admin/reset/" in server.delivered[0]
+
+
+def test_a_dead_mail_server_does_not_fail_the_reset_page(client, editor, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+
+    response = client.post("/admin/password_reset/", {"email": "ed@newsroom.example"})
+
+    assert response.status_code == 302 and response["Location"] == "/admin/password_reset/done/"
 
 
 def test_changing_the_password_ends_every_other_session(editor):

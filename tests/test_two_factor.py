@@ -12,7 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from articles.models import Article
 from audit.models import AuditEvent
+from newsroom import accounts
 from tests.factories import ArticleFactory
+from tests.workers import TurnsAwayFirst, smtp_in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -247,3 +249,12 @@ def test_the_admin_shows_nobody_a_second_factors_secret(client, settings):
     for pk in (device.pk, device.pk + 1):  # a device, and an id naming none (django-otp answered that with a 500)
         assert client.get(f"/admin/otp_totp/totpdevice/{pk}/config/").status_code == 403
         assert client.get(f"/admin/otp_totp/totpdevice/{pk}/qrcode/").status_code == 403
+
+
+def test_a_notice_the_mail_server_turned_away_is_tried_again(settings, django_capture_on_commit_callbacks):
+    user = staff(None)
+
+    with smtp_in_thread(TurnsAwayFirst(), settings) as server, django_capture_on_commit_callbacks(execute=True):
+        accounts.backup_codes_issue(user=user)
+
+    assert server.tries == 2 and "New backup codes were made for your account" in server.delivered[0]

@@ -91,7 +91,7 @@ def sink(tmp_path):
 
 @pytest.fixture
 def site(real_redis, tmp_path, sink):
-    """Instances A and B and a worker, all on the test database, one Redis (cache, sessions, rate limits) and
+    """Instances A and B and a worker, all on the test database, one Redis (cache, rate limits) and
     one broker; the test process talks to them over HTTP only."""
     workers = Workers(
         "redis",

@@ -53,6 +53,20 @@ def smtp_in_thread(handler, settings):
         controller.stop()
 
 
+class TurnsAwayFirst:
+    """An aiosmtpd handler that answers the first message "try again later" and takes the ones after it."""
+
+    def __init__(self):
+        self.tries, self.delivered = 0, []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        self.tries += 1
+        if self.tries == 1:
+            return "451 4.3.0 Try again later"
+        self.delivered.append(envelope.content.decode())
+        return "250 OK"
+
+
 def broker_answers(name: str) -> bool:
     port = {"redis": 6379, "rabbitmq": 5672}.get(name)
     if port is None:
