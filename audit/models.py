@@ -48,6 +48,8 @@ class AuditEvent(models.Model):
         PERMISSIONS_CHANGED = "permissions_changed", "Permissions changed"
         PASSWORD_CHANGED = "password_changed", "Password changed"
         PASSWORD_RESET = "password_reset", "Password reset by email"
+        ARTICLE_DELETE = "article_delete", "Published article deleted"
+        TOP_STORY = "top_story", "Top stories changed"
 
     at = models.DateTimeField("when", default=timezone.now, db_index=True)
     actor = models.ForeignKey(

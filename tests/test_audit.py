@@ -192,7 +192,8 @@ def test_recovering_a_deleted_article_is_recorded(admin_client):
     response = admin_client.post(recover, the_form(admin_client, recover))
 
     assert response.status_code == 302
-    assert recorded() == [
+    assert recorded()[0][0] == "article_delete"
+    assert recorded()[1:] == [
         (
             "restore",
             "admin",
@@ -201,6 +202,69 @@ def test_recovering_a_deleted_article_is_recorded(admin_client):
             "Deleted by mistake",
             "Recovered after it was deleted (published)",
         )
+    ]
+
+
+def test_deleting_a_published_article_is_recorded_with_where_it_stood(admin_client):
+    article = ArticleFactory(headline="Gone from the site")
+
+    response = admin_client.post(f"{ARTICLES}{article.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302 and not Article.objects.exists()
+    [(action, who, kind, object_id, headline, detail)] = recorded()
+    assert (action, who, kind, object_id, headline) == (
+        "article_delete",
+        "admin",
+        "articles.article",
+        str(article.pk),
+        "Gone from the site",
+    )
+    assert detail.startswith("It was live; first public on ")
+
+
+def test_deleting_published_articles_from_the_list_records_each_and_not_the_drafts(client, editor):
+    live = ArticleFactory(headline="Live one")
+    at = timezone.make_aware(datetime.datetime(2099, 3, 1, 9, 30))
+    scheduled = ArticleFactory(headline="Due one", published_at=at)
+    draft = ArticleFactory(headline="A draft", status=Article.Status.DRAFT, published_at=None)
+
+    unpublished = ArticleFactory(headline="Taken off", status=Article.Status.DRAFT, published_at=None)
+    Article.objects.filter(pk=unpublished.pk).update(first_published_at=live.first_published_at)
+    chosen = [live.pk, scheduled.pk, draft.pk, unpublished.pk]
+
+    client.post(ARTICLES, {"action": "delete_selected", "_selected_action": chosen, "post": "yes"})
+
+    assert not Article.objects.exists()
+    assert sorted((e[0], e[1], e[4], e[5]) for e in recorded()) == [
+        ("article_delete", "eve", "Due one", "It was scheduled for 1 March 2099 09:30"),
+        ("article_delete", "eve", "Live one", f"It was live; first public on {live_since(live)}"),
+        ("article_delete", "eve", "Taken off", f"It was off the site; first public on {live_since(live)}"),
+    ]
+
+
+def live_since(article) -> str:
+    return f"{timezone.localtime(article.first_published_at):%-d %B %Y %H:%M}"
+
+
+def test_a_top_story_set_in_the_form_is_recorded(client, editor):
+    article = ArticleFactory(headline="Lead story", top_story=False)
+
+    client.post(change_url(article), form_data(article, str(article.version), top_story="on"))
+
+    assert Article.objects.get(pk=article.pk).top_story
+    assert recorded() == [("top_story", "eve", "articles.article", str(article.pk), "Lead story", "Made a top story")]
+
+
+def test_top_stories_changed_from_the_list_are_recorded(client, editor):
+    article = ArticleFactory(headline="Lead story", top_story=False)
+
+    client.post(ARTICLES, {"action": "make_top_story", "_selected_action": [article.pk]})
+    client.post(ARTICLES, {"action": "make_top_story", "_selected_action": [article.pk]})  # no change: no record
+    client.post(ARTICLES, {"action": "remove_top_story", "_selected_action": [article.pk]})
+
+    assert [(e[0], e[1], e[5]) for e in recorded()] == [
+        ("top_story", "eve", "Made a top story"),
+        ("top_story", "eve", "Taken out of the top stories"),
     ]
 
 
