@@ -312,6 +312,27 @@ def test_an_edition_sent_from_the_command_line_names_who_ran_it(edition):
     assert (event.action, event.actor, event.actor_name) == ("edition_send", None, operator())
 
 
+def test_an_edition_the_scheduler_starts_is_recorded_as_the_schedulers(edition):
+    from newsletter.editions import editions_start_due
+
+    SubscriptionFactory.create_batch(2)
+    Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SCHEDULED, send_at=timezone.now())
+
+    editions_start_due()
+
+    assert Edition.objects.get(pk=edition.pk).status == Edition.Status.SENDING
+    assert recorded() == [
+        (
+            "edition_send",
+            "the scheduler",
+            "newsletter.edition",
+            str(edition.pk),
+            str(edition),
+            "Sending started to 2 recipients, at its scheduled time",
+        )
+    ]
+
+
 def test_an_admin_export_is_recorded_with_its_rows_and_filters(client, audience):
     SubscriptionFactory.create_batch(2)
     SubscriptionFactory(status="unsubscribed", unsubscribed_at=timezone.now())
