@@ -29,6 +29,7 @@ from .search import index_articles
 from .services import (
     EditConflict,
     WorkflowError,
+    article_delete,
     article_lift_embargo,
     article_publish,
     article_restore,
@@ -517,6 +518,14 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
         if not allowed or obj is None or self.can_publish(request):
             return allowed
         return self.is_own_unpublished(request, obj)
+
+    def delete_model(self, request, obj):
+        article_delete(article=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for article in queryset:
+                article_delete(article=article, user=request.user)
 
     def get_actions(self, request):
         actions = super().get_actions(request)

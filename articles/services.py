@@ -111,7 +111,7 @@ def article_save(*, article: Article, user, expected_version: int | None) -> Art
         reversion.set_user(user)
         before = (
             Article.objects.filter(pk=article.pk)
-            .values("slug", "first_published_at", "embargo_until", "status", "published_at")
+            .values("slug", "first_published_at", "embargo_until", "status", "published_at", "top_story")
             .first()
         )
         if before and embargo_lifted(before["embargo_until"], article.embargo_until):
@@ -128,6 +128,8 @@ def article_save(*, article: Article, user, expected_version: int | None) -> Art
             article.created_by = user
         article.save()
         _audit_going_public(article, before, user)
+        if article.top_story != (before["top_story"] if before else False):
+            _audit_top_story(article, user)
         transaction.on_commit(lambda: index_articles(Article.objects.filter(pk=article.pk)))
         if before:
             _keep_old_address(article, before["slug"], was_public=before["first_published_at"] is not None)
@@ -160,6 +162,11 @@ def _audit_going_public(article: Article, before: dict | None, user) -> None:
     elif now_on == "off" and was != "off":
         detail = f"Was scheduled for {_when(before['published_at'])}" if was == "scheduled" else ""
         audit.record(audit.Action.UNPUBLISH, actor=user, target=article, detail=detail)
+
+
+def _audit_top_story(article: Article, user) -> None:
+    detail = "Made a top story" if article.top_story else "Taken out of the top stories"
+    audit.record(audit.Action.TOP_STORY, actor=user, target=article, detail=detail)
 
 
 def _keep_old_address(article: Article, old_slug: str, *, was_public: bool) -> None:
@@ -270,13 +277,37 @@ def article_set_top_story(*, article: Article, user, top_story: bool) -> Article
     a form opened before this cannot quietly undo it.
     """
     _require_publisher(user)
-    if article.top_story == top_story:
-        return article
-    Article.objects.filter(pk=article.pk).update(top_story=top_story, version=F("version") + 1)
-    freshness.changed("front")  # update() sends no signal
-    article.refresh_from_db(fields=["top_story", "version"])
-    _log(article, user, "Made a top story." if top_story else "Taken out of the top stories.")
+    with transaction.atomic():
+        if (
+            not Article.objects.filter(pk=article.pk)
+            .exclude(top_story=top_story)
+            .update(top_story=top_story, version=F("version") + 1)
+        ):
+            return article  # already so
+        freshness.changed("front")  # update() sends no signal
+        article.refresh_from_db(fields=["top_story", "version"])
+        _audit_top_story(article, user)
+        _log(article, user, "Made a top story." if top_story else "Taken out of the top stories.")
     return article
+
+
+def article_delete(*, article: Article, user) -> None:
+    """Delete an article. One that readers have seen or that is due to go out takes an editor, and is on the
+    audit record with where it stood; a draft nobody saw is just gone (its versions stay for recovery)."""
+    with transaction.atomic():
+        article = Article.objects.select_for_update().filter(pk=article.pk).first()
+        if article is None:
+            return  # deleted meanwhile
+        if article.status == Article.Status.PUBLISHED or article.has_been_public:
+            _require_publisher(user, "Only editors can delete an article that is or has been published.")
+            first = article.first_published_at or article.published_at
+            if article.is_scheduled:
+                detail = f"It was scheduled for {_when(article.published_at)}"
+            else:
+                detail = "It was live" if article.is_live else "It was off the site"
+                detail += f"; first public on {_when(first)}" if first else ""
+            audit.record(audit.Action.ARTICLE_DELETE, actor=user, target=article, detail=detail)
+        article.delete()
 
 
 def article_unpublish(*, article: Article, user) -> Article:

@@ -37,6 +37,19 @@ class AuditEvent(models.Model):
         TWO_FACTOR_ENROLLED = "2fa_enrolled", "Two-factor sign-in set up"
         TWO_FACTOR_REMOVED = "2fa_removed", "Two-factor sign-in removed"
         BACKUP_CODES_ISSUED = "backup_codes_issued", "Backup codes issued"
+        STAFF_CREATED = "staff_created", "Staff account created"
+        STAFF_DELETED = "staff_deleted", "Staff account deleted"
+        STAFF_GRANTED = "staff_granted", "Staff status given"
+        STAFF_REMOVED = "staff_removed", "Staff status taken away"
+        SUPERUSER_GRANTED = "superuser_granted", "Superuser status given"
+        SUPERUSER_REMOVED = "superuser_removed", "Superuser status taken away"
+        GROUP_ADDED = "group_added", "Added to a group"
+        GROUP_REMOVED = "group_removed", "Removed from a group"
+        PERMISSIONS_CHANGED = "permissions_changed", "Permissions changed"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET = "password_reset", "Password reset by email"
+        ARTICLE_DELETE = "article_delete", "Published article deleted"
+        TOP_STORY = "top_story", "Top stories changed"
 
     at = models.DateTimeField("when", default=timezone.now, db_index=True)
     actor = models.ForeignKey(

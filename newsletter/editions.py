@@ -18,6 +18,7 @@ from .models import Delivery, Edition, EditionItem, Newsletter
 logger = logging.getLogger(__name__)
 
 COMPOSE_AHEAD = datetime.timedelta(hours=1)
+SCHEDULER = "the scheduler"  # who started a send, on the audit record, when nobody did by hand
 
 
 class EditionStateError(Exception):
@@ -232,6 +233,8 @@ def editions_start_due(*, now=None) -> list[Edition]:
             if edition is None or edition.status != Edition.Status.SCHEDULED:
                 continue
             sending.edition_start(edition)
+            detail = f"Sending started to {edition.recipient_count:,} recipients, at its scheduled time"
+            audit.record(audit.Action.EDITION_SEND, actor=None, run_by=SCHEDULER, target=edition, detail=detail)
         log_step(edition, None, f"Sending started to {edition.recipient_count} recipients")
         started.append(edition)
     return started

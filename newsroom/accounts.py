@@ -153,10 +153,11 @@ def totp_confirm(*, request, device: TOTPDevice, token: str) -> list[str] | None
         return None
     user = device.user
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()  # one authenticator a person
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
+    with audit.recorded_by_caller():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = backup_codes_issue(user=user, notify=False)
     user._has_two_factor = True
-    codes = backup_codes_issue(user=user, notify=False)
     otp_login(request, device)
     audit.record(audit.Action.TWO_FACTOR_ENROLLED, actor=user, target=user, detail="With an authenticator app.")
     _notify(user, "Two-factor sign-in was turned on for your account")
@@ -166,7 +167,8 @@ def totp_confirm(*, request, device: TOTPDevice, token: str) -> list[str] | None
 @transaction.atomic
 def backup_codes_issue(*, user, notify: bool = True) -> list[str]:
     """Ten new single-use backup codes; the old ones stop working."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes", defaults={"confirmed": True})
+    with audit.recorded_by_caller():
+        device, _ = StaticDevice.objects.get_or_create(user=user, name="Backup codes", defaults={"confirmed": True})
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(BACKUP_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
@@ -181,8 +183,9 @@ def backup_codes_issue(*, user, notify: bool = True) -> list[str]:
 def two_factor_remove(*, user) -> None:
     if two_factor_required(user):
         raise PermissionError("Your role must sign in with a second factor.")
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    with audit.recorded_by_caller():  # one event for the step, not one a device
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
     user._has_two_factor = False
     audit.record(audit.Action.TWO_FACTOR_REMOVED, actor=user, target=user)
     _notify(user, "Two-factor sign-in was turned off for your account")
@@ -373,7 +376,10 @@ class StaffPasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("password_reset_complete")
 
     def form_valid(self, form):
-        response = super().form_valid(form)  # other sessions end: the password is part of their hash
+        with transaction.atomic(), audit.recorded_by_caller():
+            response = super().form_valid(form)  # other sessions end: the password is part of their hash
+            detail = "With the link mailed to the account"
+            audit.record(audit.Action.PASSWORD_RESET, actor=form.user, target=form.user, detail=detail)
         axes_reset(username=form.user.get_username())  # the account may sign in again at once
         return response
 

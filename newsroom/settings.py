@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Changes to accounts made in Django's own admin pages are put down to the request's user (audit/receivers.py).
+    "audit.services.acting_person",
     "newsroom.accounts.idle_timeout",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -65,6 +65,17 @@ def roles(db):
     """
     from django.apps import apps
 
+    from audit.services import recorded_by_caller
+
+    with recorded_by_caller():  # as `migrate` does it, with its own models: not a change on the audit record
+        _run_data_migrations(apps)
+    # Making permissions empties the content-type cache; a process that has served a page has it full, as here.
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.get_for_models(*apps.get_models())
+
+
+def _run_data_migrations(apps):
     importlib.import_module("articles.migrations.0002_roles").create_roles(apps, None)
     importlib.import_module("articles.migrations.0006_editor_gets_new_permissions").grant(apps, None)
     importlib.import_module("articles.migrations.0008_journalists_delete_own_drafts").grant(apps, None)
@@ -77,10 +88,6 @@ def roles(db):
     importlib.import_module("audit.migrations.0002_editors_see_the_audit").grant(apps, None)
     importlib.import_module("embeds.migrations.0002_staff_see_embeds").grant(apps, None)
     importlib.import_module("live.migrations.0002_roles").grant(apps, None)
-    # Making permissions empties the content-type cache; a process that has served a page has it full, as here.
-    from django.contrib.contenttypes.models import ContentType
-
-    ContentType.objects.get_for_models(*apps.get_models())
 
 
 @pytest.fixture(autouse=True)
@@ -95,13 +102,25 @@ def login_as(client, db):
     """Log the test client in as a new staff member of one of the roles (Journalist, Editor, Audience)."""
     from django.contrib.auth.models import Group, User
 
+    from audit.services import recorded_by_caller
+
     def login(group: str, username: str | None = None):
-        user = User.objects.create_user(username or group.lower(), password="x", is_staff=True)
-        user.groups.add(Group.objects.get(name=group))
+        with recorded_by_caller():  # the test's setting, not a step on the audit record
+            user = User.objects.create_user(username or group.lower(), password="x", is_staff=True)
+            user.groups.add(Group.objects.get(name=group))
         client.force_login(user)
         return user
 
     return login
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's superuser, made as the test's setting: not a step on the audit record."""
+    from audit.services import recorded_by_caller
+
+    with recorded_by_caller():
+        return django_user_model._default_manager.create_superuser("admin", "admin@example.com", "password")
 
 
 def warm_site_chrome():

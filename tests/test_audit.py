@@ -192,7 +192,8 @@ def test_recovering_a_deleted_article_is_recorded(admin_client):
     response = admin_client.post(recover, the_form(admin_client, recover))
 
     assert response.status_code == 302
-    assert recorded() == [
+    assert recorded()[0][0] == "article_delete"
+    assert recorded()[1:] == [
         (
             "restore",
             "admin",
@@ -201,6 +202,69 @@ def test_recovering_a_deleted_article_is_recorded(admin_client):
             "Deleted by mistake",
             "Recovered after it was deleted (published)",
         )
+    ]
+
+
+def test_deleting_a_published_article_is_recorded_with_where_it_stood(admin_client):
+    article = ArticleFactory(headline="Gone from the site")
+
+    response = admin_client.post(f"{ARTICLES}{article.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302 and not Article.objects.exists()
+    [(action, who, kind, object_id, headline, detail)] = recorded()
+    assert (action, who, kind, object_id, headline) == (
+        "article_delete",
+        "admin",
+        "articles.article",
+        str(article.pk),
+        "Gone from the site",
+    )
+    assert detail.startswith("It was live; first public on ")
+
+
+def test_deleting_published_articles_from_the_list_records_each_and_not_the_drafts(client, editor):
+    live = ArticleFactory(headline="Live one")
+    at = timezone.make_aware(datetime.datetime(2099, 3, 1, 9, 30))
+    scheduled = ArticleFactory(headline="Due one", published_at=at)
+    draft = ArticleFactory(headline="A draft", status=Article.Status.DRAFT, published_at=None)
+
+    unpublished = ArticleFactory(headline="Taken off", status=Article.Status.DRAFT, published_at=None)
+    Article.objects.filter(pk=unpublished.pk).update(first_published_at=live.first_published_at)
+    chosen = [live.pk, scheduled.pk, draft.pk, unpublished.pk]
+
+    client.post(ARTICLES, {"action": "delete_selected", "_selected_action": chosen, "post": "yes"})
+
+    assert not Article.objects.exists()
+    assert sorted((e[0], e[1], e[4], e[5]) for e in recorded()) == [
+        ("article_delete", "eve", "Due one", "It was scheduled for 1 March 2099 09:30"),
+        ("article_delete", "eve", "Live one", f"It was live; first public on {live_since(live)}"),
+        ("article_delete", "eve", "Taken off", f"It was off the site; first public on {live_since(live)}"),
+    ]
+
+
+def live_since(article) -> str:
+    return f"{timezone.localtime(article.first_published_at):%-d %B %Y %H:%M}"
+
+
+def test_a_top_story_set_in_the_form_is_recorded(client, editor):
+    article = ArticleFactory(headline="Lead story", top_story=False)
+
+    client.post(change_url(article), form_data(article, str(article.version), top_story="on"))
+
+    assert Article.objects.get(pk=article.pk).top_story
+    assert recorded() == [("top_story", "eve", "articles.article", str(article.pk), "Lead story", "Made a top story")]
+
+
+def test_top_stories_changed_from_the_list_are_recorded(client, editor):
+    article = ArticleFactory(headline="Lead story", top_story=False)
+
+    client.post(ARTICLES, {"action": "make_top_story", "_selected_action": [article.pk]})
+    client.post(ARTICLES, {"action": "make_top_story", "_selected_action": [article.pk]})  # no change: no record
+    client.post(ARTICLES, {"action": "remove_top_story", "_selected_action": [article.pk]})
+
+    assert [(e[0], e[1], e[5]) for e in recorded()] == [
+        ("top_story", "eve", "Made a top story"),
+        ("top_story", "eve", "Taken out of the top stories"),
     ]
 
 
@@ -246,6 +310,27 @@ def test_an_edition_sent_from_the_command_line_names_who_ran_it(edition):
 
     event = AuditEvent.objects.get()
     assert (event.action, event.actor, event.actor_name) == ("edition_send", None, operator())
+
+
+def test_an_edition_the_scheduler_starts_is_recorded_as_the_schedulers(edition):
+    from newsletter.editions import editions_start_due
+
+    SubscriptionFactory.create_batch(2)
+    Edition.objects.filter(pk=edition.pk).update(status=Edition.Status.SCHEDULED, send_at=timezone.now())
+
+    editions_start_due()
+
+    assert Edition.objects.get(pk=edition.pk).status == Edition.Status.SENDING
+    assert recorded() == [
+        (
+            "edition_send",
+            "the scheduler",
+            "newsletter.edition",
+            str(edition.pk),
+            str(edition),
+            "Sending started to 2 recipients, at its scheduled time",
+        )
+    ]
 
 
 def test_an_admin_export_is_recorded_with_its_rows_and_filters(client, audience):
@@ -411,21 +496,32 @@ def test_nobody_adds_changes_or_deletes_an_event_not_even_a_superuser(client, ad
     assert 'name="_save"' not in page and f"{AUDIT}{event.pk}/delete/" not in page
 
 
-def test_events_are_never_changed_or_deleted_in_code_and_outlive_their_persons_account(editor, event):
+def assert_append_only(event: AuditEvent) -> None:
+    """Neither the event nor any set of events can be changed or deleted in code."""
     event.detail = "Rewritten"
     with pytest.raises(AppendOnly):
         event.save()
     with pytest.raises(AppendOnly):
         event.delete()
     with pytest.raises(AppendOnly):
+        AuditEvent.objects.filter(pk=event.pk).delete()
+    with pytest.raises(AppendOnly):
         AuditEvent.objects.all().delete()
     with pytest.raises(AppendOnly):
         AuditEvent.objects.update(detail="Rewritten")
 
+
+def test_events_are_never_changed_or_deleted_in_code_and_outlive_their_persons_account(editor, event):
+    editor_pk = editor.pk
+    assert_append_only(event)
+
     editor.delete()
 
-    assert recorded() == [("publish", "eve", "articles.article", event.object_id, "On the record", "")]
-    assert AuditEvent.objects.get().actor is None
+    assert recorded() == [
+        ("publish", "eve", "articles.article", event.object_id, "On the record", ""),
+        ("staff_deleted", operator(), "auth.user", str(editor_pk), "eve", ""),
+    ]
+    assert AuditEvent.objects.get(pk=event.pk).actor is None
 
 
 def test_the_two_factor_events_are_there_to_be_recorded():
@@ -520,7 +616,7 @@ def test_the_list_costs_the_same_queries_for_one_event_as_for_fifty(client, edit
     audit.record(Action.PUBLISH, actor=editor, target=article)
     one = cost()
     for n in range(49):  # each by someone else: the person column and filter must not cost a query per person
-        person = User.objects.create_user(f"person{n}", is_staff=True)
+        person = User.objects.create_user(f"person{n}")
         audit.record(Action.UNPUBLISH, actor=person, target=article, detail=f"Step {n}")
     fifty = cost()
 
