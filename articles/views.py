@@ -194,6 +194,7 @@ class SearchView(ListView):
     template_name = "articles/search.html"
     context_object_name = "articles"
     paginate_by = 10
+    cache_query = {"q": None, "sort": "newest|relevance"}  # and the page number (newsroom/public_cache.py)
 
     def get_queryset(self):
         self.query = clean_query(self.request.GET.get("q", ""))

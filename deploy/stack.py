@@ -2,8 +2,9 @@
 
 Two gunicorn instances, two Celery workers and the scheduler on PostgreSQL and Redis, media on an S3-compatible
 server (moto's, on loopback), and Varnish in front of both instances, purged by the workers. Every run starts
-afresh: its own database (dropped and made again), its own Redis databases (emptied) and a new bucket, with the
-demo content. Ctrl-C stops everything it started. deploy/README.md lays the same processes out on several
+afresh: its own database (dropped and made again), its own Redis (started here with a memory limit, as the
+deployment checklist asks, unless STACK_REDIS names one: then its databases are emptied) and a new bucket, with
+the demo content. Ctrl-C stops everything it started. deploy/README.md lays the same processes out on several
 machines.
 """
 
@@ -27,7 +28,12 @@ PROXY_PORT = int(os.environ.get("STACK_PROXY_PORT", 8080))
 WEB_PORTS = [int(port) for port in os.environ.get("STACK_WEB_PORTS", "8001,8002").split(",")]
 S3_PORT = int(os.environ.get("STACK_S3_PORT", 9100))
 DATABASE_URL = os.environ.get("STACK_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/newsroom_stack")
-REDIS = os.environ.get("STACK_REDIS", "redis://127.0.0.1:6379")
+REDIS_PORT = int(os.environ.get("STACK_REDIS_PORT", 6390))
+OWN_REDIS = not os.environ.get("STACK_REDIS")
+REDIS = os.environ.get("STACK_REDIS") or f"redis://127.0.0.1:{REDIS_PORT}"
+# A limit, and room made by evicting what expires (pages, fragments, sessions), never the generations, the clock
+# or the broker's queues: what `manage.py check --deploy` asks of a production Redis (newsroom/checks.py).
+REDIS_MEMORY = ("--maxmemory", "256mb", "--maxmemory-policy", "volatile-lru")
 CACHE_DB, BROKER_DB = 3, 4
 BUCKET = "newsroom-media"
 
@@ -56,6 +62,8 @@ def check_tools() -> None:
         )
     if not has_varnish():
         fail("Varnish with its xkey module is needed: apt-get install varnish varnish-modules")
+    if OWN_REDIS and shutil.which("redis-server") is None:
+        fail("redis-server is needed (apt-get install redis-server), or a Redis of your own in STACK_REDIS")
     if not (BIN / "moto_server").exists():
         fail("moto's S3 server is missing from the virtual environment: make .venv/.installed-dev")
 
@@ -83,6 +91,31 @@ def fresh_redis() -> None:
             redis.Redis.from_url(f"{REDIS}/{db}", socket_timeout=5).flushdb()
     except redis.RedisError as exc:
         fail(f"Redis does not answer at {REDIS} ({exc}). Start it, or set STACK_REDIS.")
+
+
+def start_redis(port: int, folder: Path, limits: tuple[str, ...] = REDIS_MEMORY) -> subprocess.Popen:
+    """A Redis of the stack's own on loopback, keeping nothing on disk, its memory limited (REDIS_MEMORY)."""
+    import redis
+
+    log = (folder / "redis.log").open("w")
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", *limits],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Ctrl-C reaches it through main(), after the processes that use it have stopped
+    )
+    client = redis.Redis(port=port, socket_timeout=1)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            client.ping()
+            return process
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                fail(f"Redis did not start on port {port} (its log is {folder / 'redis.log'})")
+            time.sleep(0.1)
 
 
 def wait_for(url: str, what: str, process: subprocess.Popen, timeout: float = 30) -> None:
@@ -211,7 +244,17 @@ def main() -> None:
     VAR.mkdir(parents=True, exist_ok=True)
     say(f"A fresh database ({DATABASE_URL}) and Redis databases {CACHE_DB} and {BROKER_DB} ({REDIS})")
     fresh_database()
-    fresh_redis()
+    own_redis = start_redis(REDIS_PORT, VAR) if OWN_REDIS else None
+    try:
+        fresh_redis()
+        run()
+    finally:
+        if own_redis is not None:
+            own_redis.terminate()
+            own_redis.wait(10)
+
+
+def run() -> None:
     say(f"S3-compatible storage on http://127.0.0.1:{S3_PORT} (moto), bucket {BUCKET}")
     s3 = start_s3()
     try:
@@ -219,6 +262,7 @@ def main() -> None:
         make_bucket(env)
         say("Migrations, static files, demo content")
         manage(env, "migrate", "--noinput", "-v", "0")
+        manage(env, "check", "--deploy", "--tag", "caches")  # says so if STACK_REDIS's Redis has no memory limit
         manage(env, "collectstatic", "--noinput", "-v", "0")
         # DEBUG on for this one command: it then adds the demo staff logins (seed_demo makes none in production).
         manage(env, "seed_demo", DEBUG="1")

@@ -12,6 +12,7 @@ class NewsroomAdminConfig(AdminConfig):
 
         user_login_failed.connect(accounts.count_failure, dispatch_uid="newsroom.accounts.count_failure")
         user_logged_in.connect(accounts.session_started, dispatch_uid="newsroom.accounts.session_started")
+        import newsroom.checks  # noqa: F401  (registers the deploy checks)
         import newsroom.lockouts  # noqa: F401  (django-axes' list of failed sign-ins, its action mended)
 
         # In every process that changes content (web, worker, command): the caching proxies hear of it.

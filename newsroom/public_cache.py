@@ -2,7 +2,8 @@
 
 - whole responses in our own cache (local memory, or Redis with REDIS_URL), each with the keys of what it
   shows (newsroom/freshness.py), so a publish, edit or unpublish shows at once on the pages that show it,
-  and every other page stays cached;
+  and every other page stays cached; its key holds only the query parameters its view reads (`reads_query`), so
+  tracking and junk parameters share the page without them and fill no cache;
 - by browsers, proxies and CDNs, with `Cache-Control` (max-age and stale-while-revalidate, both ending by
   the next scheduled article), `Last-Modified` from the generations of what the page shows, an ETag
   (ConditionalGetMiddleware, which answers the 304s), and the keys in an `xkey` header for a purging proxy;
@@ -27,11 +28,16 @@ import gzip
 import hashlib
 import logging
 import re
+from functools import wraps
+from urllib.parse import urlencode
 
 import brotli
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.core.exceptions import SuspiciousOperation
+from django.core.handlers.wsgi import get_bytes_from_wsgi, get_path_info
+from django.http import HttpResponse, QueryDict
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import has_vary_header, patch_vary_headers, set_response_etag
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
@@ -58,7 +64,8 @@ def is_public(response) -> bool:
     )
 
 
-# What a page may differ by, as the server hands the request over: scheme, host, port, address, query.
+# What a page may differ by, as the server hands the request over: scheme, host, port, address; and the query
+# parameters its view reads (`kept_query`).
 KEY_PARTS = (
     "wsgi.url_scheme",
     "HTTP_X_FORWARDED_PROTO",
@@ -67,16 +74,79 @@ KEY_PARTS = (
     "SERVER_PORT",
     "SCRIPT_NAME",
     "PATH_INFO",
-    "QUERY_STRING",
 )
 
+# The values of a page number worth keeping a page for: how the lists link to their pages. Others (`01`, `+1`,
+# `1.0`) show the same page under an address of their own, without end: served, never kept.
+PAGE_NUMBER = r"[1-9][0-9]{0,5}"
 
-def page_key(meta) -> str:
+
+def reads_query(**params: str | None):
+    """A function view whose pages read these query parameters, each with the pattern of the values worth keeping a
+    page for (None: any). A class-based view says the same in `cache_query`; a paginated list reads its page
+    number without saying. Every other parameter is left out of the page's cache key: its page is the one without."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            return view(*args, **kwargs)
+
+        wrapped.cache_query = params
+        return wrapped
+
+    return decorate
+
+
+def read_query(path_info: str) -> dict[str, str | None]:
+    """The query parameters the view at this address reads (`reads_query`), with the values worth keeping."""
+    try:
+        view = resolve(path_info).func
+    except Resolver404:
+        return {}
+    params = dict(getattr(view, "cache_query", None) or {})
+    if (view_class := getattr(view, "view_class", None)) is not None:
+        params.update(getattr(view_class, "cache_query", None) or {})
+        if getattr(view_class, "paginate_by", None):
+            params.setdefault(view_class.page_kwarg, rf"{PAGE_NUMBER}|last")
+    return params
+
+
+def kept_query(meta) -> str | None:
+    """The query string as the page's key has it: the parameters its view reads, by name, each with its last value
+    (the one `request.GET[name]` gives); no others, so tracking and junk parameters share the page without them.
+    None when the page is not to be kept: a value not worth keeping, a query Django refuses (too many fields, a
+    NUL), so Django answers it."""
+    query = meta.get("QUERY_STRING", "")
+    if not query:
+        return ""
+    if "%00" in query or "\x00" in query:
+        return None
+    try:
+        params = read_query(get_path_info(meta))
+        if not params:
+            return ""
+        given = QueryDict(get_bytes_from_wsgi(meta, "QUERY_STRING", ""), encoding=settings.DEFAULT_CHARSET)
+    except (SuspiciousOperation, UnicodeError):  # too many fields; an address no server hands over
+        return None
+    kept = []
+    for name in sorted(params):
+        if name in given:
+            value = given[name]
+            if params[name] is not None and not re.fullmatch(params[name], value):
+                return None
+            kept.append((name, value))
+    return urlencode(kept)
+
+
+def page_key(meta) -> str | None:
     """The page's key, from the request's WSGI environment (`request.META`) as it came: the same before and
     inside Django, so a page can be answered before Django looks at the request. Only pages Django made are
-    ever stored under it, so a host it refuses never matches one."""
+    ever stored under it, so a host it refuses never matches one. None: not a page to keep (`kept_query`)."""
     meta = getattr(meta, "META", meta)
-    address = "\x00".join(str(meta.get(name, "")) for name in KEY_PARTS)
+    query = kept_query(meta)
+    if query is None:
+        return None
+    address = "\x00".join([*(str(meta.get(name, "")) for name in KEY_PARTS), query])
     return f"page:{hashlib.sha256(address.encode('utf-8', 'surrogateescape')).hexdigest()}"
 
 
@@ -272,8 +342,7 @@ class EarlyHits:
         self.application = application
 
     def __call__(self, environ, start_response):
-        if is_cacheable(environ):
-            key = page_key(environ)
+        if is_cacheable(environ) and (key := page_key(environ)) is not None:
             try:
                 snapshot = freshness.snapshot(key)
             except Exception:  # the database the schedule is read from, say: Django answers as it can

@@ -9,7 +9,7 @@ from django.views.static import serve
 
 from articles.sitemaps import ArticleSitemap, AuthorSitemap, NewsSitemap, SectionSitemap, TagSitemap
 from newsletter.webhooks import tracking_webhook
-from newsroom import accounts, freshness, security
+from newsroom import accounts, freshness, public_cache, security
 from pages.sitemaps import PageSitemap
 
 SITEMAPS = {
@@ -22,7 +22,7 @@ SITEMAPS = {
 
 # The sitemaps list articles, sections, tags, authors and pages: every change to one of those moves `sitemaps`.
 sitemap_index = freshness.showing("sitemaps")(sitemap_views.index)
-sitemap = freshness.showing("sitemaps")(sitemap_views.sitemap)
+sitemap = freshness.showing("sitemaps")(public_cache.reads_query(p=public_cache.PAGE_NUMBER)(sitemap_views.sitemap))
 
 handler500 = "newsroom.errors.server_error"
 

@@ -133,3 +133,26 @@ def test_staff_posts_and_changed_pages_go_on_to_django(application, story, reque
 
     assert len(requests_to_django) == 3
     assert headers["X-Page-Cache"] == "miss" and b"to buses" in body
+
+
+def test_parameters_a_page_does_not_read_are_answered_early_from_the_bare_pages_entry(
+    application, story, requests_to_django
+):
+    call(application)
+
+    status, headers, _ = call(application, path="/articles/bridge-reopens/?utm_source=x&foo=y")
+
+    assert (status, headers["X-Page-Cache"]) == (200, "hit")
+    assert requests_to_django == ["/articles/bridge-reopens/"]
+
+
+def test_the_early_path_and_django_agree_on_the_parameters_a_page_reads(application, story, requests_to_django):
+    status, made, body = call(application, path="/search/?utm_source=x&q=bridge&sort=newest")
+    assert (status, made["X-Page-Cache"]) == (200, "miss") and b"Bridge reopens" in body
+
+    status, headers, again = call(application, path="/search/?sort=newest&q=bridge&fbclid=y")
+    other = call(application, path="/search/?q=ferry&sort=newest")
+
+    assert (status, headers["X-Page-Cache"], again) == (200, "hit", body)
+    assert other[1]["X-Page-Cache"] == "miss" and b"Bridge reopens" not in other[2]
+    assert requests_to_django == ["/search/", "/search/"]

@@ -312,6 +312,62 @@ def test_each_address_is_cached_on_its_own(client):
     assert client.get("/search/?q=story&page=2").content == second
 
 
+def test_parameters_a_page_does_not_read_are_served_from_the_bare_pages_entry(client, article):
+    assert client.get("/articles/bridge-reopens/")["X-Page-Cache"] == "miss"
+
+    for query in ("?utm_source=x&foo=y", "?fbclid=1", "?q=bridge", "?page=2", "?sort=newest", "?x"):
+        response = client.get(f"/articles/bridge-reopens/{query}")
+        assert (response.status_code, response["X-Page-Cache"]) == (200, "hit"), query
+
+
+def test_the_parameters_a_page_reads_are_kept_in_any_order_with_the_last_value_of_each(client, article):
+    assert client.get("/search/?q=bridge&sort=newest")["X-Page-Cache"] == "miss"
+
+    for query in ("sort=newest&q=bridge", "utm_source=x&q=bridge&fbclid=y&sort=newest", "q=ferry&sort=newest&q=bridge"):
+        assert client.get(f"/search/?{query}")["X-Page-Cache"] == "hit", query
+    assert b"Bridge reopens" not in client.get("/search/?q=bridge&q=ferry&sort=newest").content
+    assert client.get("/search/?q=bridge")["X-Page-Cache"] == "miss"
+
+
+def test_a_page_number_or_an_order_spelt_oddly_is_served_but_not_kept(client, article):
+    for path in ("/sections/news/?page=01", "/search/?q=bridge&sort=Newest", "/sitemap-articles.xml?p=+1"):
+        for _ in range(2):
+            response = client.get(path)
+            assert response.status_code == 200 and "X-Page-Cache" not in response, path
+
+
+def test_another_page_of_a_sitemap_is_not_the_first_pages_entry(client, article):
+    assert client.get("/sitemap-articles.xml").status_code == 200
+
+    assert client.get("/sitemap-articles.xml?p=2").status_code == 404
+    assert client.get("/sitemap-articles.xml?p=1&utm_source=x")["X-Page-Cache"] == "miss"
+
+
+def test_junk_query_strings_add_nothing_to_the_cache(client, article, real_redis, settings):
+    import redis
+
+    store = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    pages = ["/", "/articles/bridge-reopens/", "/sections/news/", "/search/?q=bridge", "/sitemap-articles.xml"]
+    for path in pages:
+        assert client.get(path)["X-Page-Cache"] == "miss", path
+    before = set(store.keys())
+
+    for i in range(1, 21):
+        junk = f"utm_source=newsletter{i}&foo={i}&{i}"
+        for path in pages:
+            response = client.get(f"{path}{'&' if '?' in path else '?'}{junk}")
+            assert (response.status_code, response["X-Page-Cache"]) == (200, "hit"), path
+        for path in (
+            f"/articles/bridge-reopens/?q={i}&page={i}&sort=newest",
+            f"/sections/news/?page={'0' * i}1",
+            f"/search/?q=bridge&sort=relevance{i}",
+            f"/sitemap-articles.xml?p={'0' * i}1",
+        ):
+            assert client.get(path).status_code == 200, path
+
+    assert set(store.keys()) == before
+
+
 def test_a_preview_is_never_kept_in_the_page_cache(client):
     draft = ArticleFactory(status=Article.Status.DRAFT, published_at=None)
 

@@ -17,6 +17,16 @@ include "backends.vcl";
 
 sub vcl_recv {
     set req.backend_hint = app_servers.backend();
+    # The scheme is the TLS terminator's to say, in X-Forwarded-Proto alone (gunicorn trusts nothing else, and the
+    # pages are kept per X-Forwarded-Proto): a client's claim in another header would poison the copy all share.
+    unset req.http.X-Forwarded-Ssl;
+    unset req.http.X-Forwarded-Protocol;
+    unset req.http.X-Forwarded-Scheme;
+    unset req.http.X-Url-Scheme;
+    unset req.http.Front-End-Https;
+    unset req.http.Forwarded;
+    unset req.http.SCRIPT_NAME;
+    unset req.http.PATH_INFO;
     # One id a request, from the load balancer in front or ours, passed to the app and sent back (newsroom/request_id.py).
     if (!req.http.X-Request-ID) {
         set req.http.X-Request-ID = "varnish-" + req.xid;
@@ -33,16 +43,6 @@ sub vcl_recv {
         return (synth(200, "Purged"));
     }
 
-    # Tracking parameters and the order of the others never change a page: one copy for all of them.
-    if (req.url ~ "\?") {
-        set req.url = regsuball(
-            req.url,
-            "(?i)(?<=[?&])(utm_[^&=]*|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_ga|_gl|igshid)(=[^&]*)?(&|$)",
-            "");
-        set req.url = std.querysort(req.url);
-        set req.url = regsub(req.url, "[?&]+$", "");
-    }
-
     # Forms, the back office, previews and signed-in staff (a session, or messages after an action): never kept.
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
@@ -53,9 +53,43 @@ sub vcl_recv {
     if (req.http.Cookie ~ "(^|;)\s*(sessionid|messages)=") {
         return (pass);
     }
+    # Email links (personal, never kept) keep their query (`?edition=`) for the app.
+    if (req.url ~ "^/newsletter/(confirm|unsubscribe|preferences)/") {
+        return (pass);
+    }
+    if (req.url ~ "\?") {
+        call keep_query_a_page_reads;
+    }
     # Readers' pages are the same for every reader: no cookie of theirs (csrftoken, analytics) splits the cache.
     unset req.http.Cookie;
     # Varnish's own rules follow (vcl_builtin_recv): no Host, Authorization.
+}
+
+# Only the query parameters a page reads reach the app and the cache, as the app keys its own cache
+# (newsroom/public_cache.py: `cache_query` on a view, `reads_query` on a function): search reads q, sort and page,
+# the lists (section, tag, author, quotes, newsletter archive) page, the sitemaps p, every other page none. Each
+# is kept once (the last, as the app reads it), in order of name, so tracking and junk parameters share the copy
+# without them. A page number or order spelt oddly (`?page=01`) goes to the app and is not kept.
+sub keep_query_a_page_reads {
+    if (req.url ~ "^/search/?\?") {
+        set req.url = regsuball(req.url, "(?<=[?&])(?!(?:q|sort|page)=)[^&]*(?:&|$)", "");
+        set req.url = regsuball(req.url, "(?<=[?&])(q|sort|page)=[^&]*&(?=(?:.*&)?\1=)", "");
+    } elsif (req.url ~ "^/(sections|tags|authors|quotes)/[^/?]+/?\?" ||
+             req.url ~ "^/newsletter/[^/?]+/archive/?\?") {
+        set req.url = regsuball(req.url, "(?<=[?&])(?!page=)[^&]*(?:&|$)", "");
+        set req.url = regsuball(req.url, "(?<=[?&])page=[^&]*&(?=(?:.*&)?page=)", "");
+    } elsif (req.url ~ "^/sitemap-[^/?]+\.xml\?") {
+        set req.url = regsuball(req.url, "(?<=[?&])(?!p=)[^&]*(?:&|$)", "");
+        set req.url = regsuball(req.url, "(?<=[?&])p=[^&]*&(?=(?:.*&)?p=)", "");
+    } else {
+        set req.url = regsub(req.url, "\?.*$", "");
+    }
+    set req.url = regsub(std.querysort(req.url), "[?&]+$", "");
+    if (req.url ~ "[?&]page=(?!(?:[1-9][0-9]{0,5}|last)(?:&|$))" ||
+        req.url ~ "[?&]p=(?![1-9][0-9]{0,5}(?:&|$))" ||
+        req.url ~ "[?&]sort=(?!(?:newest|relevance)(?:&|$))") {
+        return (pass);
+    }
 }
 
 sub vcl_hash {
