@@ -23,6 +23,7 @@ from newsroom.text import validate_one_line
 
 from . import imaging
 from .blocks import story_blocks, with_pictures
+from .nesting import validate_rich_text
 from .rendering import interleave_body
 from .sanitize import BODY_EXTENSIONS, STORY_EXTENSIONS, sanitize_body, sanitize_story
 from .tagging import speaker_slug
@@ -191,7 +192,10 @@ class Author(models.Model):
 
 class BodyFormField(ProseEditorFormField):
     """A refused form shows the body again sanitised, as it would be saved: every word typed, and no markup the
-    editor would have to parse (its parser would report the handlers a paste brought as blocked by the CSP)."""
+    editor would have to parse (its parser would report the handlers a paste brought as blocked by the CSP).
+    Text too long or too deeply nested is refused before it is sanitised (articles/nesting.py)."""
+
+    default_validators = [validate_rich_text]
 
     def bound_data(self, data, initial):
         return self.sanitize(data) if isinstance(data, str) else data
@@ -201,6 +205,8 @@ class BodyField(ProseEditorField):
     """Rich text stored as sanitised HTML whatever writes it: forms, save(), bulk and raw (fixture) writes.
 
     ``story=True`` offers the story blocks too (pictures, galleries, tables, fact boxes: articles/sanitize.py)."""
+
+    default_validators = [validate_rich_text]
 
     def __init__(self, *args, story=False, **kwargs):
         self.story = story
@@ -221,6 +227,19 @@ class BodyField(ProseEditorField):
         if isinstance(value, str):
             value = self.sanitize_html(value)
         return super().get_db_prep_save(value, connection)
+
+
+def validate_rich_texts(instance) -> None:
+    """The instance's rich texts within the limits (articles/nesting.py): for services that save without a form."""
+    errors = {}
+    for field in instance._meta.concrete_fields:
+        if isinstance(field, BodyField):
+            try:
+                validate_rich_text(getattr(instance, field.attname))
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+    if errors:
+        raise ValidationError(errors)
 
 
 SEARCH_CONFIG = "english"

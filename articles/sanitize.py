@@ -13,6 +13,8 @@ from html.parser import HTMLParser
 from django.urls import reverse_lazy
 from django_prose_editor.fields import create_sanitizer
 
+from .nesting import within_depth
+
 #: What the body editor offers; the sanitiser allows exactly the HTML these produce.
 BODY_EXTENSIONS = {
     "Bold": True,
@@ -47,13 +49,19 @@ STORY_EXTENSIONS = {
 }
 
 
-sanitize_body = create_sanitizer(BODY_EXTENSIONS)
-_sanitize_story = create_sanitizer(STORY_EXTENSIONS)
+_clean_body = create_sanitizer(BODY_EXTENSIONS)
+_clean_story = create_sanitizer(STORY_EXTENSIONS)
+
+
+def sanitize_body(html: str) -> str:
+    """Text through the body allow-list, never nested deeper than the limit (articles/nesting.py)."""
+    return _clean_body(within_depth(html))
 
 
 def sanitize_story(html: str) -> str:
-    """A story's text through its allow-list, its blocks at the top level (as the editor keeps them)."""
-    return blocks_at_top_level(_sanitize_story(html))
+    """A story's text through its allow-list, its blocks at the top level (as the editor keeps them), never nested
+    deeper than the limit (articles/nesting.py)."""
+    return blocks_at_top_level(_clean_story(within_depth(html)))
 
 
 _MAYBE_BLOCK = re.compile(r"<(?:figure|div|table|aside)\b")

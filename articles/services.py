@@ -16,7 +16,7 @@ from newsroom import freshness
 from newsroom.queueing import enqueue
 
 from . import imaging
-from .models import Article, Image, OldSlug
+from .models import Article, Image, OldSlug, validate_rich_texts
 from .search import index_articles
 
 EMBARGO_LIFTED_BY_ITS_OWN_STEP = (
@@ -107,6 +107,7 @@ def article_save(*, article: Article, user, expected_version: int | None) -> Art
     The check is the database update itself: the version moves on only where it still matches. A save that
     publishes, schedules or unpublishes is on the audit record.
     """
+    validate_rich_texts(article)
     with transaction.atomic(), reversion.create_revision():
         reversion.set_user(user)
         before = (

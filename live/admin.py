@@ -5,19 +5,23 @@ services (live/services.py), whatever the form allowed."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from articles.models import Article, Author
 from newsroom.admin import SafeAutocomplete
 
-from .models import LiveBlog, LiveUpdate
+from .models import LiveBlog, LiveUpdate, has_words
 from .services import (
+    SIGNED_BY_OTHERS,
     LiveError,
     can_post,
     live_blog_close,
     live_blog_open,
     live_update_deleted,
     live_update_save,
+    may_sign,
     open_blogs_for,
+    signable_authors,
 )
 
 
@@ -53,7 +57,7 @@ class LiveBlogForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("close") and not (cleaned.get("summary") or "").strip():
+        if cleaned.get("close") and not has_words(cleaned.get("summary")):
             self.add_error("summary", "Write a short summary of what happened before closing the live blog.")
         return cleaned
 
@@ -103,6 +107,11 @@ class LiveUpdateForm(forms.ModelForm):
             self.fields["live_blog"].queryset = open_blogs_for(self.user)
             self.fields["live_blog"].label_from_instance = lambda blog: blog.article.headline
             self.fields["live_blog"].label = "Story"
+        if "author" in self.fields and self.instance.pk:  # the name it has stays offered, whoever gave it
+            signable = signable_authors(self.user, self.instance.live_blog).values("pk")
+            self.fields["author"].queryset = Author.objects.filter(Q(pk__in=signable) | Q(pk=self.instance.author_id))
+        elif "author" in self.fields:
+            self.fields["author"].queryset = signable_authors(self.user)
         if not self.instance.pk and (author := Author.objects.filter(user=self.user).first()):
             self.fields["author"].initial = author.pk
 
@@ -111,6 +120,10 @@ class LiveUpdateForm(forms.ModelForm):
         blog = self.instance.live_blog if self.instance.pk else cleaned.get("live_blog")
         if blog is not None and not can_post(self.user, blog):
             raise forms.ValidationError("Only the journalists on this story and editors can post updates to it.")
+        author = cleaned.get("author")
+        kept_name = self.instance.pk and author is not None and author.pk == self.instance.author_id
+        if blog is not None and author is not None and not kept_name and not may_sign(self.user, blog, author):
+            self.add_error("author", SIGNED_BY_OTHERS)
         correcting = self.instance.pk and self.user.has_perm("live.change_liveblog")  # editors, after closing
         if blog is not None and not blog.is_open and not correcting:
             raise forms.ValidationError("This live blog is closed: no more updates can be posted.")
@@ -124,7 +137,10 @@ class LiveUpdateAdmin(_WithUser, SafeAutocomplete, admin.ModelAdmin):
     list_select_related = ["live_blog__article", "author"]
     list_filter = ["pinned"]
     search_fields = ["headline", "live_blog__article__headline"]
-    autocomplete_fields = ["author"]
+
+    def get_autocomplete_fields(self, request):
+        """Editors search every author; a journalist picks from the few names they may post under."""
+        return ["author"] if request.user.has_perm("live.change_liveblog") else []
 
     def get_queryset(self, request):
         updates = super().get_queryset(request)

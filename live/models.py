@@ -1,10 +1,13 @@
 """Live coverage: a published story that carries timestamped updates, newest first, while an editor keeps it open."""
 
+from html import unescape
+
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 
 from articles.blocks import picture_ids, story_blocks, with_pictures
@@ -12,6 +15,13 @@ from articles.models import BodyField
 from articles.rendering import body_parts_of
 from articles.sanitize import sanitize_body
 from newsroom.text import validate_one_line
+
+NO_SUMMARY = "A closed live blog needs its summary: say in a few lines what happened."
+
+
+def has_words(html: str) -> bool:
+    """Whether rich text says anything (the editor's empty paragraph, or one of spaces, does not)."""
+    return bool(unescape(strip_tags(html or "")).strip())
 
 
 def to_the_second():
@@ -45,6 +55,10 @@ class LiveBlog(models.Model):
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    def clean(self):
+        if not self.is_open and not has_words(self.summary):
+            raise ValidationError({"summary": NO_SUMMARY})
 
     @property
     def summary_html(self):

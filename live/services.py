@@ -4,18 +4,23 @@ page showing the story is refreshed when the update commits."""
 
 import reversion
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from articles.dependencies import article_change_keys
-from articles.models import Article
+from articles.models import Article, Author, validate_rich_texts
+from articles.nesting import validate_rich_text
 from embeds.body import frame_origins
 from newsroom import freshness
 
-from .models import LiveBlog, LiveUpdate, to_the_second
+from .models import NO_SUMMARY, LiveBlog, LiveUpdate, has_words, to_the_second
 
 
 class LiveError(Exception):
     """A step the live blog is not in a state for, or the person may not take: said to them as it is."""
+
+
+SIGNED_BY_OTHERS = "Post under your own name or a byline of this story: only editors post for others."
 
 
 def can_post(user, live_blog: LiveBlog) -> bool:
@@ -23,6 +28,22 @@ def can_post(user, live_blog: LiveBlog) -> bool:
     if user.has_perm("live.change_liveblog"):
         return True
     return user.has_perm("live.add_liveupdate") and Article.objects.by(user).filter(pk=live_blog.article_id).exists()
+
+
+def may_sign(user, live_blog: LiveBlog, author) -> bool:
+    """Editors post under any name; journalists under their own, or a byline of the story."""
+    if user.has_perm("live.change_liveblog"):
+        return True
+    return author.user_id == user.pk or live_blog.article.bylines.filter(author=author).exists()
+
+
+def signable_authors(user, live_blog: LiveBlog | None = None):
+    """The names the user may post under: on the live blog's story, or (none chosen yet) on any they may post to."""
+    authors = Author.objects.all()
+    if user.has_perm("live.change_liveblog"):
+        return authors
+    stories = [live_blog.article_id] if live_blog else open_blogs_for(user).values("article_id")
+    return authors.filter(Q(user=user) | Q(bylines__article__in=stories)).distinct()
 
 
 def open_blogs_for(user):
@@ -71,10 +92,14 @@ def live_blog_open(*, live_blog: LiveBlog, user) -> LiveBlog:
 @transaction.atomic
 def live_update_save(*, update: LiveUpdate, user) -> LiveUpdate:
     """Post a new update (out at once) or save a change to one, as a revision."""
+    validate_rich_texts(update)
     live_blog = LiveBlog.objects.select_for_update().get(pk=update.live_blog_id)
     if not can_post(user, live_blog):
         raise LiveError("Only the journalists on this story and editors can post updates to it.")
     new = update.pk is None
+    kept_name = not new and LiveUpdate.objects.filter(pk=update.pk, author_id=update.author_id).exists()
+    if not kept_name and not may_sign(user, live_blog, update.author):
+        raise LiveError(SIGNED_BY_OTHERS)
     if not live_blog.is_open and (new or not user.has_perm("live.change_liveblog")):
         raise LiveError("This live blog is closed: no more updates can be posted, and only editors correct them.")
     if new:
@@ -93,6 +118,9 @@ def live_blog_close(*, live_blog: LiveBlog, user, summary: str) -> LiveBlog:
     live_blog = LiveBlog.objects.select_for_update().get(pk=live_blog.pk)
     if not live_blog.is_open:
         raise LiveError("This live blog is already closed.")
+    if not has_words(summary):
+        raise LiveError(NO_SUMMARY)
+    validate_rich_text(summary)
     live_blog.summary, live_blog.closed_at, live_blog.closed_by = summary, to_the_second(), user
     live_blog.save()
     _story_changed(live_blog.article_id)

@@ -11,7 +11,6 @@
 """
 
 import functools
-import json
 import logging
 
 from csp.constants import SELF, UNSAFE_INLINE
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from . import ratelimit
 from .inline import style_hashes
+from .untrusted_json import json_loads
 
 logger = logging.getLogger("newsroom.csp")
 
@@ -126,9 +126,9 @@ def csp_report(request):
     if length > MAX_REPORT_BYTES:
         return HttpResponse("A report is at most 32 kB.", status=413, content_type="text/plain")
     try:
-        violations = _violations(json.loads(request.body or b"null"))
+        violations = _violations(json_loads(request.body or b"null"))
     except ValueError:
-        return HttpResponse("A report is JSON.", status=400, content_type="text/plain")
+        return HttpResponse("A report is JSON, nested a few levels deep.", status=400, content_type="text/plain")
     ip = ratelimit.client_ip(request)
     for report in violations[:10]:
         if not ratelimit.hit(f"csp-report:{ip}", limit=REPORTS_LOGGED_PER_MINUTE, window_seconds=60):

@@ -143,6 +143,13 @@ def test_violation_reports_are_logged_and_refused_when_malformed(client, recorde
     assert len(log.records) == 2
 
 
+@pytest.mark.parametrize("body", ["[" * 5000 + "]" * 5000, '{"csp-report":' * 1500 + "1" + "}" * 1500, '"\\ud800"'])
+def test_a_report_nested_too_deep_or_not_a_report_is_refused_not_a_server_error(client, recorded, body):
+    log = recorded("newsroom.csp")
+    response = client.post("/csp-report/", body, content_type="application/csp-report")
+    assert response.status_code in (204, 400) and len(log.records) == 0
+
+
 def test_a_flood_of_reports_from_one_address_is_logged_only_so_far(client, recorded):
     log = recorded("newsroom.csp")
     body = json.dumps({"csp-report": {"blocked-uri": "inline", "effective-directive": "style-src"}})

@@ -10,11 +10,13 @@ from xml.etree import ElementTree
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.core.exceptions import ValidationError
 from django.test import Client
 from reversion.models import Version
 
 from articles.models import Article
 from live.models import LiveBlog, LiveUpdate
+from live.services import LiveError, live_update_save
 from tests.factories import ArticleFactory, AuthorFactory
 from tests.live.conftest import staff
 
@@ -165,6 +167,44 @@ def test_only_the_journalists_on_the_story_post_to_it_forged_or_not(reporters, l
     assert outsider.get(f"{BLOGS}add/").status_code == 403  # opening and closing is for editors
     assert outsider.post(f"{BLOGS}{live.pk}/change/", {"summary": "x", "close": "on"}).status_code == 403
     assert LiveBlog.objects.get().is_open
+
+
+def test_a_journalist_posts_only_under_their_own_name_or_a_byline_of_the_story(reporters, live, story, editor):
+    (ana, ana_author), (_ben, ben_author) = reporters
+    elsewhere = AuthorFactory(name="Olive Columnist")  # writes for the paper, not on this story
+
+    form = ana.get(f"{UPDATES}add/").text
+    assert "Ben Reporter" in form and "Olive Columnist" not in form  # not offered
+    forged = post(ana, live, elsewhere, "<p>Quoted as someone else.</p>", headline="Forged")
+    assert forged.status_code == 200 and "Forged" in forged.text  # refused, and what was typed is kept
+    assert not LiveUpdate.objects.exists()
+    assert post(ana, live, ben_author, "<p>Filed for Ben from the scene.</p>").status_code == 302
+    assert LiveUpdate.objects.get().author == ben_author
+    assert post(editor, live, elsewhere, "<p>A columnist's view.</p>").status_code == 302  # editors sign anyone
+
+    post(ana, live, ana_author, "<p>Mine.</p>")
+    mine = LiveUpdate.objects.get(author=ana_author)
+    changed = ana.post(f"{UPDATES}{mine.pk}/change/", {"author": elsewhere.pk, "headline": "", "body": "<p>Mine.</p>"})
+    assert changed.status_code == 200 and LiveUpdate.objects.get(pk=mine.pk).author == ana_author
+
+
+def test_the_service_refuses_an_update_under_a_name_not_on_the_story(reporters, live):
+    (_ana, ana_author), _ = reporters
+    user = ana_author.user
+    with pytest.raises(LiveError):
+        live_update_save(update=LiveUpdate(live_blog=live, author=AuthorFactory(), body="<p>x</p>"), user=user)
+    assert not LiveUpdate.objects.exists()
+
+
+def test_a_closed_live_blog_keeps_its_summary(reporters, live, editor):
+    closed = editor.post(f"{BLOGS}{live.pk}/change/", {"summary": "<p>The river peaked at 6pm.</p>", "close": "on"})
+    assert closed.status_code == 302
+
+    emptied = editor.post(f"{BLOGS}{live.pk}/change/", {"summary": "<p></p>"})
+    assert emptied.status_code == 200 and "A closed live blog needs its summary" in emptied.text
+    assert "The river peaked at 6pm." in LiveBlog.objects.get().summary
+    with pytest.raises(ValidationError):
+        LiveBlog(pk=live.pk, article=live.article, closed_at=live.opened_at, summary="").full_clean()
 
 
 def test_the_updates_are_sanitised_and_escaped(client, reporters, live, story):
