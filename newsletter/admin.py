@@ -36,7 +36,14 @@ from .rendering import edition_render, frozen, list_headers, staff_copy
 from .reports import edition_report, newsletter_daily
 from .sending import message_build
 from .services import subscribers_erase, subscriptions_unsubscribe
-from .suppression import LIFTED_BY_CONFIRMED_SIGNUP, address_hash, suppress, suppression_for, suppressions_remove
+from .suppression import (
+    LIFTED_BY_CONFIRMED_SIGNUP,
+    STAFF_REASONS,
+    address_hash,
+    suppress,
+    suppression_for,
+    suppressions_remove,
+)
 
 AUDIT_FIELDS = ["subscriber", "newsletter", "status", "created_at", *STANDARD_COLUMNS[3:], *LEDGER_COLUMNS]
 
@@ -559,6 +566,8 @@ class SuppressionAddForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Not "erased": only erasing the subscriber makes that entry, which staff could then never lift.
+        self.fields["reason"].choices = STAFF_REASONS
         self.fields["reason"].initial = Suppression.Reason.STAFF
 
     def clean_email(self):

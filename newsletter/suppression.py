@@ -49,6 +49,10 @@ def smtp_refusal_kind(text: str, code: int | None = None) -> str | None:
 
 # Reasons that a reader's own confirmed sign-up lifts: erasure is the reader's wish, not the mail's verdict.
 LIFTED_BY_CONFIRMED_SIGNUP = {Suppression.Reason.ERASED}
+# Reasons only the system gives: an erasure's entry comes from erasing the subscriber (`suppressions_forget`),
+# never from staff, who could not lift it again.
+SYSTEM_REASONS = {Suppression.Reason.ERASED}
+STAFF_REASONS = [(value, label) for value, label in Suppression.Reason.choices if value not in SYSTEM_REASONS]
 
 
 def address_hash(email: str) -> str:
@@ -94,9 +98,12 @@ def suppress(
 ) -> tuple[Suppression, bool]:
     """Suppress an address (once: an address already suppressed keeps its first reason) and end its
     subscriptions. Returns the suppression and whether it is new. Only an address is put on the list (its bare
-    form, "Jane <jane@example.org>" gives "jane@example.org"): anything else is a ValidationError."""
+    form, "Jane <jane@example.org>" gives "jane@example.org"): anything else is a ValidationError. An erasure
+    is not made here (see `suppressions_forget`): its reason is a ValueError."""
     from .services import subscriptions_unsubscribe
 
+    if reason in SYSTEM_REASONS:
+        raise ValueError("An erasure's entry is made by erasing the subscriber, not by suppressing the address.")
     email = clean_address(email)
     digest = address_hash(email)
     with transaction.atomic():

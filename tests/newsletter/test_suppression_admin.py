@@ -170,3 +170,25 @@ def test_the_command_takes_an_address_in_its_display_form_bare_and_refuses_a_lin
     with pytest.raises(CommandError, match="Not an email address"):
         run("other@example.com\nBcc: everyone@example.com")
     assert Suppression.objects.count() == 1
+
+
+def test_staff_cannot_add_an_entry_as_erased_which_nothing_but_the_reader_could_lift(client, audience):
+    form = client.get(f"{ADMIN}add/").content.decode()
+    assert 'value="staff"' in form and 'value="erased"' not in form
+
+    forged = client.post(f"{ADMIN}add/", {"email": "someone@example.com", "reason": "erased", "note": "forged"})
+
+    assert forged.status_code == 200 and "errorlist" in forged.content.decode()
+    assert 'value="someone@example.com"' in forged.content.decode()
+    assert not Suppression.objects.exists()
+
+
+@pytest.mark.parametrize("reason", ["erased", " Erased ", "ERASURE"])
+def test_the_command_refuses_erasure_as_its_reason(reason):
+    SubscriptionFactory(subscriber__email="someone@example.com")
+
+    with pytest.raises(CommandError, match="Erasure"):
+        run("someone@example.com", "--reason", reason)
+
+    assert not Suppression.objects.exists()
+    assert Subscription.objects.get().status == "active"

@@ -6,6 +6,10 @@ from newsletter.models import Suppression, clean_address
 from newsletter.suppression import LIFTED_BY_CONFIRMED_SIGNUP, suppress, suppression_for, unsuppress
 from newsroom.text import one_line
 
+# The entry is always "added by staff", its --reason a note; a note saying erasure would pass for one that
+# is not (erasing keeps no address, and only the reader can lift it).
+ERASURE_WORDS = {"erased", "erasure", "erase", Suppression.Reason.ERASED.label.lower()}
+
 
 class Command(BaseCommand):
     help = (
@@ -27,6 +31,11 @@ class Command(BaseCommand):
                 bad.append(one_line(email))  # a line break shown as a space, not breaking the message
         if bad:
             raise CommandError(f"Not an email address: {', '.join(bad)}. Nothing was changed.")
+        if not remove and reason.strip().lower() in ERASURE_WORDS:
+            raise CommandError(
+                "Erasure is not a reason staff give: erase the subscriber instead (delete them in the admin), "
+                "which only the reader can undo. Nothing was changed."
+            )
         note = f"{reason} (by {operator()} from the command line)" if reason else f"by {operator()} (command line)"
         if remove:
             if not reason:
