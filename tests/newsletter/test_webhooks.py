@@ -230,8 +230,9 @@ def test_mailgun_signed_webhook_finds_the_delivery_by_its_metadata(client):
     assert Suppression.objects.get().email == subscriptions[1].subscriber.email
 
 
-def test_mailgun_webhook_with_a_bad_signature_is_refused(client):
+def test_mailgun_webhook_with_a_bad_signature_is_refused(client, recorded):
     _, subscriptions = sent_edition(1)
+    recorder = recorded("django.security.AnymailWebhookValidationFailure")
     payload = mailgun_payload(mailgun_failure(subscriptions[0].subscriber.email), key="not-the-key")
 
     response = client.post(
@@ -240,6 +241,7 @@ def test_mailgun_webhook_with_a_bad_signature_is_refused(client):
 
     assert response.status_code == 400
     assert not DeliveryEvent.objects.exists() and not Suppression.objects.exists()
+    assert [(record.levelname, record.exc_info) for record in recorder.records] == [("WARNING", None)]
 
 
 def resend_post(client, payload, *, secret=RESEND_SECRET, msg_id="msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"):
@@ -277,10 +279,12 @@ def test_resend_svix_signed_complaint_finds_the_delivery_by_the_providers_messag
     assert Suppression.objects.get().reason == Suppression.Reason.COMPLAINT
 
 
-def test_resend_webhook_with_another_secret_is_refused(client):
+def test_resend_webhook_with_another_secret_is_refused(client, recorded):
+    recorder = recorded("django.security.AnymailWebhookValidationFailure")
     other = "whsec_" + base64.b64encode(b"another-secret-entirely-00000000").decode()
     assert resend_post(client, resend_complaint("a@example.com"), secret=other).status_code == 400
     assert not DeliveryEvent.objects.exists()
+    assert [(record.levelname, record.exc_info) for record in recorder.records] == [("WARNING", None)]
 
 
 def test_sending_through_a_provider_an_unknown_message_id_is_not_pinned_on_an_edition(client, settings):
