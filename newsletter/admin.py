@@ -30,12 +30,20 @@ from .models import (
     Subscription,
     Suppression,
     absolute_url,
+    clean_address,
 )
 from .rendering import edition_render, frozen, list_headers, staff_copy
 from .reports import edition_report, newsletter_daily
 from .sending import message_build
 from .services import subscribers_erase, subscriptions_unsubscribe
-from .suppression import LIFTED_BY_CONFIRMED_SIGNUP, address_hash, suppress, suppression_for, suppressions_remove
+from .suppression import (
+    LIFTED_BY_CONFIRMED_SIGNUP,
+    STAFF_REASONS,
+    address_hash,
+    suppress,
+    suppression_for,
+    suppressions_remove,
+)
 
 AUDIT_FIELDS = ["subscriber", "newsletter", "status", "created_at", *STANDARD_COLUMNS[3:], *LEDGER_COLUMNS]
 
@@ -542,22 +550,28 @@ def progress(edition: Edition) -> dict:
 
 
 class SuppressionAddForm(forms.ModelForm):
+    # Text, not an email field: an address pasted as a mail program shows it ("Jane <jane@example.org>") is
+    # taken bare; anything that is not one address is refused with the reason.
+    email = forms.CharField(
+        label="Email",
+        max_length=320,
+        help_text="Nothing is sent to this address again, and sign-up, import and the admin cannot add it back.",
+    )
+
     class Meta:
         model = Suppression
         fields = ["email", "reason", "note"]
         labels = {"note": "Why"}
-        help_texts = {
-            "email": "Nothing is sent to this address again, and sign-up, import and the admin cannot add it back.",
-            "note": "e.g. 'asked by phone', or the ticket number. Kept with the entry.",
-        }
+        help_texts = {"note": "e.g. 'asked by phone', or the ticket number. Kept with the entry."}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["email"].required = True
+        # Not "erased": only erasing the subscriber makes that entry, which staff could then never lift.
+        self.fields["reason"].choices = STAFF_REASONS
         self.fields["reason"].initial = Suppression.Reason.STAFF
 
     def clean_email(self):
-        email = self.cleaned_data["email"]
+        email = clean_address(self.cleaned_data["email"])
         existing = suppression_for(email)
         if existing is not None:
             raise ValidationError(f"This address is already suppressed ({existing.get_reason_display().lower()}).")

@@ -1,20 +1,7 @@
 from django import forms
 from django.conf import settings
-from django.utils.encoding import punycode
 
-from .models import Newsletter, normalise_email
-
-
-def clean_address(address: str) -> str:
-    """The stored spelling of an address, if it is one we can store and mail; else a ValidationError."""
-    email = normalise_email(address)
-    if len(email) > 254:
-        raise forms.ValidationError("That address is too long for email (254 characters at most).")
-    try:
-        punycode(email.rpartition("@")[2])
-    except UnicodeError as exc:
-        raise forms.ValidationError("That address's domain cannot receive email. Check it and try again.") from exc
-    return email
+from .models import Newsletter, clean_address
 
 
 class SubscribeForm(forms.Form):

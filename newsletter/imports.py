@@ -12,7 +12,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -21,8 +20,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from audit import services as audit
 
 from .export import FORMULA_STARTS
-from .forms import clean_address
-from .models import ConsentEvent, Newsletter, Subscriber, Subscription, Suppression
+from .models import ConsentEvent, Newsletter, Subscriber, Subscription, Suppression, clean_address
 from .suppression import address_hash, suppress_many, suppressed_hashes
 
 BATCH = 1000
@@ -248,7 +246,7 @@ def _chain(first, rest):
 
 def _is_address(raw_email: str) -> bool:
     try:
-        validate_email(clean_address(raw_email))
+        clean_address(raw_email)
     except ValidationError:
         return False
     return True
@@ -257,7 +255,6 @@ def _is_address(raw_email: str) -> bool:
 def _row(cell, *, raw_email: str, default_newsletter, newsletters: dict, now) -> _Row:
     try:
         email = clean_address(raw_email)
-        validate_email(email)
     except ValidationError as exc:
         raise RowProblem("not a valid email address") from exc
     newsletter_name = cell("newsletter")

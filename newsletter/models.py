@@ -1,12 +1,16 @@
 import datetime
+import re
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import punycode
 
 from articles.models import Article, BodyField
 from newsroom.text import one_line, validate_one_line
@@ -17,6 +21,37 @@ from .tokens import confirmation_token, unsubscribe_token
 def normalise_email(address: str) -> str:
     """One spelling per address: trimmed and lower-cased, as mail providers treat it."""
     return (address or "").strip().lower()
+
+
+# A display form, "Jane Doe <jane@example.org>": one pair of angle brackets, at the end.
+_DISPLAY_FORM = re.compile(r"[^<>]*<([^<>]*)>")
+
+
+def clean_address(value) -> str:
+    """The stored spelling of one email address, bare and normalised ("Jane <Jane@Example.org>" gives
+    "jane@example.org"); a ValidationError for anything else: not text, a line break or control character,
+    several addresses, a domain that cannot receive mail, or not an address at all."""
+    if not isinstance(value, str):
+        raise ValidationError("That is not an email address.", code="invalid")
+    value = value.strip()
+    try:
+        value.encode("utf-8")
+        validate_one_line(value)
+    except (UnicodeError, ValidationError) as exc:
+        raise ValidationError("An email address is one line of plain text.", code="invalid") from exc
+    _, address = parseaddr(value)
+    display = _DISPLAY_FORM.fullmatch(value)
+    if not address or (address != value and not (display and display.group(1).strip() == address)):
+        raise ValidationError("Enter one email address, like name@example.com.", code="invalid")
+    email = normalise_email(address)
+    if len(email) > 254:
+        raise ValidationError("That address is too long for email (254 characters at most).", code="invalid")
+    try:
+        punycode(email.rpartition("@")[2])
+    except UnicodeError as exc:
+        raise ValidationError("That address's domain cannot receive email. Check it and try again.") from exc
+    validate_email(email)
+    return email
 
 
 class Newsletter(models.Model):

@@ -23,6 +23,7 @@ from email.utils import formatdate
 from anymail.backends.base import AnymailBaseBackend
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailInvalidAddress, AnymailRecipientsRefused
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import forbid_multi_line_headers, sanitize_address
@@ -489,11 +490,14 @@ def _refused_for_good(delivery: Delivery, lease, reason: str, *, hard_bounce: bo
     if recorded and hard_bounce:
         from .suppression import suppress
 
-        suppress(
-            delivery.subscription.subscriber.email,
-            reason=Suppression.Reason.HARD_BOUNCE,
-            note=f"Refused by the mail server when sent: {reason}",
-        )
+        try:
+            suppress(
+                delivery.subscription.subscriber.email,
+                reason=Suppression.Reason.HARD_BOUNCE,
+                note=f"Refused by the mail server when sent: {reason}",
+            )
+        except ValidationError:  # stored before addresses were checked as they are now: nothing to suppress
+            logger.warning("Delivery %s was refused for an address that is not one", delivery.pk)
     return recorded
 
 

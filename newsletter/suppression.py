@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from .models import DeliveryEvent, Subscription, Suppression, normalise_email
+from .models import DeliveryEvent, Subscription, Suppression, clean_address, normalise_email
 
 # RFC 3463's enhanced status codes: 5.1.x says the address is wrong (no such user, no such domain), 5.2.1
 # that the mailbox is disabled. Others (5.7.x policy or spam blocks, 5.3.x/5.6.x the message) refuse the
@@ -49,6 +49,10 @@ def smtp_refusal_kind(text: str, code: int | None = None) -> str | None:
 
 # Reasons that a reader's own confirmed sign-up lifts: erasure is the reader's wish, not the mail's verdict.
 LIFTED_BY_CONFIRMED_SIGNUP = {Suppression.Reason.ERASED}
+# Reasons only the system gives: an erasure's entry comes from erasing the subscriber (`suppressions_forget`),
+# never from staff, who could not lift it again.
+SYSTEM_REASONS = {Suppression.Reason.ERASED}
+STAFF_REASONS = [(value, label) for value, label in Suppression.Reason.choices if value not in SYSTEM_REASONS]
 
 
 def address_hash(email: str) -> str:
@@ -93,10 +97,14 @@ def suppress(
     email: str, *, reason: str, event=None, user=None, note: str = "", end_subscriptions: bool = True
 ) -> tuple[Suppression, bool]:
     """Suppress an address (once: an address already suppressed keeps its first reason) and end its
-    subscriptions. Returns the suppression and whether it is new."""
+    subscriptions. Returns the suppression and whether it is new. Only an address is put on the list (its bare
+    form, "Jane <jane@example.org>" gives "jane@example.org"): anything else is a ValidationError. An erasure
+    is not made here (see `suppressions_forget`): its reason is a ValueError."""
     from .services import subscriptions_unsubscribe
 
-    email = normalise_email(email)
+    if reason in SYSTEM_REASONS:
+        raise ValueError("An erasure's entry is made by erasing the subscriber, not by suppressing the address.")
+    email = clean_address(email)
     digest = address_hash(email)
     with transaction.atomic():
         suppression = Suppression.objects.active().filter(address_hash=digest).first()
@@ -137,10 +145,12 @@ def suppress(
 
 def suppress_many(reasons: dict[str, str], *, note: str = "", user=None) -> int:
     """Suppress many addresses at once ({address: reason}, e.g. an import's bounced and complained rows),
-    ending their subscriptions; addresses already suppressed keep their entry. Returns how many are new."""
+    ending their subscriptions; addresses already suppressed keep their entry. Returns how many are new.
+    As `suppress`, a ValidationError (and nothing suppressed) if one of them is not an address."""
     from .services import subscriptions_unsubscribe
 
-    by_hash = {address_hash(email): (normalise_email(email), reason) for email, reason in reasons.items()}
+    cleaned = {clean_address(email): reason for email, reason in reasons.items()}
+    by_hash = {address_hash(email): (email, reason) for email, reason in cleaned.items()}
     with transaction.atomic():
         present = _active_among(by_hash)
         Suppression.objects.bulk_create(

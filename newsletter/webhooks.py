@@ -21,7 +21,7 @@ from anymail.exceptions import AnymailError
 from anymail.signals import tracking
 from anymail.utils import get_anymail_setting
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.dispatch import receiver
@@ -30,7 +30,9 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
-from .models import Delivery, DeliveryEvent, Edition, Suppression, normalise_email
+from newsroom.text import one_line
+
+from .models import Delivery, DeliveryEvent, Edition, Suppression, clean_address
 from .suppression import smtp_refusal_kind, suppress
 
 logger = logging.getLogger(__name__)
@@ -75,14 +77,15 @@ class EventNotRecorded(Exception):
 @csrf_exempt
 def tracking_webhook(request, provider: str):
     """anymail's tracking webhook view of this provider, once its secret is set; otherwise there is none.
-    A payload anymail cannot read (not JSON, fields missing) is the sender's error: 400, nothing stored."""
+    A payload anymail cannot read (not JSON, nested deeper than Python parses, fields missing) is the
+    sender's error: 400, nothing stored."""
     if provider not in PROVIDERS or not webhook_configured(provider):
         raise Http404("No webhook is configured for this provider.")
     try:
         return _view(provider)(request)
     except (EventNotRecorded, SuspiciousOperation):
         raise  # a failure of ours (the provider tries again), or a bad signature (Django answers 400)
-    except (AnymailError, ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+    except (AnymailError, ValueError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as error:
         logger.warning("A %s webhook whose payload could not be read: %r", provider, error)
         return HttpResponseBadRequest("The webhook's payload could not be read.", content_type="text/plain")
 
@@ -101,7 +104,9 @@ def _event_id(event, recipient: str) -> str:
     is sent again."""
     if event.event_id:
         key = f"{event.event_id}|{recipient}"
-        return key if len(key) <= 200 else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+        if len(key) <= 200 and key == _storable(key):
+            return key
+        return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     payload = json.dumps([event.esp_event, recipient], sort_keys=True, default=str)
     return "sha256:" + hashlib.sha256(payload.encode()).hexdigest()
 
@@ -159,7 +164,7 @@ def _delivery_for(event, recipient: str) -> Delivery | None:
     if event.message_id:
         # Mailgun and SparkPost give a whole batch request one id: the recipient tells its messages apart.
         found = deliveries.filter(
-            provider_message_id=str(event.message_id)[:200], subscription__subscriber__email=recipient
+            provider_message_id=_storable(event.message_id)[:200], subscription__subscriber__email=recipient
         ).first()
         if found or settings.EMAIL_BACKEND.startswith("anymail."):
             return found  # sent through the provider, every edition's message has its id: this one is another
@@ -174,16 +179,33 @@ def _delivery_for(event, recipient: str) -> Delivery | None:
     )
 
 
+def _storable(value) -> str:
+    """The provider's words as text a database takes: one line, no NUL or other control character, no lone
+    surrogate (which UTF-8 cannot carry)."""
+    return one_line(str(value)).encode("utf-8", "replace").decode("utf-8")
+
+
 def event_record(*, provider: str, event) -> DeliveryEvent | None:
-    """Store one tracking event and act on it. None when it was stored before (the webhook sent again)."""
-    recipient = normalise_email(event.recipient or "")
+    """Store one tracking event and act on it. None when it was stored before (the webhook sent again), or
+    when what it names as the address is not one: the provider is answered as for any event, so it stops
+    sending what nothing here can use, and a warning says so."""
+    try:
+        recipient = clean_address(event.recipient) if event.recipient not in (None, "") else ""
+    except ValidationError:
+        logger.warning(
+            "A %s %s event was dropped: its recipient (%s) is not an email address",
+            provider,
+            _storable(event.event_type)[:40],
+            type(event.recipient).__name__,
+        )
+        return None
     event_type = event.event_type if event.event_type in EVENT_TYPES else DeliveryEvent.Type.UNKNOWN
     if event_type == DeliveryEvent.Type.BOUNCED:
         event_type = {SOFT: DeliveryEvent.Type.DEFERRED, BLOCK: DeliveryEvent.Type.BLOCKED}.get(
             bounce_kind(provider, event), event_type
         )
     delivery = _delivery_for(event, recipient) if recipient else None
-    description = " ".join(str(part) for part in (event.description, event.mta_response) if part)
+    description = _storable(" ".join(str(part) for part in (event.description, event.mta_response) if part))
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -193,10 +215,10 @@ def event_record(*, provider: str, event) -> DeliveryEvent | None:
                     type=event_type,
                     occurred_at=event.timestamp or timezone.now(),
                     recipient=recipient[:254],
-                    message_id=str(event.message_id or "")[:200],
+                    message_id=_storable(event.message_id or "")[:200],
                     delivery=delivery,
                     edition=delivery.edition if delivery else None,
-                    reject_reason=str(event.reject_reason or "")[:40],
+                    reject_reason=_storable(event.reject_reason or "")[:40],
                     description=description[:500],
                 )
         except IntegrityError:

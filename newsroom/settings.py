@@ -635,7 +635,9 @@ if env_bool("TRUST_X_FORWARDED_PROTO"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Django's own logging stays underneath: with DEBUG off, errors on the django loggers are mailed to ADMINS.
-# Requests refused for their host or for sending too much are a client's doing: one line each, never mailed.
+# Requests refused for their host or for sending too much, a webhook post with the wrong password or signature,
+# and an admin address naming a field or filter the admin does not offer are a client's doing (400): one line
+# each, a warning, never mailed nor sent to Sentry.
 # LOG_FORMAT=json: one JSON object a line (newsroom/logs.py), each with the id of the request (or of the request
 # that queued the task) it was logged for (newsroom/request_id.py).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "").strip().lower() or "text"
@@ -664,6 +666,9 @@ LOGGING = {
             "TooManyFieldsSent",
             "TooManyFilesSent",
             "SuspiciousMultipartForm",
+            "AnymailWebhookValidationFailure",
+            "DisallowedModelAdminToField",
+            "DisallowedModelAdminLookup",
         )
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

@@ -1,5 +1,7 @@
 """A request the site refuses because of what the client sent is one line in the log, not an error report."""
 
+import base64
+
 import pytest
 from django.core import mail
 
@@ -56,4 +58,56 @@ def test_a_request_that_sends_too_much_is_one_warning_line_and_no_mail(
     assert response.status_code == 400
     assert [record.levelname for record in recorder.records] == ["WARNING"]
     assert "\n" not in recorder.lines[0]
+    assert mail.outbox == []
+
+
+def _one_warning_line(recorder):
+    assert [(record.levelname, record.exc_info, record.stack_info) for record in recorder.records] == [
+        ("WARNING", None, None)
+    ]
+    assert "\n" not in recorder.lines[0] and "Traceback" not in recorder.lines[0]
+
+
+@pytest.mark.parametrize("credentials", ["newsroom:wrong", "intruder:guess"])
+def test_a_webhook_with_a_wrong_password_is_one_warning_line_and_no_mail(
+    client, production, recorded, settings, credentials
+):
+    settings.ANYMAIL = {"WEBHOOK_SECRET": "newsroom:webhook-secret"}
+    recorder = recorded("django.security.AnymailWebhookValidationFailure")
+    requests = recorded("django.request")
+
+    response = client.post(
+        "/anymail/postmark/tracking/",
+        '{"RecordType": "Bounce", "Email": "a@example.org"}',
+        content_type="application/json",
+        HTTP_HOST="news.example.org",
+        HTTP_AUTHORIZATION="Basic " + base64.b64encode(credentials.encode()).decode(),
+    )
+
+    assert response.status_code == 400
+    _one_warning_line(recorder)
+    assert requests.records == []
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize(
+    ("url", "logger"),
+    [
+        ("/admin/newsletter/suppression/?_to_field=address_hash", "DisallowedModelAdminToField"),
+        ("/admin/newsletter/suppression/add/?_to_field=address_hash", "DisallowedModelAdminToField"),
+        ("/admin/newsletter/suppression/?added_by__password__startswith=p", "DisallowedModelAdminLookup"),
+    ],
+)
+def test_an_admin_request_for_a_field_it_may_not_name_is_one_warning_line_and_no_mail(
+    client, production, recorded, login_as, url, logger
+):
+    login_as("Audience")
+    recorder = recorded(f"django.security.{logger}")
+    requests = recorded("django.request")
+
+    response = client.get(url, HTTP_HOST="news.example.org")
+
+    assert response.status_code == 400
+    _one_warning_line(recorder)
+    assert requests.records == []
     assert mail.outbox == []

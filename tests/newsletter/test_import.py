@@ -270,3 +270,18 @@ def test_two_imports_in_one_transaction_both_go_in(the_daily):
     second = run("email\nbob@example.org\nann@example.org\n", the_daily)
 
     assert (first.created, second.created, second.already_there) == (1, 1, 1)
+
+
+def test_an_address_in_its_display_form_is_imported_and_suppressed_bare_and_a_broken_one_refused(the_daily):
+    from newsletter.models import Suppression
+
+    report = run(
+        'email,status\n"Ann <Ann@Example.com>",subscribed\n"Cat <Cat@Example.com>",cleaned\n'
+        '"dan@example.com\nBcc: eve@example.com",cleaned\n',
+        the_daily,
+    )
+
+    assert (report.created, report.newly_suppressed) == (1, 1)
+    assert Subscriber.objects.get().email == "ann@example.com"
+    assert list(Suppression.objects.values_list("email", flat=True)) == ["cat@example.com"]
+    assert [(error.line, "not a valid email address" in error.reason) for error in report.errors] == [(4, True)]

@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from newsletter import sending
-from newsletter.models import Delivery, Edition, SendRate
+from newsletter.models import Delivery, Edition, SendRate, Subscriber, Suppression
 from tests.factories import ArticleFactory, EditionFactory, SubscriptionFactory
 from tests.workers import free_port, smtp_in_thread
 
@@ -147,3 +147,18 @@ def test_sending_with_the_default_backend_counts_every_message(django_capture_on
 
     assert len(mail.outbox) == 3
     assert Edition.objects.get(pk=edition.pk).sent_count == 3
+
+
+def test_a_hard_bounce_of_an_address_stored_before_addresses_were_checked_fails_only_that_row(smtp, recorded):
+    edition, subscriptions = sending_edition(2)
+    Subscriber.objects.filter(pk=subscriptions[0].subscriber_id).update(email="gone..twice@example.com")
+    smtp.refuse = {"gone..twice@": "550 5.1.1 No such user"}
+    recorder = recorded("newsletter.sending")
+
+    sending.edition_send(edition.pk)
+
+    assert Delivery.objects.get(subscription=subscriptions[0]).status == "failed"
+    assert not Suppression.objects.exists()  # it is not an address: nothing to put on the list
+    assert [record.levelname for record in recorder.records] == ["WARNING"]
+    edition.refresh_from_db()
+    assert (edition.status, edition.sent_count, edition.failed_count) == (Edition.Status.SENT, 1, 1)

@@ -240,3 +240,16 @@ def test_a_complaint_after_an_erased_reader_came_back_replaces_the_erasures_entr
     with django_capture_on_commit_callbacks(execute=True):
         sign_up(client, "back@example.com")
     assert mail.outbox == [] and not Subscriber.objects.exists()
+
+
+def test_suppressing_takes_only_an_address_and_never_makes_an_erasures_entry():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValueError, match="erasing the subscriber"):
+        suppress("someone@example.com", reason=Suppression.Reason.ERASED)
+    for not_one in ["someone@example.com\nBcc: all@example.com", "a@example.com, b@example.com", 5]:
+        with pytest.raises(ValidationError):
+            suppress(not_one, reason=Suppression.Reason.STAFF)
+    assert not Suppression.objects.exists()
+
+    assert suppress("Someone <Someone@Example.com>", reason=Suppression.Reason.STAFF)[0].email == "someone@example.com"

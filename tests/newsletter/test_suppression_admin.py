@@ -141,3 +141,54 @@ def test_an_erasures_entry_is_the_readers_to_lift_not_staffs(client, audience):
 
     assert "only their own sign-up lifts it" in output
     assert is_suppressed("erased@example.com")
+
+
+def test_an_address_pasted_as_a_mail_program_shows_it_is_added_bare(client, audience):
+    response = client.post(f"{ADMIN}add/", {"email": " Asked Reader <Asked@Example.com> ", "reason": "staff"})
+
+    assert response.status_code == 302
+    assert Suppression.objects.get().email == "asked@example.com"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["asked@example.com\nBcc: everyone@example.com", "asked@example.com, other@example.com", "Asked <not-an-address>"],
+)
+def test_what_is_not_one_address_is_refused_in_the_admin_keeping_what_was_typed(client, audience, typed):
+    response = client.post(f"{ADMIN}add/", {"email": typed, "reason": "staff", "note": "kept"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "errorlist" in page and "kept" in page
+    assert not Suppression.objects.exists()
+
+
+def test_the_command_takes_an_address_in_its_display_form_bare_and_refuses_a_line_break():
+    assert "asked@example.com: suppressed" in run("Asked Reader <Asked@Example.com>")
+    assert Suppression.objects.get().email == "asked@example.com"
+
+    with pytest.raises(CommandError, match="Not an email address"):
+        run("other@example.com\nBcc: everyone@example.com")
+    assert Suppression.objects.count() == 1
+
+
+def test_staff_cannot_add_an_entry_as_erased_which_nothing_but_the_reader_could_lift(client, audience):
+    form = client.get(f"{ADMIN}add/").content.decode()
+    assert 'value="staff"' in form and 'value="erased"' not in form
+
+    forged = client.post(f"{ADMIN}add/", {"email": "someone@example.com", "reason": "erased", "note": "forged"})
+
+    assert forged.status_code == 200 and "errorlist" in forged.content.decode()
+    assert 'value="someone@example.com"' in forged.content.decode()
+    assert not Suppression.objects.exists()
+
+
+@pytest.mark.parametrize("reason", ["erased", " Erased ", "ERASURE"])
+def test_the_command_refuses_erasure_as_its_reason(reason):
+    SubscriptionFactory(subscriber__email="someone@example.com")
+
+    with pytest.raises(CommandError, match="Erasure"):
+        run("someone@example.com", "--reason", reason)
+
+    assert not Suppression.objects.exists()
+    assert Subscription.objects.get().status == "active"

@@ -230,8 +230,9 @@ def test_mailgun_signed_webhook_finds_the_delivery_by_its_metadata(client):
     assert Suppression.objects.get().email == subscriptions[1].subscriber.email
 
 
-def test_mailgun_webhook_with_a_bad_signature_is_refused(client):
+def test_mailgun_webhook_with_a_bad_signature_is_refused(client, recorded):
     _, subscriptions = sent_edition(1)
+    recorder = recorded("django.security.AnymailWebhookValidationFailure")
     payload = mailgun_payload(mailgun_failure(subscriptions[0].subscriber.email), key="not-the-key")
 
     response = client.post(
@@ -240,6 +241,7 @@ def test_mailgun_webhook_with_a_bad_signature_is_refused(client):
 
     assert response.status_code == 400
     assert not DeliveryEvent.objects.exists() and not Suppression.objects.exists()
+    assert [(record.levelname, record.exc_info) for record in recorder.records] == [("WARNING", None)]
 
 
 def resend_post(client, payload, *, secret=RESEND_SECRET, msg_id="msg_2KWPBgLlAfxdpx2AI54pPJ85f4W"):
@@ -277,10 +279,12 @@ def test_resend_svix_signed_complaint_finds_the_delivery_by_the_providers_messag
     assert Suppression.objects.get().reason == Suppression.Reason.COMPLAINT
 
 
-def test_resend_webhook_with_another_secret_is_refused(client):
+def test_resend_webhook_with_another_secret_is_refused(client, recorded):
+    recorder = recorded("django.security.AnymailWebhookValidationFailure")
     other = "whsec_" + base64.b64encode(b"another-secret-entirely-00000000").decode()
     assert resend_post(client, resend_complaint("a@example.com"), secret=other).status_code == 400
     assert not DeliveryEvent.objects.exists()
+    assert [(record.levelname, record.exc_info) for record in recorder.records] == [("WARNING", None)]
 
 
 def test_sending_through_a_provider_an_unknown_message_id_is_not_pinned_on_an_edition(client, settings):
@@ -418,3 +422,76 @@ def test_a_provider_id_shared_by_a_batch_is_told_apart_by_the_recipient(client, 
 def test_editors_do_not_see_the_providers_events_which_name_addresses(client, login_as):
     login_as("Editor")
     assert client.get("/admin/newsletter/deliveryevent/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "gone\x00@example.com",
+        "gone\ud800@example.com",
+        "gone@example.com\nBcc: everyone@example.com",
+        "gone@\r\nexample.com",
+        "Gone <gone@example.com>, other@example.com",
+        "not an address",
+        5,
+        1.5,
+        True,
+        ["gone@example.com"],
+        {"address": "gone@example.com"},
+    ],
+)
+def test_an_event_whose_address_is_not_one_is_dropped_with_a_warning_so_the_provider_stops_sending_it(
+    client, recorded, address
+):
+    sent_edition(1)
+    recorder = recorded("newsletter.webhooks")
+
+    response = postmark(client, postmark_bounce(address))
+
+    assert response.status_code == 200  # authenticated and readable: sending it again would change nothing
+    assert not DeliveryEvent.objects.exists() and not Suppression.objects.exists()
+    assert [record.levelname for record in recorder.records] == ["WARNING"]
+    assert "\n" not in recorder.lines[0] and "gone" not in recorder.lines[0]  # nor the provider's words
+
+
+def test_an_event_without_an_address_is_kept_and_suppresses_nobody(client):
+    assert postmark(client, postmark_bounce(None)).status_code == 200
+    assert DeliveryEvent.objects.get().recipient == "" and not Suppression.objects.exists()
+
+
+def test_an_address_in_its_display_form_is_stored_bare(client):
+    edition, subscriptions = sent_edition(1)
+    email = subscriptions[0].subscriber.email
+
+    assert postmark(client, postmark_bounce(f'"Gone, Reader" <{email.upper()}>')).status_code == 200
+
+    assert Suppression.objects.get().email == email
+    assert (DeliveryEvent.objects.get().recipient, DeliveryEvent.objects.get().edition) == (email, edition)
+
+
+def test_a_nul_or_a_lone_surrogate_in_the_providers_words_is_dropped_and_the_bounce_still_counts(client):
+    _, subscriptions = sent_edition(1)
+    email = subscriptions[0].subscriber.email
+    payload = postmark_bounce(email, message_id="id\x00\ud800")
+    payload["ID"] = "event\x00\udfff"
+    payload["Description"] = "No such user\x00 \ud800here"
+    payload["Details"] = "smtp;550 5.1.1 \udc00gone"
+
+    assert postmark(client, payload).status_code == 200
+
+    event = DeliveryEvent.objects.get()
+    assert "\x00" not in event.description and event.description.isprintable()
+    assert event.description.encode("utf-8") and event.message_id.encode("utf-8") and event.event_id.encode("utf-8")
+    assert Suppression.objects.get().reason == Suppression.Reason.HARD_BOUNCE
+    assert postmark(client, payload).status_code == 200  # sent again: the same event
+    assert DeliveryEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("provider", ["postmark", "mailgun", "resend", "sparkpost", "amazon_ses", "brevo", "sendgrid"])
+def test_json_nested_past_what_we_read_is_refused_as_unreadable(client, provider):
+    body = "[" * 100_000 + "]" * 100_000
+
+    response = client.post(f"/anymail/{provider}/tracking/", body, content_type="application/json", **basic_auth())
+
+    assert response.status_code == 400
+    assert not DeliveryEvent.objects.exists()

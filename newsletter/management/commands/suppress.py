@@ -1,10 +1,14 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
-from django.core.validators import validate_email
 
 from newsletter.management import operator
-from newsletter.models import Suppression, normalise_email
+from newsletter.models import Suppression, clean_address
 from newsletter.suppression import LIFTED_BY_CONFIRMED_SIGNUP, suppress, suppression_for, unsuppress
+from newsroom.text import one_line
+
+# The entry is always "added by staff", its --reason a note; a note saying erasure would pass for one that
+# is not (erasing keeps no address, and only the reader can lift it).
+ERASURE_WORDS = {"erased", "erasure", "erase", Suppression.Reason.ERASED.label.lower()}
 
 
 class Command(BaseCommand):
@@ -19,10 +23,19 @@ class Command(BaseCommand):
         parser.add_argument("--remove", action="store_true", help="Take these addresses off the list instead.")
 
     def handle(self, *args, emails, reason="", remove=False, **options):
-        addresses = [normalise_email(email) for email in emails]
-        bad = [email for email in addresses if not _valid(email)]
+        addresses, bad = [], []
+        for email in emails:
+            try:
+                addresses.append(clean_address(email))  # "Jane <jane@example.org>" is taken as the bare address
+            except ValidationError:
+                bad.append(one_line(email))  # a line break shown as a space, not breaking the message
         if bad:
             raise CommandError(f"Not an email address: {', '.join(bad)}. Nothing was changed.")
+        if not remove and reason.strip().lower() in ERASURE_WORDS:
+            raise CommandError(
+                "Erasure is not a reason staff give: erase the subscriber instead (delete them in the admin), "
+                "which only the reader can undo. Nothing was changed."
+            )
         note = f"{reason} (by {operator()} from the command line)" if reason else f"by {operator()} (command line)"
         if remove:
             if not reason:
@@ -42,11 +55,3 @@ class Command(BaseCommand):
                 continue
             suppress(email, reason=Suppression.Reason.STAFF, note=note)
             self.stdout.write(f"{email}: suppressed")
-
-
-def _valid(email: str) -> bool:
-    try:
-        validate_email(email)
-    except ValidationError:
-        return False
-    return True
