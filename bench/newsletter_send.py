@@ -169,13 +169,29 @@ def add_active_subscriptions(newsletter, count: int) -> None:
     first = seed._next_id(Subscriber)
     ids = range(first, first + count)
     now = timezone.now()
-    seed._copy(Subscriber, ["id", "email", "created_at"], ((pk, f"send{pk}@example.org", now) for pk in ids))
-    columns = ["subscriber_id", "newsletter_id", "status", "created_at", "subscribed_at", "confirmed_at", "source"]
-    columns += ["consent_text", "consent_version", "signup_user_agent", "confirm_user_agent", "token_nonce"]
+    seed._copy(Subscriber, ({"id": pk, "email": f"send{pk}@example.org", "created_at": now} for pk in ids))
     seed._copy(
         Subscription,
-        columns,
-        ((pk, newsletter.pk, "active", now, now, now, "/", seed.CONSENT, "2026-01", "", "", 0) for pk in ids),
+        (
+            {
+                "subscriber_id": pk,
+                "newsletter_id": newsletter.pk,
+                "status": "active",
+                "created_at": now,
+                "subscribed_at": now,
+                "confirmed_at": now,
+                "source": "/",
+                "consent_text": seed.CONSENT,
+                "consent_version": "2026-01",
+                "signup_user_agent": "",
+                "confirm_user_agent": "",
+                "confirmation_requested_at": now,
+                "confirmation_sent_at": now,
+                "token_nonce": 0,
+            }
+            for pk in ids
+        ),
+        empty=["unsubscribed_at", "signup_ip", "confirm_ip", "confirmation_attempted_at"],
     )
     seed._reset_sequences(Subscriber, Subscription)
     with connection.cursor() as cursor:
