@@ -22,9 +22,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = {"full": [20_000, 100_000], "quick": [2_000, 10_000]}
+SIZES = {"full": [20_000, 100_000], "quick": [2_000, 10_000], "smoke": [100, 300]}
 STALLED_SECONDS = 120  # a send that moves on by no message for this long has failed
-BARE_SECONDS = {"full": 10.0, "quick": 3.0}
+BARE_SECONDS = {"full": 10.0, "quick": 3.0, "smoke": 1.0}
 WORKERS = 2  # two worker processes (`celery worker --concurrency 1` each), as the issue asks
 STORIES = 10
 RSS_EVERY = 0.2
