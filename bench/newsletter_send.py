@@ -147,12 +147,12 @@ def workers(env: dict, workdir: Path, queue: str):
             subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
         )
         output.close()
-    deadline = time.monotonic() + 60
-    while not all(_says_ready(log, log.with_suffix(".out")) for log in logs):
-        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-            raise SystemExit(f"The Celery workers did not start; see {workdir}/worker*.*")
-        time.sleep(0.1)
-    try:
+    try:  # stopped however this ends, a worker that never said it was ready too
+        deadline = time.monotonic() + 60
+        while not all(_says_ready(log, log.with_suffix(".out")) for log in logs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                raise SystemExit(f"The Celery workers did not start; see {workdir}/worker*.*")
+            time.sleep(0.1)
         yield [p.pid for p in processes]
     finally:
         for process in processes:
