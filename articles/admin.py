@@ -254,13 +254,11 @@ class StateFilter(admin.SimpleListFilter):
         return [("draft", "Draft"), ("review", "In review"), ("scheduled", "Scheduled"), ("live", "Published")]
 
     def queryset(self, request, queryset):
-        now = timezone.now()
-        published = Article.Status.PUBLISHED
         return {
             "draft": queryset.filter(status=Article.Status.DRAFT),
             "review": queryset.filter(status=Article.Status.REVIEW),
-            "scheduled": queryset.filter(status=published, published_at__gt=now),
-            "live": queryset.filter(status=published, published_at__lte=now),
+            "scheduled": queryset.scheduled(),
+            "live": queryset.published(),
         }.get(self.value(), queryset)
 
 

@@ -10,6 +10,7 @@ unpublish of one shows at once) but a newly published story joins older stories'
 those pages are next made, within CONTENT_CACHE_SECONDS.
 """
 
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 from taggit.models import Tag
@@ -94,21 +95,33 @@ def article_change_keys(article_ids, *, before=(), also=()) -> set[str]:
     return keys
 
 
-def next_due(now):
-    """When the next scheduled article goes out."""
+def next_due():
+    """When the next story not yet out is due: a scheduled one, or one whose time came while its save was
+    uncommitted (then it is already due)."""
     return (
-        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
+        Article.objects.filter(status=Article.Status.PUBLISHED, released_at__isnull=True)
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()
     )
 
 
-def due_keys(since, until) -> set[str]:
-    """What the articles scheduled for (since, until] affect now that they are out."""
-    due = Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=since, published_at__lte=until)
-    ids = list(due.values_list("pk", flat=True))
-    return article_change_keys(ids) if ids else set()
+def due(now) -> freshness.Due:
+    """The stories due by now and not yet out, whenever their saves committed: what they affect, and how to
+    record them as out where they still stand as read (an editor's newer time or unpublishing wins)."""
+    rows = dict(Article.objects.published().filter(released_at__isnull=True).values_list("pk", "published_at"))
+    if not rows:
+        return freshness.Due(set(), None, lambda: None)
+
+    def released():
+        as_read = Q()
+        for pk, at in rows.items():
+            as_read |= Q(pk=pk, published_at=at)
+        Article.objects.filter(as_read, status=Article.Status.PUBLISHED, released_at__isnull=True).update(
+            released_at=now
+        )
+
+    return freshness.Due(article_change_keys(list(rows)), max(rows.values()), released)
 
 
 def _remember_before(sender, instance, raw=False, **kwargs):
@@ -165,4 +178,4 @@ def connect() -> None:
         lambda section: {f"section:{section.pk}", f"section-list:{section.pk}", freshness.CHROME, *LISTS},
     )
     freshness.watch(Tag, lambda tag: {f"tag:{tag.pk}", f"tag-list:{tag.pk}", "feeds", "sitemaps", "search"})
-    freshness.schedule_with(next_due=next_due, due_keys=due_keys)
+    freshness.schedule_with(next_due=next_due, due=due)

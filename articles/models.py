@@ -281,6 +281,10 @@ class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_filter())
 
+    def scheduled(self):
+        """Published, with a time still to come: readers see it then."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+
     def been_public(self):
         """Articles readers have seen: their first publication time has come (they may be off the site since)."""
         return self.filter(first_published_at__lte=timezone.now())
@@ -530,6 +534,12 @@ class Article(models.Model):
         "which the log records.",
     )
     first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When the pages that list it were told it is out; empty while it is scheduled or unpublished.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -566,6 +576,12 @@ class Article(models.Model):
             models.Index(fields=["status", "-top_story", "-published_at"], name="article_front_page_idx"),
             # Whether an article is public, by id, without reading the row: related news checks hundreds.
             models.Index(fields=["id"], include=["status", "published_at"], name="article_visibility_idx"),
+            # Scheduled stories not yet out (and any whose time came while its save was uncommitted).
+            models.Index(
+                fields=["published_at"],
+                condition=Q(status="published", released_at__isnull=True),
+                name="article_unreleased_idx",
+            ),
         ]
 
     def __str__(self):
@@ -580,6 +596,10 @@ class Article(models.Model):
             if self.first_published_at is None or self.first_published_at > now:
                 # When readers could first see it: a backdated story went out now, not in the past.
                 self.first_published_at = max(self.published_at, now)
+        if not self.is_live:
+            self.released_at = None  # the release of due stories tells the pages that list it, when it comes
+        elif self.released_at is None:
+            self.released_at = timezone.now()  # this save tells them itself
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -22,8 +22,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SIZES = {"full": [20_000, 100_000], "quick": [2_000, 10_000]}
-BARE_SECONDS = {"full": 10.0, "quick": 3.0}
+SIZES = {"full": [20_000, 100_000], "quick": [2_000, 10_000], "smoke": [100, 300]}
+STALLED_SECONDS = 120  # a send that moves on by no message for this long has failed
+BARE_SECONDS = {"full": 10.0, "quick": 3.0, "smoke": 1.0}
 WORKERS = 2  # two worker processes (`celery worker --concurrency 1` each), as the issue asks
 STORIES = 10
 RSS_EVERY = 0.2
@@ -126,6 +127,11 @@ def sink(workdir: Path):
         log.close()
 
 
+def _says_ready(*paths: Path) -> bool:
+    """Whether a worker has said it is ready, in its log file or its output (which depends on the logging settings)."""
+    return any(path.exists() and " ready." in path.read_text() for path in paths)
+
+
 @contextmanager
 def workers(env: dict, workdir: Path, queue: str):
     """Two `celery -A newsroom worker --concurrency 1` processes on the run's own queue; ready when they say so."""
@@ -141,12 +147,12 @@ def workers(env: dict, workdir: Path, queue: str):
             subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
         )
         output.close()
-    deadline = time.monotonic() + 60
-    while not all(log.exists() and " ready." in log.read_text() for log in logs):
-        if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
-            raise SystemExit(f"The Celery workers did not start; see {workdir}/worker*.log")
-        time.sleep(0.1)
-    try:
+    try:  # stopped however this ends, a worker that never said it was ready too
+        deadline = time.monotonic() + 60
+        while not all(_says_ready(log, log.with_suffix(".out")) for log in logs):
+            if time.monotonic() > deadline or any(p.poll() is not None for p in processes):
+                raise SystemExit(f"The Celery workers did not start; see {workdir}/worker*.*")
+            time.sleep(0.1)
         yield [p.pid for p in processes]
     finally:
         for process in processes:
@@ -169,13 +175,29 @@ def add_active_subscriptions(newsletter, count: int) -> None:
     first = seed._next_id(Subscriber)
     ids = range(first, first + count)
     now = timezone.now()
-    seed._copy(Subscriber, ["id", "email", "created_at"], ((pk, f"send{pk}@example.org", now) for pk in ids))
-    columns = ["subscriber_id", "newsletter_id", "status", "created_at", "subscribed_at", "confirmed_at", "source"]
-    columns += ["consent_text", "consent_version", "signup_user_agent", "confirm_user_agent", "token_nonce"]
+    seed._copy(Subscriber, ({"id": pk, "email": f"send{pk}@example.org", "created_at": now} for pk in ids))
     seed._copy(
         Subscription,
-        columns,
-        ((pk, newsletter.pk, "active", now, now, now, "/", seed.CONSENT, "2026-01", "", "", 0) for pk in ids),
+        (
+            {
+                "subscriber_id": pk,
+                "newsletter_id": newsletter.pk,
+                "status": "active",
+                "created_at": now,
+                "subscribed_at": now,
+                "confirmed_at": now,
+                "source": "/",
+                "consent_text": seed.CONSENT,
+                "consent_version": "2026-01",
+                "signup_user_agent": "",
+                "confirm_user_agent": "",
+                "confirmation_requested_at": now,
+                "confirmation_sent_at": now,
+                "token_nonce": 0,
+            }
+            for pk in ids
+        ),
+        empty=["unsubscribed_at", "signup_ip", "confirm_ip", "confirmation_attempted_at"],
     )
     seed._reset_sequences(Subscriber, Subscription)
     with connection.cursor() as cursor:
@@ -284,12 +306,17 @@ def send_once(newsletter, issue_date: date, *, env: dict, workdir: Path, port: i
             queued = time.perf_counter() - started
         finally:
             sending.edition_start = original
+        progress, moved_at = None, time.monotonic()
         while True:
-            status = Edition.objects.filter(pk=edition.pk).values_list("status", flat=True).get()
+            status, sent_so_far = Edition.objects.filter(pk=edition.pk).values_list("status", "sent_count").get()
             if status == Edition.Status.SENT:
                 break
             if status != Edition.Status.SENDING:
                 raise SystemExit(f"The edition stopped: {status}")
+            if sent_so_far != progress:
+                progress, moved_at = sent_so_far, time.monotonic()
+            elif time.monotonic() - moved_at > STALLED_SECONDS:
+                raise SystemExit(f"The send stalled at {sent_so_far} of {edition.recipient_count} messages")
             time.sleep(0.05)
         seconds = time.perf_counter() - started
         sink_busy = (_cpu_seconds(sink_pid) - sink_cpu) / seconds
@@ -325,6 +352,10 @@ def measure(*, env: dict, workdir: Path, scale: str) -> dict:
     queue = f"bench-send-{uuid.uuid4().hex[:12]}"  # no other worker on the broker takes this run's tasks
     # A real broker: BENCH_BROKER_URL, else the Redis the benchmark caches in (files only when there is none).
     broker = os.environ.get("BENCH_BROKER_URL") or env.get("REDIS_URL") or settings.CELERY_BROKER_URL
+    # Connections an earlier step opened (to the files broker) would still be used: close them first.
+    if app._pool is not None:
+        app.pool.force_close_all()
+    app._pool, app.amqp._producer_pool = None, None
     app.conf.update(broker_url=broker, task_default_queue=queue)
     worker_env = {**env, "CELERY_BROKER_URL": broker, "CELERY_QUEUE": queue}
     if seed.Article.objects.published().count() < STORIES:

@@ -51,6 +51,19 @@ SCALES = {
         "warm_pages": 300,
         "database": "newsroom_bench_quick",
     },
+    # CI's smoke (tests/test_bench_smoke.py): every step at a tiny size, to show each still runs, in a minute or
+    # two. Its figures mean nothing; it fails when any step fails or any answer is an error (smoke_failures).
+    "smoke": {
+        "article_steps": [40, 80],
+        "subscription_steps": [300],
+        "import_rows": 200,
+        "samples": 5,
+        "wrk_seconds": 1,
+        "warm_pages": 20,
+        "database": "newsroom_bench_smoke",
+        "lighthouse_runs": 1,
+        "section_pages": 1,  # a section of a few stories has one page
+    },
 }
 WRK_THREADS, WRK_CONNECTIONS = 2, 16
 GUNICORN_WORKERS = 2
@@ -475,7 +488,13 @@ def _walk(node: dict, indexes: set, scans: list) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a small scale, in under a minute")
+    sizes = parser.add_mutually_exclusive_group()
+    sizes.add_argument("--quick", action="store_true", help="a small scale, in a few minutes")
+    sizes.add_argument(
+        "--smoke",
+        action="store_true",
+        help="every step at a tiny scale, in a minute or two, failing on any error (CI); written to smoke.json",
+    )
     parser.add_argument("--show", metavar="JSON", help="print the table of a saved run and stop")
     parser.add_argument(
         "--database", help="the benchmark's own database (dropped and created), so runs side by side cannot collide"
@@ -496,7 +515,8 @@ def main() -> None:
         except (OSError, ValueError, KeyError) as exc:
             raise SystemExit(f"{args.show} is not a saved benchmark run ({exc!r}).") from None
         return
-    scale = SCALES["quick" if args.quick else "full"]
+    scale_name = "smoke" if args.smoke else "quick" if args.quick else "full"
+    scale = SCALES[scale_name]
     started = time.monotonic()
     require_tools()
     database = args.database or scale["database"]
@@ -525,7 +545,7 @@ def main() -> None:
     results: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "scale": "quick" if args.quick else "full",
+        "scale": scale_name,
         "growth": {"article": {}, "search": {}, "export": {}},
         "pages": {},
         "http": {},
@@ -557,7 +577,9 @@ def main() -> None:
     page_sets = {
         "article": articles,
         "home": ["/"] * samples,
-        "section": [sections[i % len(sections)] + (f"?page={i % 5 + 1}") for i in range(samples)],
+        "section": [
+            sections[i % len(sections)] + f"?page={i % scale.get('section_pages', 5) + 1}" for i in range(samples)
+        ],
         "tag": tags,
         "author": [authors[i % len(authors)] for i in range(samples)],
         "search": searches,
@@ -593,8 +615,10 @@ def main() -> None:
                 say(f"Warming {scale['warm_pages']:,} article pages, then publishing one story")
                 results["publish"] = publish.warm_cache_publish(base, warm[: scale["warm_pages"]])
                 results["stampede"] = publish.stampede(base)
+                runs = scale.get("lighthouse_runs", 3)
                 results["lighthouse"] = {
-                    name: lighthouse.audit(base + path) for name, path in (("article", articles[0]), ("home", "/"))
+                    name: lighthouse.audit(base + path, runs=runs)
+                    for name, path in (("article", articles[0]), ("home", "/"))
                 }
     # Through Varnish (bench/proxy.py): the cached article page beside nginx with the same bytes, and a publish
     # into a warm proxy. The app sends s-maxage and the purges go to this Varnish, as with CACHE_PROXIES.
@@ -649,9 +673,41 @@ def main() -> None:
     results["seconds"] = round(time.monotonic() - started)
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print_table(results)
+    saved = RESULTS / ("smoke.json" if args.smoke else "latest.json")  # a smoke never replaces a measured run
+    saved.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print_table(results, saved)
     shutil.rmtree(workdir, ignore_errors=True)
+    if args.smoke and (failures := smoke_failures(results)):
+        raise SystemExit("The benchmark's smoke failed:\n  " + "\n  ".join(failures))
+
+
+def smoke_failures(r: dict) -> list[str]:
+    """What went wrong in a run, whatever its speed: error answers, a publish that did not show, a step left out."""
+    failures = []
+    for name, modes in r["http"].items():
+        for mode, figures in modes.items():
+            if figures.get("bad_responses") or figures.get("socket_errors"):
+                failures.append(f"http {name} {mode}: {figures['bad_responses']} bad, {figures['socket_errors']!r}")
+    if r["signup"]["bad_responses"] or r["signup"]["socket_errors"]:
+        failures.append(f"sign-up: {r['signup']['bad_responses']} bad, {r['signup']['socket_errors']!r}")
+    if r["publish"]["pages_not_showing_it"]:
+        failures.append(f"publish into a warm cache: not shown on {r['publish']['pages_not_showing_it']}")
+    if r["stampede"]["errors"] or not r["stampede"]["shown_after"]:
+        failures.append(f"stampede: {r['stampede']}")
+    warm = r["proxy"]["publish"]
+    if not (warm["front_shows_it"] and warm["section_shows_it"] and warm["story_page"] == 200):
+        failures.append(f"publish through Varnish: {warm}")
+    if shutil.which("npm") or shutil.which("chromium"):  # Lighthouse is left out only where it cannot run
+        failures += [f"lighthouse {name}: no report" for name, audit in r["lighthouse"].items() if audit is None]
+    for name in ("export", "import", "newsletter_send", "query_plans"):
+        if not r.get(name):
+            failures.append(f"{name}: no figures")
+    soak = r.get("soak")
+    if soak is None or "skipped" in soak:
+        failures.append(f"soak: {soak and soak['skipped']!r}")
+    elif soak.get("errors") or soak.get("server_errors"):
+        failures.append(f"soak: {soak.get('errors')} {soak.get('server_errors')}")
+    return failures
 
 
 def machine() -> dict:
@@ -723,7 +779,7 @@ def print_targets(r: dict) -> None:
         say(f"profile {name}: {figures['calls_per_request']:,} Python calls a request; under cProfile, ms: {shares}")
 
 
-def print_table(r: dict) -> None:
+def print_table(r: dict, saved: Path = RESULTS / "latest.json") -> None:
     nginx_close = r["http"]["nginx"]["connection_close"]["requests_per_second"]
     nginx_keep = r["http"]["nginx"]["keep_alive"]["requests_per_second"]
     say("")
@@ -784,7 +840,7 @@ def print_table(r: dict) -> None:
         from bench import soak
 
         soak.print_section(r["soak"])
-    say(f"\nWritten to bench/results/latest.json ({r['seconds']} s in all)")
+    say(f"\nWritten to {saved.relative_to(ROOT)} ({r['seconds']} s in all)")
 
 
 if __name__ == "__main__":

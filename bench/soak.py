@@ -37,9 +37,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
-SECONDS = {"full": 300, "quick": 30}
-WARM_SECONDS = {"full": 30, "quick": 10}
-ARTICLES = {"full": 10_000, "quick": 1_000}  # when run alone, on a database of its own
+SECONDS = {"full": 300, "quick": 30, "smoke": 5}
+WARM_SECONDS = {"full": 30, "quick": 10, "smoke": 2}
+ARTICLES = {"full": 10_000, "quick": 1_000, "smoke": 100}  # when run alone, on a database of its own
 READERS = 200  # wrk connections
 WRK_THREADS = 2
 READER_TIMEOUT = 10  # seconds; a reader's answer slower than this is an error (wrk's "timeout")

@@ -230,7 +230,8 @@ def editions_start_due(*, now=None) -> list[Edition]:
     for pk in Edition.objects.filter(status=Edition.Status.SCHEDULED, send_at__lte=now).values_list("pk", flat=True):
         with transaction.atomic():
             edition = Edition.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if edition is None or edition.status != Edition.Status.SCHEDULED:
+            # Read again under the lock: an editor may have moved it later or taken it back since the list was read.
+            if edition is None or edition.status != Edition.Status.SCHEDULED or edition.send_at > now:
                 continue
             sending.edition_start(edition)
             detail = f"Sending started to {edition.recipient_count:,} recipients, at its scheduled time"

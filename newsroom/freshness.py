@@ -16,8 +16,10 @@ the time of the change, if later). A tick is `seconds * 1_000_000 + count`, so `
 generation of a page's keys, in seconds) moves on with every commit however close together, and never
 matches a page older than a change.
 
-Scheduled articles: the clock's companion record knows when the next one is due; the first request after that
-moment raises the keys of what has just gone out.
+Scheduled articles: the clock's companion record knows when the next one not yet released is due; the first
+request after that moment (or the scheduler's look, with proxies) raises the keys of every story due and not
+yet released, and records it as released unless an editor changed it meanwhile. A story whose save commits
+after its own time is found too: it stays unreleased until a look after its commit.
 
 Whatever else must hear of a committed change (a caching proxy that purges by these keys) listens with
 `on_committed`.
@@ -37,7 +39,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -168,51 +170,71 @@ def watch(model, keys: Callable[[object], Iterable[str]] = lambda instance: ()) 
 
 @dataclass(frozen=True)
 class Schedule:
-    next_at: datetime | None  # when the next scheduled change is due, if any
-    released_to: datetime  # every change due up to this moment has raised its keys
+    next_at: datetime | None  # when the next change not yet released is due (past, if one is waiting), if any
 
 
-_next_due: Callable[[datetime], datetime | None] = lambda now: None  # noqa: E731
-_due_keys: Callable[[datetime, datetime], set[str]] = lambda since, until: set()  # noqa: E731
+@dataclass(frozen=True)
+class Due:
+    """The scheduled changes due now and not yet released."""
+
+    keys: set[str]  # what they affect
+    at: datetime | None  # when the last of them was due
+    released: Callable[[], None]  # record them as released, where they still stand as they were read
 
 
-def schedule_with(*, next_due, due_keys) -> None:
-    """`next_due(now)`: when the next scheduled change is due; `due_keys(since, until)`: what the changes due
-    in (since, until] affect."""
-    global _next_due, _due_keys
-    _next_due, _due_keys = next_due, due_keys
+_next_due: Callable[[], datetime | None] = lambda: None  # noqa: E731
+_due: Callable[[datetime], Due] = lambda now: Due(set(), None, lambda: None)  # noqa: E731
+
+
+def schedule_with(*, next_due, due) -> None:
+    """`next_due()`: when the next change not yet released is due; `due(now)`: the changes due by now and not
+    yet released, whenever they were committed (never a window of time: a save can commit after its time)."""
+    global _next_due, _due
+    _next_due, _due = next_due, due
+
+
+def _store_schedule() -> Schedule:
+    """Read when the next change is due, store it, and read it again until the two agree: a time an editor set
+    and committed while this was being read (and stored by their own save) is never overwritten by the older
+    reading."""
+    schedule = Schedule(_next_due())
+    for _ in range(5):
+        try:
+            cache.set(SCHEDULE_KEY, schedule, _shared_timeout())
+        except Exception as exc:
+            log_cache_failure(exc, "store when the next scheduled article is due")
+            break
+        again = Schedule(_next_due())
+        if again == schedule:
+            break
+        schedule = again
+    return schedule
 
 
 def rescheduled() -> None:
     """Something was scheduled or unscheduled: read when the next change is due again, now and after the
-    commit (a time read from a transaction that is then rolled back is harmless: nothing is due then)."""
-
-    def refresh():
-        try:
-            current = cache.get(SCHEDULE_KEY)
-            released_to = current.released_to if isinstance(current, Schedule) else timezone.now()
-            cache.set(SCHEDULE_KEY, Schedule(_next_due(timezone.now()), released_to), _shared_timeout())
-        except Exception as exc:
-            log_cache_failure(exc, "store when the next scheduled article is due")
-
-    refresh()
+    commit (a time read from a transaction that is then rolled back is harmless: nothing is released early)."""
+    _store_schedule()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(refresh, robust=True)
+        transaction.on_commit(_store_schedule, robust=True)
 
 
-def _release_due(schedule: Schedule) -> tuple[Schedule, int | None]:
-    """The scheduled changes due by now raise their keys, with the time they were due as their time."""
+def _release_due() -> tuple[Schedule, int | None]:
+    """The scheduled changes due by now and not yet released raise their keys, with the time they were due as
+    their time, and are recorded as released; then when the next is due is read again."""
     now = timezone.now()
-    keys = _due_keys(schedule.released_to, now)
-    tick = _raise_safely(keys | {ALL}, committed=True, at=schedule.next_at) if keys else None
-    released = Schedule(_next_due(now), now)
-    try:
-        cache.set(SCHEDULE_KEY, released, _shared_timeout())
-    except Exception as exc:
-        log_cache_failure(exc, "store when the next scheduled article is due")
-    if keys:
-        _committed(keys | {ALL})
-    return released, tick
+    due = _due(now)
+    tick = None
+    if due.keys:
+        tick = _raise_safely(due.keys | {ALL}, committed=True, at=due.at)
+        _committed(due.keys | {ALL})
+        if tick is not None:  # else the next look releases them again
+            try:
+                with transaction.atomic():
+                    due.released()
+            except DatabaseError:
+                logger.warning("Could not record released stories; the next look releases them again", exc_info=True)
+    return _store_schedule(), tick
 
 
 # What one request reads and writes.
@@ -378,7 +400,7 @@ def snapshot(page_key: str | None = None) -> Snapshot:
         epoch, schedule = _start()
         tick = epoch
     if schedule.next_at is not None and schedule.next_at <= timezone.now():
-        schedule, raised = _release_due(schedule)
+        schedule, raised = _release_due()
         if raised:
             tick = raised
             try:  # the page's keys may be among those just raised: read it again
@@ -394,12 +416,11 @@ def _start() -> tuple[int, Schedule]:
     """First use, or the cache was emptied (or, unshared, the epoch ran out): nothing cached before counts,
     and when the next scheduled article is due is read afresh."""
     tick = _raise_safely((), committed=True) or 0
-    schedule = Schedule(_next_due(timezone.now()), timezone.now())
     try:
-        cache.set_many({EPOCH_KEY: tick, SCHEDULE_KEY: schedule}, _shared_timeout())
+        cache.set(EPOCH_KEY, tick, _shared_timeout())
     except Exception as exc:
-        log_cache_failure(exc, "store the epoch and the schedule")
-    return tick, schedule
+        log_cache_failure(exc, "store the epoch")
+    return tick, _store_schedule()
 
 
 def _started() -> None:

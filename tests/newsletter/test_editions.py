@@ -169,3 +169,40 @@ def test_a_story_unpublished_after_it_was_chosen_drops_out_of_the_email():
 
     assert "The bridge reopens" in rendered.text and "A story pulled at noon" not in rendered.text
     assert "A story pulled at noon" not in rendered.html
+
+
+def test_an_edition_an_editor_moves_later_while_due_editions_start_waits_for_its_new_time(the_daily, admin_user):
+    import logging
+
+    from newsletter.editions import edition_schedule, editions_start_due
+
+    story = ArticleFactory()
+    one, other = (
+        EditionFactory(issue_date=timezone.localdate() - datetime.timedelta(days=days), articles=[story])
+        for days in (1, 2)
+    )
+    for edition in one, other:
+        edition_schedule(edition=edition, user=admin_user)
+    later = timezone.now() + datetime.timedelta(hours=2)
+    moved = []
+
+    class EditorMovesTheOther(logging.Handler):
+        def emit(self, record):  # the first edition has started: the scheduler has read both as due
+            started = record.getMessage()
+            if not moved and "Sending started" in started:
+                waiting = other if f"Edition {one.pk}:" in started else one
+                moved.append(edition_schedule(edition=waiting, user=admin_user, send_at=later))
+
+    editions_logger = logging.getLogger("newsletter.editions")
+    handler, level = EditorMovesTheOther(), editions_logger.level
+    editions_logger.addHandler(handler)
+    editions_logger.setLevel(logging.INFO)
+    try:
+        started = editions_start_due(now=timezone.now() + datetime.timedelta(minutes=1))
+    finally:
+        editions_logger.removeHandler(handler)
+        editions_logger.setLevel(level)
+
+    assert len(moved) == len(started) == 1
+    moved[0].refresh_from_db()
+    assert moved[0].status == Edition.Status.SCHEDULED and moved[0].send_at == later
