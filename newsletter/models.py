@@ -39,10 +39,14 @@ def clean_address(value) -> str:
         validate_one_line(value)
     except (UnicodeError, ValidationError) as exc:
         raise ValidationError("An email address is one line of plain text.", code="invalid") from exc
-    _, address = parseaddr(value)
-    display = _DISPLAY_FORM.fullmatch(value)
-    if not address or (address != value and not (display and display.group(1).strip() == address)):
-        raise ValidationError("Enter one email address, like name@example.com.", code="invalid")
+    try:
+        validate_email(value)  # a bare address, a quoted local part included, is taken as it is spelt
+        address = value
+    except ValidationError:
+        _, address = parseaddr(value)
+        display = _DISPLAY_FORM.fullmatch(value)
+        if not address or (address != value and not (display and display.group(1).strip() == address)):
+            raise ValidationError("Enter one email address, like name@example.com.", code="invalid") from None
     email = normalise_email(address)
     if len(email) > 254:
         raise ValidationError("That address is too long for email (254 characters at most).", code="invalid")

@@ -107,9 +107,10 @@ def as_tags(text: str) -> list[str]:
 
 def quoted_address(text: str) -> str:
     """An email address whose quoted local part is the text, backslash-escaped where it must be: Django's
-    validator accepts it, so a sign-up stores it. Characters an address cannot carry are dropped."""
-    kept = (c for c in text if 0 < ord(c) < 0x7F and c not in "\r\n")
-    return '"' + "".join("\\" + c if c in '"\\ \t' else c for c in kept) + '"@example.com'
+    validator accepts it, so a sign-up stores it. Characters an address cannot carry, and control characters
+    (refused in any address), are dropped."""
+    kept = (c for c in text if 0x20 <= ord(c) < 0x7F)
+    return '"' + "".join("\\" + c if c in '"\\ ' else c for c in kept) + '"@example.com'
 
 
 def body_html(texts: str, paragraphs: int = 2) -> str:
