@@ -28,7 +28,10 @@ def embed_link(block: str) -> str | None:
     url = unescape(bare or href)
     if href and unescape(text).strip() not in {url, url.rstrip("/")}:
         return None  # a link in words ("watch the council meeting") is meant as a link
-    return normalise(url) if embeddable(url) else None
+    try:
+        return normalise(url) if embeddable(url) else None
+    except ValueError:  # "http://[::1/x", a bracket never closed: no address anything can be fetched from
+        return None
 
 
 def embed_links(html: str) -> list[str]:

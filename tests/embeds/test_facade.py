@@ -199,3 +199,13 @@ def test_the_same_video_twice_on_a_page_gives_it_no_id_twice(client, video):
     assert html.count('<figure class="embed"') == 3
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
     assert [name for name, times in ids.items() if times > 1] == []
+
+
+@pytest.mark.parametrize("address", ["http://[::1/x", "https://[::1/x"])
+def test_a_story_with_a_malformed_address_alone_in_a_paragraph_saves_and_shows(client, address):
+    article = ArticleFactory(body=f'<p>Before.</p><p>{address}</p><p><a href="{address}">{address}</a></p>')
+
+    page = client.get(article.get_absolute_url())
+
+    assert page.status_code == 200 and "Before." in page.content.decode()
+    assert not Embed.objects.exists()
