@@ -21,7 +21,7 @@ from taggit.models import Tag
 from audit import services as audit
 from newsroom.admin import SafeAutocomplete
 
-from .forms import ArticleAdminForm, ImageUploadField, RestoreForm, TagAdminForm, TagSuggestWidget
+from .forms import ArticleAdminForm, ImageUploadField, RestoreForm, StoryPicturesForm, TagAdminForm, TagSuggestWidget
 from .models import Article, Author, Byline, Correction, Figure, Image, Quote, RelatedArticle, Section
 from .preview import preview_url
 from .revisions import version_comparison
@@ -96,6 +96,7 @@ class AuthorAdmin(SafeAutocomplete, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "job_title"]
     autocomplete_fields = ["photo", "user"]
+    form = StoryPicturesForm
 
 
 @admin.register(Image)
@@ -208,6 +209,7 @@ class FigureInline(SafeAutocomplete, ImagePreviewMixin, admin.StackedInline):
     model = Figure
     extra = 0
     autocomplete_fields = ["image"]
+    form = StoryPicturesForm
     fields = ["image", "preview", "caption", "credit", "position"]
     readonly_fields = ["preview"]
 

@@ -7,7 +7,7 @@ from taggit.forms import TagWidget
 from taggit.models import Tag
 
 from . import imaging
-from .models import Article
+from .models import Article, Image
 from .services import EMBARGO_LIFTED_BY_ITS_OWN_STEP, embargo_lifted
 from .tagging import NO_ADDRESS, tag_slug
 
@@ -63,7 +63,20 @@ class RestoreForm(forms.Form):
     opened_version = OpenedVersionField()
 
 
-class ArticleAdminForm(forms.ModelForm):
+class StoryPicturesForm(forms.ModelForm):
+    """Its picture fields take what their choosers offer (`Image.objects.for_stories()`): an embed's thumbnail named
+    by its number is refused, unless the row has it already (taken up before the choosers hid them), so it still
+    saves as it stands."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField) and field.queryset.model is Image:
+                chosen = getattr(self.instance, f"{name}_id", None)
+                field.queryset = Image.objects.for_stories() | Image.objects.filter(pk=chosen)
+
+
+class ArticleAdminForm(StoryPicturesForm):
     """The article form, with the version it was opened at so a stale save is caught, not applied."""
 
     #: Fields whose saved value is shown beside the editor's own when two saves collide.

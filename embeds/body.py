@@ -5,7 +5,6 @@ its place once it is resolved, and a plain link until then or if the provider fa
 import re
 from html import unescape
 
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.utils.html import format_html
 
@@ -28,7 +27,10 @@ def embed_link(block: str) -> str | None:
     url = unescape(bare or href)
     if href and unescape(text).strip() not in {url, url.rstrip("/")}:
         return None  # a link in words ("watch the council meeting") is meant as a link
-    return normalise(url) if embeddable(url) else None
+    try:
+        return normalise(url) if embeddable(url) else None
+    except ValueError:  # "http://[::1/x", a bracket never closed: no address anything can be fetched from
+        return None
 
 
 def embed_links(html: str) -> list[str]:
@@ -96,8 +98,10 @@ def _shown(part: BodyPart, url: str | None, embeds: dict[str, Embed]) -> BodyPar
 
 
 def _registered_on_save(sender, instance, raw=False, **kwargs):
+    """The text's embed links registered and recorded as its own, with the save: its readers get their frames from
+    the moment it is public, and no longer once it is not (EmbedQuerySet.shown_to_readers)."""
     if not raw:
-        transaction.on_commit(lambda: embeds_register(instance.body), robust=True)
+        instance.embeds.set(embeds_register(instance.body))
 
 
 def connect() -> None:

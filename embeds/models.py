@@ -6,7 +6,11 @@ import re
 from urllib.parse import urlsplit
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+
+from articles.models import Article, published_filter
 
 from .providers import provider_named
 
@@ -30,6 +34,14 @@ class EmbedQuerySet(models.QuerySet):
     def due(self):
         """Embeds the scheduler fetches now: not resolved, and their next attempt's time has come."""
         return self.exclude(status=Embed.Status.READY).filter(next_attempt_at__lte=timezone.now())
+
+    def shown_to_readers(self):
+        """Embeds a public story shows, or an update of a public story's live blog, each with `story_id`: one
+        such story, in the same query (a page showing the embed depends on it, and on no other, while it lasts)."""
+        in_story = Article.objects.filter(published_filter(), embeds=OuterRef("pk")).values("pk")[:1]
+        in_update = Article.objects.filter(published_filter(), live_blog__updates__embeds=OuterRef("pk"))
+        story = Coalesce(Subquery(in_story), Subquery(in_update.values("pk")[:1]))
+        return self.annotate(story_id=story).filter(story_id__isnull=False)
 
 
 class Embed(models.Model):
@@ -65,6 +77,10 @@ class Embed(models.Model):
         help_text="When the scheduler fetches it again; empty: only if someone asks.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The texts whose links it is, kept as they are saved (embeds/body.py), whatever their state: readers get
+    # its frame only while one of them is public (`shown_to_readers`).
+    articles = models.ManyToManyField("articles.Article", related_name="embeds", blank=True, editable=False)
+    live_updates = models.ManyToManyField("live.LiveUpdate", related_name="embeds", blank=True, editable=False)
 
     objects = EmbedQuerySet.as_manager()
 

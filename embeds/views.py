@@ -12,7 +12,10 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
-from .models import Embed
+from newsroom import freshness
+from newsroom.public_cache import is_reader_request
+
+from .models import Embed, embed_key
 
 FRAME_POLICY = {
     "default-src": [NONE],
@@ -34,6 +37,14 @@ FRAME_POLICY = {
 @xframe_options_sameorigin
 @csp(FRAME_POLICY)
 def frame(request, pk: int):
-    embed = get_object_or_404(Embed.objects.exclude(html=""), pk=pk, status=Embed.Status.READY, frame_url="")
+    """Readers get the frame only while a public story shows the embed (the ids run in order: a draft's embeds are
+    not theirs to find); staff who see embeds get any, as a draft's preview shows them."""
+    embeds = Embed.objects.exclude(html="").filter(status=Embed.Status.READY, frame_url="")
+    if is_reader_request(request) or not request.user.has_perm("embeds.view_embed"):  # no session: kept public
+        embeds = embeds.shown_to_readers()
+    embed = get_object_or_404(embeds, pk=pk)
+    if story_id := getattr(embed, "story_id", None):
+        # Made again when that story changes (unpublished, or the link taken out) or the embed is fetched again.
+        freshness.depends_on(request, embed_key(embed.url), f"article:{story_id}")
     markup = mark_safe(embed.html)  # noqa: S308 (the provider's, in a sandbox without our origin: see above)
     return render(request, "embeds/frame.html", {"embed": embed, "markup": markup})

@@ -368,6 +368,49 @@ def test_an_embeds_thumbnail_is_not_offered_to_stories_not_even_by_its_number(ad
     assert str(kept) in admin_client.get("/admin/articles/image/").content.decode()  # the library still lists it
 
 
+def test_a_forged_choice_of_an_embeds_thumbnail_is_refused_by_the_story_and_author_forms(admin_client):
+    from embeds.models import Embed
+
+    picture = ImageFactory(alt_text="Harbour wall after the storm", renditions=False)
+    kept = ImageFactory(alt_text="Harbour wall, from the video", renditions=False)
+    Embed.objects.create(url="https://www.youtube.com/watch?v=Kx7Rf2pQm0A", provider="youtube", thumbnail=kept)
+    article = ArticleFactory(lead_image=picture)
+    version = opened_version(admin_client.get(change_url(article)).content.decode())
+    figure = {
+        "figures-TOTAL_FORMS": "1",
+        "figures-0-image": str(kept.pk),
+        "figures-0-caption": "From the video",
+        "figures-0-position": "1",
+    }
+
+    as_lead = admin_client.post(change_url(article), form_data(article, version, lead_image=kept.pk))
+    as_figure = admin_client.post(change_url(article), form_data(article, version, **figure))
+    as_photo = admin_client.post(
+        "/admin/articles/author/add/", {"name": "Ana Reporter", "slug": "ana", "photo": kept.pk}
+    )
+
+    for response in (as_lead, as_figure, as_photo):
+        assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    article.refresh_from_db()
+    assert article.lead_image == picture and not article.figures.exists()
+    assert admin_client.post(change_url(article), form_data(article, version, lead_image=picture.pk)).status_code == 302
+
+
+def test_a_story_keeps_an_embeds_thumbnail_it_took_up_before_the_choosers_hid_them(admin_client):
+    from embeds.models import Embed
+
+    kept = ImageFactory(alt_text="Harbour wall, from the video", renditions=False)
+    Embed.objects.create(url="https://www.youtube.com/watch?v=Kx7Rf2pQm0A", provider="youtube", thumbnail=kept)
+    article = ArticleFactory(lead_image=kept)
+    version = opened_version(admin_client.get(change_url(article)).content.decode())
+
+    saved = admin_client.post(change_url(article), form_data(article, version, lead_image=kept.pk, headline="New"))
+
+    assert saved.status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "New" and article.lead_image == kept
+
+
 def test_the_picker_offers_an_upload_only_to_those_who_may_add_pictures(client):
     from django.contrib.auth.models import Permission, User
 

@@ -139,7 +139,7 @@ def test_until_the_link_is_resolved_readers_see_a_plain_link_and_then_the_facade
 ):
     with django_capture_on_commit_callbacks(execute=False):  # saved; the worker has not run yet
         article = story("The flood reached the market square.", MAP)
-    embed = Embed.objects.create(url=MAP, provider="openstreetmap")  # registered, waiting for the worker
+    embed = Embed.objects.get(url=MAP)  # registered by the save, waiting for the worker
 
     before = client.get(article.get_absolute_url()).content.decode()
     assert f'<p><a href="{MAP}">{MAP}</a></p>' in before and 'class="embed"' not in before  # a link to follow
@@ -199,3 +199,13 @@ def test_the_same_video_twice_on_a_page_gives_it_no_id_twice(client, video):
     assert html.count('<figure class="embed"') == 3
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
     assert [name for name, times in ids.items() if times > 1] == []
+
+
+@pytest.mark.parametrize("address", ["http://[::1/x", "https://[::1/x"])
+def test_a_story_with_a_malformed_address_alone_in_a_paragraph_saves_and_shows(client, address):
+    article = ArticleFactory(body=f'<p>Before.</p><p>{address}</p><p><a href="{address}">{address}</a></p>')
+
+    page = client.get(article.get_absolute_url())
+
+    assert page.status_code == 200 and "Before." in page.content.decode()
+    assert not Embed.objects.exists()
