@@ -10,7 +10,6 @@ unpublish of one shows at once) but a newly published story joins older stories'
 those pages are next made, within CONTENT_CACHE_SECONDS.
 """
 
-from django.db.models import Q
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 from taggit.models import Tag
@@ -106,6 +105,9 @@ def next_due():
     )
 
 
+RELEASE_CHUNK = 500  # ids a statement names: well inside SQLite's limit on variables
+
+
 def due(now) -> freshness.Due:
     """The stories due by now and not yet out, whenever their saves committed: what they affect, and how to
     record them as out where they still stand as read (an editor's newer time or unpublishing wins)."""
@@ -114,12 +116,13 @@ def due(now) -> freshness.Due:
         return freshness.Due(set(), None, lambda: None)
 
     def released():
-        as_read = Q()
-        for pk, at in rows.items():
-            as_read |= Q(pk=pk, published_at=at)
-        Article.objects.filter(as_read, status=Article.Status.PUBLISHED, released_at__isnull=True).update(
-            released_at=now
-        )
+        # Only what is still out now: a story an editor moved later or unpublished meanwhile is not, and waits
+        # for its new time. In chunks, however many came due at once (a restore, a bulk load).
+        pks = list(rows)
+        for start in range(0, len(pks), RELEASE_CHUNK):
+            Article.objects.published().filter(
+                pk__in=pks[start : start + RELEASE_CHUNK], released_at__isnull=True
+            ).update(released_at=now)
 
     return freshness.Due(article_change_keys(list(rows)), max(rows.values()), released)
 

@@ -9,8 +9,8 @@ REDIS_CACHES = {"newsroom.redis_cache.RedisCache", "django.core.cache.backends.r
 
 @checks.register(checks.Tags.caches, deploy=True)
 def redis_evicts_what_expires(app_configs, **kwargs):
-    """Redis must have a memory limit and make room by evicting keys that expire (`volatile-*`): pages,
-    fragments and sessions expire, and every query string a page reads makes another. Without a limit they fill
+    """Redis must have a memory limit and make room by evicting keys that expire (`volatile-*`): pages
+    and fragments expire, and every query string a page reads makes another. Without a limit they fill
     the machine; with `noeviction` every write fails when full; `allkeys-*` would evict what has no expiry and
     must outlive the pages: the generations that say a page is out of date, the clock, and a broker's queues."""
     found = []
@@ -44,7 +44,7 @@ def _eviction_problem(location: str) -> str | None:
     config = {_text(name): _text(value) for name, value in config.items()}
     policy = config.get("maxmemory-policy", "noeviction")
     if int(config.get("maxmemory") or 0) == 0:
-        return "has no maxmemory: pages, fragments and sessions fill the machine's memory without bound"
+        return "has no maxmemory: pages and fragments fill the machine's memory without bound"
     if not policy.startswith("volatile-"):
         return f"evicts by {policy}, not volatile-*: only keys that expire may make room"
     return None

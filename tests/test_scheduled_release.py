@@ -147,3 +147,20 @@ def test_a_story_moved_later_while_it_is_being_released_goes_out_at_its_new_time
     release_scheduled.apply()
 
     assert shows(front, "Council vote")
+
+
+def test_stories_due_by_the_thousand_all_go_out_in_one_release(front, clock):
+    """A restore or a bulk load leaves many stories due and not yet out: one release lets every one out, and the
+    next request finds nothing left to release (an unbounded statement failed, and every page stayed stale)."""
+    stories = [ArticleFactory.build(headline=f"Restored story {n}", section=None) for n in range(1_200)]
+    section = Article.objects.first().section
+    for story in stories:
+        story.section = section
+    Article.objects.bulk_create(stories)  # no save(): nothing marks them released
+    freshness.rescheduled()
+    assert Article.objects.published().filter(released_at__isnull=True).count() == 1_200
+
+    release_scheduled()
+
+    assert not Article.objects.published().filter(released_at__isnull=True).exists()
+    assert freshness.snapshot().schedule.next_at is None  # nothing left due, so no request releases again
