@@ -207,7 +207,10 @@ def test_an_article_save_answers_at_once_and_purges_from_here_with_a_hung_broker
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.headline == "Bridge reopens"
-    assert len(proxy.purges) == 1 and f"article:{article.pk}" in proxy.keys()[0]
+    # From here, once (the broker's second purge a few seconds on is lost with it); on PostgreSQL the search
+    # index's update after the commit purges "search" on its own.
+    story_purges = [keys for keys in proxy.keys() if f"article:{article.pk}" in keys]
+    assert len(story_purges) == 1
 
 
 def test_the_breaker_spares_the_next_requests_the_wait(client, hung_broker, django_capture_on_commit_callbacks):
