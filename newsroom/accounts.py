@@ -13,18 +13,13 @@
   types (static/newsroom/admin/keep-alive.js). Changing a password ends every other session (Django's own).
 """
 
-from urllib.parse import urlsplit
-
 from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.template import loader
 from django.template.response import TemplateResponse
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -34,10 +29,11 @@ from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import outbox
+from accounts.models import AccountMail
 from audit import services as audit
 
 from . import ratelimit
-from .queueing import enqueue
 
 BACKUP_CODES = 10
 GROUPS_THAT_MUST = ("Editor", "Audience")
@@ -197,7 +193,8 @@ def backup_codes_left(user) -> int:
 
 def _notify(user, subject: str) -> None:
     """A change to how an account signs in is mailed to its owner: if it was not them, they know at once. A worker
-    sends it once the change is committed, trying again while the mail server is down."""
+    sends it once the change is committed; it is kept with the change, so a broker or mail server that is down
+    does not lose it."""
     if not user.email:
         return
     body = (
@@ -206,7 +203,7 @@ def _notify(user, subject: str) -> None:
         "someone else knows your password.\n\n"
         f"{settings.SITE_NAME}\n"
     )
-    transaction.on_commit(lambda: enqueue("newsroom.tasks.account_notice_send", user.email, subject, body))
+    outbox.mail_queue(kind=AccountMail.Kind.NOTICE, address=user.email, subject=subject, body=body)
 
 
 # --- Views ----------------------------------------------------------------------------------------------------
@@ -322,41 +319,15 @@ def keep_alive(request):
 # --- Password reset by email --------------------------------------------------------------------------------------
 
 
-class StaffPasswordResetForm(PasswordResetForm):
-    """Only staff accounts sign in, so only they get a reset link; the page says the same either way."""
-
-    def get_users(self, email):
-        return (user for user in super().get_users(email) if user.is_staff)
-
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs):
-        """Sent, or raised for the task to try again (Django's own logs the failure and drops the mail)."""
-        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
-        body = loader.render_to_string(email_template_name, context)
-        EmailMultiAlternatives(subject, body, from_email, [to_email]).send()
-
-
 def password_reset_request(*, email: str) -> None:
-    """Queue the reset mail: the request does the same whether or not the address is a staff member's, and a mail
-    server that is down is tried again by the task."""
-    enqueue("newsroom.tasks.password_reset_send", email)
-
-
-def password_reset_send(*, email: str) -> None:
-    """Mail a reset link to each active staff account with this address, on SITE_URL: never on the host and port a
-    request named. Raises when the mail server does not take it."""
-    form = StaffPasswordResetForm({"email": email})
-    if not form.is_valid():
-        return
-    site = urlsplit(settings.SITE_URL)
-    form.save(
-        domain_override=site.netloc + site.path.rstrip("/"),
-        use_https=site.scheme == "https",
-        extra_email_context={"site_name": settings.SITE_NAME},
-    )
+    """Keep the reset mail for a worker to send: the request does the same whether or not the address is a staff
+    member's (the worker looks it up and makes the link), and neither a broker nor a mail server that is down
+    loses it (accounts/outbox.py)."""
+    outbox.mail_queue(kind=AccountMail.Kind.PASSWORD_RESET, address=email)
 
 
 class StaffPasswordResetView(auth_views.PasswordResetView):
-    form_class = StaffPasswordResetForm
+    form_class = outbox.StaffPasswordResetForm
     success_url = reverse_lazy("admin_password_reset_done")
 
     def form_valid(self, form):

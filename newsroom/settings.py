@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "newsletter",
     "pages",
     "audit",
+    "accounts",
     "embeds",
     "live",
 ]
@@ -556,6 +557,8 @@ CELERY_BEAT_SCHEDULE = {
     # Renditions whose task was lost (a broker outage at upload time) are queued again.
     "missing-renditions": {"task": "articles.tasks.queue_missing_renditions", "schedule": 300.0},
     "lost-embeds": {"task": "embeds.tasks.queue_lost_embeds", "schedule": float(EMBED_RETRY_SECONDS)},
+    # Password-reset mail and account notices not sent within a minute (accounts/outbox.py).
+    "account-mail": {"task": "accounts.tasks.mails_sweep", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 if CACHE_PROXIES:

@@ -1,15 +1,11 @@
-"""Site-wide work on the Celery workers: purging the caching proxies, letting scheduled stories out on time, and
-mailing password-reset links and account notices.
+"""Site-wide work on the Celery workers: purging the caching proxies and letting scheduled stories out on time
+(account mail is accounts/tasks.py's).
 
-Each is safe to run twice: a purge drops what is already gone, a scheduled story goes out once, a second reset link
-works as well as the first, and a notice repeated says nothing new.
+Each is safe to run twice: a purge drops what is already gone, and a scheduled story goes out once.
 """
-
-import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 
 from . import purging
 from .queueing import enqueue
@@ -41,25 +37,19 @@ def release_scheduled() -> None:
     freshness.snapshot()
 
 
-# A mail the server did not take is tried again after 15, 30, 60… seconds, for about an hour.
-MAIL_RETRIES = {
-    "autoretry_for": (OSError, smtplib.SMTPException),
-    "retry_backoff": 15,
-    "retry_backoff_max": 600,
-    "retry_jitter": True,
-    "max_retries": 12,
-}
-
-
-@shared_task(acks_late=True, reject_on_worker_lost=True, **MAIL_RETRIES)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def password_reset_send(email: str) -> None:
-    """A reset link for each staff account with this address (none for any other address)."""
-    from . import accounts
+    """Queued by the release before account mail was kept in the database (accounts/outbox.py): kept there now."""
+    from accounts import outbox
+    from accounts.models import AccountMail
 
-    accounts.password_reset_send(email=email)
+    outbox.mail_queue(kind=AccountMail.Kind.PASSWORD_RESET, address=email)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, **MAIL_RETRIES)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def account_notice_send(email: str, subject: str, body: str) -> None:
-    """A change to how an account signs in, mailed to its owner (newsroom/accounts.py)."""
-    send_mail(subject, body, None, [email])
+    """Queued by the release before account mail was kept in the database (accounts/outbox.py): kept there now."""
+    from accounts import outbox
+    from accounts.models import AccountMail
+
+    outbox.mail_queue(kind=AccountMail.Kind.NOTICE, address=email, subject=subject, body=body)
