@@ -519,10 +519,11 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
         return self.is_own_unpublished(request, obj)
 
     def has_delete_permission(self, request, obj=None):
+        """As `article_delete` has it: the delete is offered only to those it would not refuse."""
         allowed = super().has_delete_permission(request, obj)
         if not allowed or obj is None or self.can_publish(request):
             return allowed
-        return self.is_own_unpublished(request, obj)
+        return not obj.deleting_takes_an_editor and self.is_own_unpublished(request, obj)
 
     def delete_model(self, request, obj):
         article_delete(article=obj, user=request.user)

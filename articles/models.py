@@ -643,6 +643,11 @@ class Article(models.Model):
         return self.first_published_at is not None and self.first_published_at <= timezone.now()
 
     @property
+    def deleting_takes_an_editor(self) -> bool:
+        """One that is or has been public (or is due to go out) is deleted only by an editor, with a record."""
+        return self.status == self.Status.PUBLISHED or self.has_been_public
+
+    @property
     def is_scheduled(self) -> bool:
         return (
             self.status == self.Status.PUBLISHED

@@ -308,7 +308,7 @@ def article_delete(*, article: Article, user) -> None:
         article = Article.objects.select_for_update().filter(pk=article.pk).first()
         if article is None:
             return  # deleted meanwhile
-        if article.status == Article.Status.PUBLISHED or article.has_been_public:
+        if article.deleting_takes_an_editor:
             _require_publisher(user, "Only editors can delete an article that is or has been published.")
             first = article.first_published_at or article.published_at
             if article.is_scheduled:
