@@ -264,3 +264,19 @@ def test_live_update_and_close_take_a_text_stored_too_deep_that_they_leave_as_it
 
     assert LiveUpdate.objects.get(pk=update.pk).pinned and "Old update" in LiveUpdate.objects.get(pk=update.pk).body
     assert not LiveBlog.objects.get(pk=live.pk).is_open
+
+
+@pytest.mark.parametrize("around", [MAX_DEPTH - 4, MAX_DEPTH - 3])
+def test_a_table_written_without_its_body_counts_the_part_the_parser_adds(around):
+    """A row written straight into a table gets a body section from the parser: a text the form takes is one
+    the save takes too, never refused later (a 500 in the admin's save) once the sanitiser added the part."""
+    text = "<blockquote>" * around + "<table><tr><td>In the cell</td></tr></table>" + "</blockquote>" * around
+    form_field = Article._meta.get_field("body").formfield()
+    try:
+        cleaned = form_field.clean(text)
+    except ValidationError as refused:
+        assert TOO_DEEP in str(refused) and around == MAX_DEPTH - 3  # table, body, row, cell: 31
+        return
+    assert around == MAX_DEPTH - 4 and "In the cell" in cleaned
+    story = ArticleFactory.build(body=cleaned, section=SectionFactory())
+    article_save(article=story, user=staff("Editor", "eve")[1], expected_version=None)
