@@ -3,7 +3,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.http import Http404, JsonResponse
@@ -457,10 +457,15 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
             self._run_step(request, pressed[0], Article.objects.get(pk=article.pk))
 
     def _run_step(self, request, service, article) -> bool:
+        """One story's step, in a transaction of its own: a step refused says why, with the story's name, and
+        the stories of a bulk step after it are still taken."""
         try:
             service(article=article, user=request.user)
         except (WorkflowError, PermissionDenied) as exc:
             self.message_user(request, f"“{article}”: {exc or 'you may not do that.'}", messages.ERROR)
+            return False
+        except ValidationError as exc:
+            self.message_user(request, f"“{article}”: {' '.join(exc.messages)}", messages.ERROR)
             return False
         return True
 
@@ -514,10 +519,11 @@ class ArticleAdmin(SafeAutocomplete, ImagePreviewMixin, VersionAdmin):
         return self.is_own_unpublished(request, obj)
 
     def has_delete_permission(self, request, obj=None):
+        """As `article_delete` has it: the delete is offered only to those it would not refuse."""
         allowed = super().has_delete_permission(request, obj)
         if not allowed or obj is None or self.can_publish(request):
             return allowed
-        return self.is_own_unpublished(request, obj)
+        return not obj.deleting_takes_an_editor and self.is_own_unpublished(request, obj)
 
     def delete_model(self, request, obj):
         article_delete(article=obj, user=request.user)

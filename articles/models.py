@@ -229,11 +229,21 @@ class BodyField(ProseEditorField):
         return super().get_db_prep_save(value, connection)
 
 
-def validate_rich_texts(instance) -> None:
-    """The instance's rich texts within the limits (articles/nesting.py): for services that save without a form."""
+def rich_text_names(model) -> list[str]:
+    """The columns of the model's rich texts."""
+    return [field.attname for field in model._meta.concrete_fields if isinstance(field, BodyField)]
+
+
+def validate_rich_texts(instance, *, stored: dict | None = None) -> None:
+    """The instance's rich texts within the limits (articles/nesting.py): for services that save without a form.
+
+    `stored` is the instance's row as saved (with its `rich_text_names`): a text the save leaves as it is is not
+    checked, so a story stored before the limits can still be published, unpublished or corrected elsewhere."""
     errors = {}
     for field in instance._meta.concrete_fields:
         if isinstance(field, BodyField):
+            if stored is not None and stored.get(field.attname) == getattr(instance, field.attname):
+                continue
             try:
                 validate_rich_text(getattr(instance, field.attname))
             except ValidationError as error:
@@ -631,6 +641,11 @@ class Article(models.Model):
     def has_been_public(self) -> bool:
         """Readers have seen it, so what it told them is on the record (see Correction)."""
         return self.first_published_at is not None and self.first_published_at <= timezone.now()
+
+    @property
+    def deleting_takes_an_editor(self) -> bool:
+        """One that is or has been public (or is due to go out) is deleted only by an editor, with a record."""
+        return self.status == self.Status.PUBLISHED or self.has_been_public
 
     @property
     def is_scheduled(self) -> bool:

@@ -31,6 +31,14 @@ _ENDS_A_PARAGRAPH = frozenset(
     "h6 header hgroup hr main menu nav ol p pre section summary table ul".split()
 )
 
+# The table parts the parser adds around a row or a cell written straight into a table, by (innermost, new).
+_IMPLIED = {
+    ("table", "tr"): ("tbody",),
+    ("table", "td"): ("tbody", "tr"),
+    ("table", "th"): ("tbody", "tr"),
+    **{(part, cell): ("tr",) for part in ("tbody", "thead", "tfoot") for cell in ("td", "th")},
+}
+
 _SPACE = r"[\t\n\f\r ]"
 _NAME = r"[^\t\n\f\r />][^\t\n\f\r /=>]*+"
 _VALUE = r"""(?:"[^"]*+"|'[^']*+'|[^\t\n\f\r >]++)"""
@@ -95,6 +103,13 @@ def _rebuilt(html: str, limit: int) -> tuple[str, int]:
             open_count[opened] -= 1
             if kept:
                 out.append(f"</{opened}>")
+        for implied in _IMPLIED.get((stack[-1][0] if stack else "", name), ()):
+            implied_kept = len(stack) < limit  # the table parts the parser adds, said in so many words
+            if implied_kept:
+                out.append(f"<{implied}>")
+            stack.append((implied, implied_kept))
+            open_count[implied] = open_count.get(implied, 0) + 1
+            deepest = max(deepest, len(stack))
         kept = len(stack) < limit
         if kept:
             out.append(f"<{name}{_attributes(tag.group(3))}>")

@@ -16,7 +16,7 @@ from newsroom import freshness
 from newsroom.queueing import enqueue
 
 from . import imaging
-from .models import Article, Image, OldSlug, validate_rich_texts
+from .models import Article, Image, OldSlug, rich_text_names, validate_rich_texts
 from .search import index_articles
 
 EMBARGO_LIFTED_BY_ITS_OWN_STEP = (
@@ -105,16 +105,25 @@ def article_save(*, article: Article, user, expected_version: int | None) -> Art
     """Save an edit only if nobody else saved the article since it was opened at expected_version.
 
     The check is the database update itself: the version moves on only where it still matches. A save that
-    publishes, schedules or unpublishes is on the audit record.
+    publishes, schedules or unpublishes is on the audit record. Only rich text the save changes is held to the
+    limits (a story stored before them can still be published or unpublished).
     """
-    validate_rich_texts(article)
     with transaction.atomic(), reversion.create_revision():
         reversion.set_user(user)
         before = (
             Article.objects.filter(pk=article.pk)
-            .values("slug", "first_published_at", "embargo_until", "status", "published_at", "top_story")
+            .values(
+                "slug",
+                "first_published_at",
+                "embargo_until",
+                "status",
+                "published_at",
+                "top_story",
+                *rich_text_names(Article),
+            )
             .first()
         )
+        validate_rich_texts(article, stored=before)
         if before and embargo_lifted(before["embargo_until"], article.embargo_until):
             raise WorkflowError(EMBARGO_LIFTED_BY_ITS_OWN_STEP)
         if article.pk is not None and expected_version is not None:
@@ -299,7 +308,7 @@ def article_delete(*, article: Article, user) -> None:
         article = Article.objects.select_for_update().filter(pk=article.pk).first()
         if article is None:
             return  # deleted meanwhile
-        if article.status == Article.Status.PUBLISHED or article.has_been_public:
+        if article.deleting_takes_an_editor:
             _require_publisher(user, "Only editors can delete an article that is or has been published.")
             first = article.first_published_at or article.published_at
             if article.is_scheduled:

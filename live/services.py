@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from articles.dependencies import article_change_keys
-from articles.models import Article, Author, validate_rich_texts
+from articles.models import Article, Author, rich_text_names, validate_rich_texts
 from articles.nesting import validate_rich_text
 from embeds.body import frame_origins
 from newsroom import freshness
@@ -91,8 +91,10 @@ def live_blog_open(*, live_blog: LiveBlog, user) -> LiveBlog:
 
 @transaction.atomic
 def live_update_save(*, update: LiveUpdate, user) -> LiveUpdate:
-    """Post a new update (out at once) or save a change to one, as a revision."""
-    validate_rich_texts(update)
+    """Post a new update (out at once) or save a change to one, as a revision. Only a text it changes is held to
+    the limits (an update stored before them can still be pinned)."""
+    stored = LiveUpdate.objects.filter(pk=update.pk).values(*rich_text_names(LiveUpdate)).first() if update.pk else None
+    validate_rich_texts(update, stored=stored)
     live_blog = LiveBlog.objects.select_for_update().get(pk=update.live_blog_id)
     if not can_post(user, live_blog):
         raise LiveError("Only the journalists on this story and editors can post updates to it.")
@@ -120,7 +122,8 @@ def live_blog_close(*, live_blog: LiveBlog, user, summary: str) -> LiveBlog:
         raise LiveError("This live blog is already closed.")
     if not has_words(summary):
         raise LiveError(NO_SUMMARY)
-    validate_rich_text(summary)
+    if summary != live_blog.summary:  # the summary as it was stored is closed with, whatever the limits
+        validate_rich_text(summary)
     live_blog.summary, live_blog.closed_at, live_blog.closed_by = summary, to_the_second(), user
     live_blog.save()
     _story_changed(live_blog.article_id)

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -196,3 +197,21 @@ def test_a_journalist_cannot_submit_someone_elses_draft(client, login_as, draft)
 
     draft.refresh_from_db()
     assert draft.status == Article.Status.DRAFT
+
+
+def test_a_journalist_is_offered_no_delete_of_an_own_draft_that_readers_have_seen(client, login_as):
+    """Deleting what readers saw takes an editor, so the admin neither offers it nor takes a forged post."""
+    journalist = login_as("Journalist")
+    pulled = ArticleFactory(headline="Pulled story", created_by=journalist)
+    article_unpublish(article=pulled, user=User.objects.create_superuser("boss"))
+    fresh = ArticleFactory(headline="Fresh draft", status="draft", published_at=None, created_by=journalist)
+
+    assert f"/{pulled.pk}/delete/" not in client.get(change_url(pulled)).text
+    assert f"/{fresh.pk}/delete/" in client.get(change_url(fresh)).text
+    assert 'value="delete_selected"' not in client.get("/admin/articles/article/").text
+    assert client.get(f"/admin/articles/article/{pulled.pk}/delete/").status_code == 403
+
+    forged = client.post(f"/admin/articles/article/{pulled.pk}/delete/", {"post": "yes"})
+    assert forged.status_code == 403 and Article.objects.filter(pk=pulled.pk).exists()
+    assert client.post(f"/admin/articles/article/{fresh.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Article.objects.filter(pk=fresh.pk).exists()
