@@ -1,8 +1,9 @@
-"""Where an uncached public page's time goes: `python -m bench.profile [--articles N] [--page NAME]`.
+"""Where an uncached public page's time goes: `python -m bench.profile [--articles N] [--page NAME] [--made]`.
 
 Seeds (or reuses) a PostgreSQL database of its own with N articles (default 5,000) as `make bench` does, then
-for each public page renders the same addresses with the page cache off, in-process, once timed and once
-under cProfile, and prints per request: the median time, the Python function calls, and where the time
+for each public page renders the same addresses with the page cache off, in-process, timed made from nothing
+(PARTS_CACHE=0) and from their cached parts, then under cProfile (from the cached parts, or with `--made` from
+nothing), and prints per request: the median times, the Python function calls, and where the time
 goes, split into the ORM, the template engine, URL reversing and the rest, with the costliest functions.
 `make bench` prints the same breakdown for the article page (bench/README.md records one).
 """
@@ -15,7 +16,6 @@ import secrets
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,30 +57,26 @@ def pages(samples: int) -> dict[str, list[str]]:
     }
 
 
-def timed(client, paths) -> list[float]:
-    times = []
-    for path in paths:
-        started = time.perf_counter()
-        assert client.get(path).status_code == 200, path
-        times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def profile(paths: list[str], *, top: int = 12) -> dict:
-    """Median ms per request with the pages' parts made and then cached (page cache off), and with the parts
-    cached: function calls per request, and each share's ms per request (cProfile)."""
+def profile(paths: list[str], *, top: int = 12, made: bool = False) -> dict:
+    """Median ms per request with every part made afresh (PARTS_CACHE=0) and with the parts cached (page cache
+    off); then, under cProfile, the pages from their cached parts (`made`: made from nothing): function calls
+    per request, and each share's ms per request."""
     from django.test import Client
     from django.test.utils import override_settings
 
+    from bench.run import timed
+
     client = Client(HTTP_HOST="127.0.0.1")
     with override_settings(PAGE_CACHE=False):
-        client.get(paths[0])  # the header and footer cached, as after any first request
-        cold, warm = timed(client, paths), timed(client, paths)  # the pages' own parts made, then cached
+        cold = timed(client, paths, parts_cache=False)
+        timed(client, sorted(set(paths)), parts_cache=True)  # each page's parts made and kept
+        warm = timed(client, paths, parts_cache=True)
         profiler = cProfile.Profile()
-        profiler.enable()
-        for path in paths:
-            client.get(path)
-        profiler.disable()
+        with override_settings(PARTS_CACHE=not made):
+            profiler.enable()
+            for path in paths:
+                client.get(path)
+            profiler.disable()
     stats = pstats.Stats(profiler)
     shares: dict[str, float] = {}
     calls = 0
@@ -92,6 +88,7 @@ def profile(paths: list[str], *, top: int = 12) -> dict:
     n = len(paths)
     functions.sort(reverse=True)
     return {
+        "profiled": "made from nothing" if made else "from cached parts",
         "median_ms_parts_made": round(statistics.median(cold), 2),
         "median_ms": round(statistics.median(warm), 2),
         "calls_per_request": round(calls / n),
@@ -103,10 +100,11 @@ def profile(paths: list[str], *, top: int = 12) -> dict:
 def print_profile(name: str, figures: dict) -> None:
     shares = ", ".join(f"{k} {v}" for k, v in figures["ms_per_request_profiled"].items())
     print(
-        f"\n{name}: median {figures['median_ms']} ms from cached parts ({figures['median_ms_parts_made']} ms "
-        f"making them), {figures['calls_per_request']:,} calls a request"
+        f"\n{name}: median {figures['median_ms']} ms from cached parts, {figures['median_ms_parts_made']} ms "
+        f"made from nothing"
     )
-    print(f"  under the profiler, ms a request: {shares}")
+    calls = figures["calls_per_request"]
+    print(f"  under the profiler, {figures['profiled']}: {calls:,} calls, ms a request: {shares}")
     for ms, calls, where in figures["top"]:
         print(f"  {ms:>8.3f} ms {calls:>8} calls  {where}")
 
@@ -117,6 +115,7 @@ def main() -> None:
     parser.add_argument("--database", default="newsroom_profile")
     parser.add_argument("--page", action="append", help="only these pages (article, home, section, …)")
     parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--made", action="store_true", help="profile the pages made from nothing (PARTS_CACHE=0)")
     args = parser.parse_args()
 
     from bench.run import bench_environment, create_database, database_urls, redis_url
@@ -150,7 +149,7 @@ def main() -> None:
     for name, paths in pages(args.samples).items():
         if args.page and name not in args.page:
             continue
-        print_profile(name, profile(paths))
+        print_profile(name, profile(paths, made=args.made))
 
 
 if __name__ == "__main__":

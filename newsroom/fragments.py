@@ -51,6 +51,8 @@ class Plan:
         self.snapshot = getattr(request, "content_snapshot", None)
         self.names = list(dict.fromkeys(names))
         self.keys: dict[str, set[str]] = {}
+        if not settings.PARTS_CACHE:  # every part made afresh, and none kept
+            self.snapshot = None
         if self.snapshot is not None:
             self.snapshot.load([cache_key(name) for name in self.names])
 

@@ -217,6 +217,10 @@ CONTENT_CACHE_SECONDS = env_int("CONTENT_CACHE_SECONDS", 3600)
 # Whole public pages for anonymous readers are kept in the cache (0 turns it off, e.g. to measure).
 # Off by default in development, where an edited template must show on the next reload.
 PAGE_CACHE = env_bool("PAGE_CACHE", not DEBUG)
+# Parts of pages (an article's head and body, each card, the header and footer) are kept on their own and reused
+# by pages made again (newsroom/fragments.py). 0 makes every part afresh for every page: to measure what a page
+# made from nothing costs, as after a deploy, or to rule the parts out when something looks stale.
+PARTS_CACHE = env_bool("PARTS_CACHE", True)
 # When a cached page has just changed, one request makes it again; the others get the copy from before the
 # change for at most this long (or until it is made), rather than every worker making the same page at once.
 PAGE_CACHE_STAMPEDE_SECONDS = env_int("PAGE_CACHE_STAMPEDE_SECONDS", 5)

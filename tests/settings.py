@@ -12,6 +12,7 @@ os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="newsroom-test-media
 os.environ.setdefault("DB_CONN_MAX_AGE", "0")
 # The whole-page cache is tested as production runs it.
 os.environ.setdefault("PAGE_CACHE", "1")
+os.environ.setdefault("PARTS_CACHE", "1")
 
 from newsroom.settings import *  # noqa: E402, F403
 

@@ -327,6 +327,34 @@ def test_a_preview_neither_uses_nor_keeps_cached_parts(client, newsroom, no_page
     assert b"Changed without a signal" in client.get(preview_url(bridge)).content
 
 
+@pytest.mark.parametrize("url", ["/articles/bridge-reopens/", "/", "/sections/travel/"])
+def test_with_parts_cache_off_every_part_is_made_afresh_for_every_page(
+    client, newsroom, no_page_cache, settings, django_assert_num_queries, url
+):
+    """PARTS_CACHE=0 (what the benchmark's "made" pass measures): each page is made from nothing, every time."""
+    settings.PARTS_CACHE = False
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        page = client.get(url).content
+    # Changed behind the cache's back (no signal): only a part made afresh can show it.
+    Section.objects.filter(slug="news").update(name="Harbour desk")
+    Author.objects.filter(slug="alice").update(name="Alice Renamed")
+
+    with django_assert_num_queries(len(first)):
+        again = client.get(url).content
+
+    assert b"Harbour desk" in again and b"Harbour desk" not in page
+    if url != "/sections/travel/":
+        assert b"Alice Renamed" in again
+
+    settings.PARTS_CACHE = True  # the switch, not something else, made the difference
+    client.get(url)
+    Section.objects.filter(slug="news").update(name="Newer name")
+    assert b"Newer name" not in client.get(url).content
+
+
 @pytest.mark.parametrize(
     "url, made, cached",
     [
