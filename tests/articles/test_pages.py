@@ -172,11 +172,10 @@ def test_unknown_section_and_article_are_404(client):
 def test_article_page_query_count_is_constant(client, django_assert_num_queries, image, n):
     article = rich_article(n, image)
     # 1 article + section + lead image, 2 bylines + authors, 3 tags, 4 figures + images, 5 quotes,
-    # 6 corrections, 7 related news (editors' picks and articles sharing tags, ranked in one query),
-    # then only when fewer than four are related: 8 the newest of the section, 9 the newest of all.
-    # The header and footer are cached. Never more than 9, whatever the article holds.
-    expected = {1: 9, 10: 7}[n]
-    with django_assert_num_queries(expected):
+    # 6 corrections, 7 related news ranked (editors' picks, articles sharing tags, the newest of the section
+    # and of all, in one query), 8 those stories with their sections and lead images. The header and footer
+    # are cached. The same whatever the article holds.
+    with django_assert_num_queries(8):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert response.content.count(b'class="pull-quote"') == n
