@@ -22,6 +22,7 @@ from taggit.models import TaggedItemBase
 from newsroom.text import validate_one_line
 
 from . import imaging
+from .addresses import slug_url
 from .blocks import story_blocks, with_pictures
 from .nesting import validate_rich_text
 from .rendering import interleave_body
@@ -42,7 +43,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return slug_url("articles:section", self.slug)
 
 
 def _shown_on(articles) -> Q:
@@ -187,7 +188,7 @@ class Author(models.Model):
         return f"{self.name} ({self.job_title})" if self.job_title else self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return slug_url("articles:author", self.slug)
 
 
 class BodyFormField(ProseEditorFormField):
@@ -613,7 +614,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return slug_url("articles:detail", self.slug)
 
     def clean(self):
         if problem := self.embargo_problem():
