@@ -36,6 +36,11 @@ LISTS = ("front", "feeds", "sitemaps", "search", "quotes")
 # What pages show.
 
 
+def card_part(article, featured, heading_level) -> str:
+    """The name of an article card's cached part (`{% article_card %}` in articles/templatetags/articles_tags.py)."""
+    return f"card:{article.pk}:{featured}:{heading_level}"
+
+
 def card_keys(article) -> set[str]:
     """An article card (home, lists, search, related news): the article, its section, lead image and bylines."""
     keys = {f"article:{article.pk}", f"section:{article.section_id}"}

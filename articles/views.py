@@ -18,7 +18,7 @@ from newsroom.security import allow_frames
 
 from .blocks import picture_ids
 from .context_processors import _sections, nav_sections
-from .dependencies import article_head_keys, article_page_keys, card_keys, cards_keys
+from .dependencies import article_head_keys, article_page_keys, card_keys, card_part, cards_keys
 from .models import (
     SEARCH_MAX_MATCHES,
     Article,
@@ -31,12 +31,6 @@ from .models import (
 )
 from .preview import PreviewExpired, PreviewInvalid, read_preview_token
 from .search import clean_query, snippet
-
-
-def card_part(article, featured, heading_level) -> str:
-    """The name of an article card's cached part: as `{% fragment "card" card.pk featured heading_level %}`
-    in includes/article_card.html names it."""
-    return f"card:{article.pk}:{featured}:{heading_level}"
 
 
 class CachedCard:
