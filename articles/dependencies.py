@@ -46,7 +46,9 @@ def card_keys(article) -> set[str]:
     keys = {f"article:{article.pk}", f"section:{article.section_id}"}
     if article.lead_image_id:
         keys.add(f"image:{article.lead_image_id}")
-    if "bylines" in getattr(article, "_prefetched_objects_cache", {}):
+    if hasattr(article, "card_bylines"):  # loaded for its card alone (articles/models.py `load_card_bylines`)
+        keys.update(f"author:{byline.author_id}" for byline in article.card_bylines)
+    elif "bylines" in getattr(article, "_prefetched_objects_cache", {}):
         keys.update(f"author:{byline.author_id}" for byline in article.bylines.all())
     return keys
 

@@ -79,9 +79,14 @@ def article_card(context, card, featured=False, heading_level=""):
 
 
 def card_context(card, featured, heading_level) -> dict:
-    """What an article's card shows, its bylines prefetched."""
+    """What an article's card shows. Its bylines are `card_bylines` if the view loaded them so (articles/views.py
+    `plan_cards`), or else its prefetched bylines."""
     published = template_localtime(card.published_at)  # in the site's time zone, as the |date filter has it
-    bylines = [(byline.author.get_absolute_url(), byline.author.name) for byline in card.bylines.all()]
+    bylines = getattr(card, "card_bylines", None)
+    if bylines is None:
+        bylines = [(byline.author.get_absolute_url(), byline.author.name) for byline in card.bylines.all()]
+    else:
+        bylines = [(byline.url, byline.name) for byline in bylines]
     return {
         "featured": featured,
         "heading_level": heading_level,

@@ -198,6 +198,17 @@ def test_home_page_query_count_is_constant(client, django_assert_num_queries, im
         assert client.get("/").status_code == 200
 
 
+def test_cards_show_their_bylines_in_order_each_linking_to_the_authors_page(client):
+    article = ArticleFactory(section=SectionFactory(slug="business"), headline="Merger agreed", tags=["mergers"])
+    zed, amy = AuthorFactory(name="Zed Zane", slug="zed"), AuthorFactory(name="Amy Ames", slug="amy")
+    BylineFactory(article=article, author=amy, order=1)
+    BylineFactory(article=article, author=zed, order=0)
+
+    for url in ["/", "/sections/business/", "/tags/mergers/", "/authors/amy/"]:
+        html = client.get(url).content.decode()
+        assert ' · <a href="/authors/zed/">Zed Zane</a>, <a href="/authors/amy/">Amy Ames</a></p>' in html, url
+
+
 def test_home_page_has_top_stories_then_the_latest_of_each_section(client):
     from datetime import timedelta
 
