@@ -54,6 +54,11 @@ def picture(image, sizes=DEFAULT_SIZES, lazy=True, css_class="", alt=None):
 
 
 CARD_TEMPLATE = "includes/article_card.html"
+# The lead story's picture spans the page's main column; the others, a column of the card grid.
+CARD_PICTURE_SIZES = {
+    True: "(min-width: 60rem) 40rem, 100vw",
+    False: "(min-width: 60rem) 20rem, (min-width: 40rem) 50vw, 100vw",
+}
 
 
 @register.simple_tag(takes_context=True)
@@ -92,13 +97,16 @@ def card_context(card, featured, heading_level) -> dict:
         "heading_level": heading_level,
         "url": card.get_absolute_url(),
         "image": card.lead_image,
+        # The lead story's picture is the page's largest: fetched at once, not when scrolled to.
+        "picture": picture(card.lead_image, sizes=CARD_PICTURE_SIZES[bool(featured)], lazy=not featured),
         "kicker": card.kicker,
         "headline": card.headline,
         "standfirst": card.standfirst,
         "section_url": card.section.get_absolute_url(),
         "section_name": card.section.name,
-        # As the |date filter writes them, without its search of the locale's formats for one of these names.
-        "published_iso": dateformat.format(published, "c"),
+        # As the |date filter writes them ("c" is the ISO 8601 form), without its search of the locale's
+        # formats for one of these names.
+        "published_iso": published.isoformat(),
         "published": dateformat.format(published, "j M Y"),
         "bylines": bylines,
     }
