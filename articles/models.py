@@ -497,8 +497,11 @@ def load_card_bylines(articles) -> None:
             .order_by("order", "id")
             .values_list("article_id", "author_id", "author__name", "author__slug")
         )
+        urls: dict[str, str] = {}  # an author writes many of the stories
         for article_id, author_id, name, slug in rows:
-            by_article[article_id].append(CardByline(author_id, name, slug_url("articles:author", slug)))
+            if (url := urls.get(slug)) is None:
+                url = urls[slug] = slug_url("articles:author", slug)
+            by_article[article_id].append(CardByline(author_id, name, url))
     for article in articles:
         article.card_bylines = by_article[article.pk]
 
