@@ -26,8 +26,13 @@ def site(request):
 
 
 def nav_sections(request=None) -> list[Section]:
-    """Every section, in order, each with its `url`: cached until one changes."""
-    return freshness.cached("nav-sections", _sections, request=request)
+    """Every section, in order, each with its `url`: cached until one changes, and read once for a request
+    (the front page's view and its header and footer all show them)."""
+    if request is None:
+        return freshness.cached("nav-sections", _sections)
+    if (sections := getattr(request, "nav_sections", None)) is None:
+        sections = request.nav_sections = freshness.cached("nav-sections", _sections, request=request)
+    return sections
 
 
 def _sections():

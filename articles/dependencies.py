@@ -36,12 +36,19 @@ LISTS = ("front", "feeds", "sitemaps", "search", "quotes")
 # What pages show.
 
 
+def card_part(article, featured, heading_level) -> str:
+    """The name of an article card's cached part (`{% article_card %}` in articles/templatetags/articles_tags.py)."""
+    return f"card:{article.pk}:{featured}:{heading_level}"
+
+
 def card_keys(article) -> set[str]:
     """An article card (home, lists, search, related news): the article, its section, lead image and bylines."""
     keys = {f"article:{article.pk}", f"section:{article.section_id}"}
     if article.lead_image_id:
         keys.add(f"image:{article.lead_image_id}")
-    if "bylines" in getattr(article, "_prefetched_objects_cache", {}):
+    if hasattr(article, "card_bylines"):  # loaded for its card alone (articles/models.py `load_card_bylines`)
+        keys.update(f"author:{byline.author_id}" for byline in article.card_bylines)
+    elif "bylines" in getattr(article, "_prefetched_objects_cache", {}):
         keys.update(f"author:{byline.author_id}" for byline in article.bylines.all())
     return keys
 

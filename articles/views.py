@@ -18,25 +18,19 @@ from newsroom.security import allow_frames
 
 from .blocks import picture_ids
 from .context_processors import _sections, nav_sections
-from .dependencies import article_head_keys, article_page_keys, card_keys, cards_keys
+from .dependencies import article_head_keys, article_page_keys, card_keys, card_part, cards_keys
 from .models import (
     SEARCH_MAX_MATCHES,
     Article,
     Author,
     Quote,
     Section,
-    card_prefetches,
+    load_card_bylines,
     page_prefetches,
     published_filter,
 )
 from .preview import PreviewExpired, PreviewInvalid, read_preview_token
 from .search import clean_query, snippet
-
-
-def card_part(article, featured, heading_level) -> str:
-    """The name of an article card's cached part: as `{% fragment "card" card.pk featured heading_level %}`
-    in includes/article_card.html names it."""
-    return f"card:{article.pk}:{featured}:{heading_level}"
 
 
 class CachedCard:
@@ -48,15 +42,16 @@ class CachedCard:
 
 def plan_cards(request, cards) -> tuple[fragments.Plan, dict]:
     """The cached parts of these cards, `(article or CachedCard, featured, heading_level)`. The cards to be made
-    are loaded (those known by id only, in one query) with their bylines (one query). Returns the plan and the
-    articles loaded, by id; a card whose article was not found is not in it (nor in the plan's parts)."""
+    are loaded (those known by id only, in one query) with their bylines (one query, as `card_bylines`). Returns
+    the plan and the articles loaded, by id; a card whose article was not found is not in it (nor in the plan's
+    parts)."""
     names = {card_part(*card): card[0] for card in cards}
     parts = fragments.plan(request, names)
     missing = parts.missing()
     wanted = [names[name].pk for name in missing if isinstance(names[name], CachedCard)]
     loaded = {article.pk: article for article in Article.objects.published().filter(pk__in=wanted).for_cards()}
     made = {name: loaded.get(names[name].pk, names[name]) for name in missing}
-    prefetch_related_objects([a for a in made.values() if isinstance(a, Article)], *card_prefetches())
+    load_card_bylines([a for a in made.values() if isinstance(a, Article)])
     for name, article in made.items():
         if isinstance(article, Article):
             parts.shows(name, card_keys(article))

@@ -2,14 +2,19 @@ import json
 from html import unescape
 
 from django import template
+from django.conf import settings
 from django.templatetags.static import static
-from django.utils.html import format_html, format_html_join
+from django.utils import dateformat
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.timezone import get_current_timezone, localtime
 
+from newsroom.fragments import Plan
 from newsroom.text import xml_safe
 
 from ..blocks import words_of
+from ..dependencies import card_part
 
 register = template.Library()
 register.filter("xml_safe", xml_safe)  # a text without the characters XML 1.0 cannot carry
@@ -19,6 +24,9 @@ DEFAULT_SIZES = "(min-width: 48rem) 46rem, 100vw"
 
 def _srcset(renditions):
     return ", ".join(f"{r.url} {r.width}w" for r in renditions)
+
+
+LAZY, EAGER = mark_safe('loading="lazy" decoding="async"'), mark_safe('fetchpriority="high" decoding="async"')
 
 
 @register.simple_tag
@@ -32,7 +40,7 @@ def picture(image, sizes=DEFAULT_SIZES, lazy=True, css_class="", alt=None):
     if not fallback:
         return ""
     default = next((r for r in fallback if r.width >= 640), fallback[-1])
-    loading = mark_safe('loading="lazy" decoding="async"' if lazy else 'fetchpriority="high" decoding="async"')
+    loading = LAZY if lazy else EAGER
     # Before a worker has made the WebP renditions, the fallback (or the original) stands alone.
     webp_source = format_html('<source type="image/webp" srcset="{}" sizes="{}">', _srcset(webp), sizes) if webp else ""
     return format_html(
@@ -46,6 +54,108 @@ def picture(image, sizes=DEFAULT_SIZES, lazy=True, css_class="", alt=None):
         default.height,
         image.alt_text if alt is None else alt,
         loading,
+    )
+
+
+# The lead story's picture spans the page's main column; the others, a column of the card grid.
+CARD_PICTURE_SIZES = {
+    True: "(min-width: 60rem) 40rem, 100vw",
+    False: "(min-width: 60rem) 20rem, (min-width: 40rem) 50vw, 100vw",
+}
+
+# An article's card. Written here rather than in a template: the front page shows 55 of them, and the template
+# engine spent several times as long on each card as filling in this markup does.
+CARD_HTML = """<article class="card{lead}">
+  {picture}
+  <div class="card__text">
+    {kicker}
+    <{h} class="card__headline{headline_lead}"><a href="{url}">{headline}</a></{h}>
+    <p class="standfirst">{standfirst}</p>
+    <p class="card__meta"><a href="{section_url}">{section_name}</a> · <time datetime="{iso}">{date}</time>{bylines}</p>
+  </div>
+</article>
+"""
+CARD_PICTURE_HTML = '<a href="{}" tabindex="-1" aria-hidden="true">{}</a>'
+CARD_KICKER_HTML = '<p class="kicker">{}</p>'
+CARD_BYLINE_HTML = '<a href="{}">{}</a>'
+# The lead story's card, and the others' (safe as they are: no escaping to do).
+CARD_CLASS = {True: mark_safe(" card--lead"), False: mark_safe("")}
+HEADLINE_CLASS = {True: mark_safe(" card__headline--lead"), False: mark_safe("")}
+HEADING = {True: mark_safe("h2"), False: mark_safe("h3")}
+NOTHING = mark_safe("")
+
+
+class PageOfCards:
+    """What the cards of one page share, worked out once for the page: the time zone their dates are shown in,
+    each day as it is written, and their sections' addresses."""
+
+    def __init__(self):
+        self.timezone = get_current_timezone()
+        self.days: dict = {}
+        self.section_urls: dict = {}  # by section id
+
+    def section_url(self, section) -> str:
+        if (url := self.section_urls.get(section.pk)) is None:
+            url = self.section_urls[section.pk] = section.get_absolute_url()
+        return url
+
+    def dates(self, moment) -> tuple[str, str]:
+        """The moment in the ISO 8601 form, and its day as readers read it: as `|date:"c"` and `|date:"j M Y"`
+        write them in the site's time zone."""
+        local = localtime(moment, self.timezone) if settings.USE_TZ else moment
+        day = local.date()
+        if (written := self.days.get(day)) is None:
+            written = self.days[day] = dateformat.format(local, "j M Y")
+        return local.isoformat(), written
+
+
+@register.simple_tag(takes_context=True)
+def article_card(context, card, featured=False, heading_level=""):
+    """`{% article_card card featured=… heading_level=… %}`: an article's card, as its cached part if the page's
+    `fragments` (articles/views.py `plan_cards`) has it, or else made and kept. Its bylines are `card_bylines`
+    if the view loaded them so (articles/views.py `plan_cards`), or else its prefetched bylines."""
+    name = card_part(card, featured, heading_level)
+    parts = context.get("fragments")
+    if isinstance(parts, Plan) and (found := parts.found(name)) is not None:
+        return mark_safe(found)  # noqa: S308 (made by card_html below: escaped)
+    page = context.render_context.get(PageOfCards)
+    if page is None:
+        page = context.render_context[PageOfCards] = PageOfCards()
+    html = card_html(page, card, featured, heading_level)
+    if isinstance(parts, Plan):
+        parts.made(name, html)
+    return html
+
+
+def card_html(page: PageOfCards, card, featured, heading_level) -> str:
+    featured = bool(featured)
+    url = conditional_escape(card.get_absolute_url())  # shown twice: escaped once
+    bylines = getattr(card, "card_bylines", None)
+    if bylines is None:
+        bylines = [(byline.author.get_absolute_url(), byline.author.name) for byline in card.bylines.all()]
+    else:
+        bylines = [(byline.url, byline.name) for byline in bylines]
+    image = NOTHING
+    if card.lead_image:
+        # The lead story's picture is the page's largest: fetched at once, not when scrolled to.
+        image = picture(card.lead_image, sizes=CARD_PICTURE_SIZES[featured], lazy=not featured)
+        image = format_html(CARD_PICTURE_HTML, url, image)
+    iso, date = page.dates(card.published_at)
+    return format_html(
+        CARD_HTML,
+        lead=CARD_CLASS[featured],
+        picture=image,
+        kicker=format_html(CARD_KICKER_HTML, card.kicker) if card.kicker else NOTHING,
+        h=HEADING[featured or heading_level == 2],
+        headline_lead=HEADLINE_CLASS[featured],
+        url=url,
+        headline=card.headline,
+        standfirst=card.standfirst,
+        section_url=page.section_url(card.section),
+        section_name=card.section.name,
+        iso=iso,
+        date=date,
+        bylines=format_html(" · {}", format_html_join(", ", CARD_BYLINE_HTML, bylines)) if bylines else NOTHING,
     )
 
 

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -195,6 +195,58 @@ def test_home_page_query_count_is_constant(client, django_assert_num_queries, im
     # cached, only the first two).
     with django_assert_num_queries(4):
         assert client.get("/").status_code == 200
+
+
+def test_cards_show_their_bylines_in_order_each_linking_to_the_authors_page(client):
+    article = ArticleFactory(section=SectionFactory(slug="business"), headline="Merger agreed", tags=["mergers"])
+    zed, amy = AuthorFactory(name="Zed Zane", slug="zed"), AuthorFactory(name="Amy Ames", slug="amy")
+    BylineFactory(article=article, author=amy, order=1)
+    BylineFactory(article=article, author=zed, order=0)
+
+    for url in ["/", "/sections/business/", "/tags/mergers/", "/authors/amy/"]:
+        html = client.get(url).content.decode()
+        assert ' · <a href="/authors/zed/">Zed Zane</a>, <a href="/authors/amy/">Amy Ames</a></p>' in html, url
+
+
+def test_a_card_shows_kicker_headline_standfirst_section_date_and_bylines_escaped(client, settings):
+    settings.TIME_ZONE = "Europe/London"
+    article = ArticleFactory(
+        section=SectionFactory(slug="business", name="Business & <Money>"),
+        kicker="Exclusive",
+        headline="Tom & Jerry <merge>",
+        slug="tom-and-jerry",
+        standfirst='The "deal" is done.',
+        published_at=datetime(2026, 7, 1, 23, 30, tzinfo=UTC),
+        lead_image=None,
+        tags=["mergers"],
+    )
+    BylineFactory(article=article, author=AuthorFactory(name="Amy <Ames>", slug="amy"))
+
+    card = (
+        '<article class="card">\n  \n  <div class="card__text">\n    <p class="kicker">Exclusive</p>\n'
+        '    <h2 class="card__headline"><a href="/articles/tom-and-jerry/">Tom &amp; Jerry &lt;merge&gt;</a></h2>\n'
+        '    <p class="standfirst">The &quot;deal&quot; is done.</p>\n'
+        '    <p class="card__meta"><a href="/sections/business/">Business &amp; &lt;Money&gt;</a> · '
+        '<time datetime="2026-07-02T00:30:00+01:00">2 Jul 2026</time> · '
+        '<a href="/authors/amy/">Amy &lt;Ames&gt;</a></p>\n  </div>\n</article>\n'
+    )
+    assert card in client.get("/tags/mergers/").content.decode()  # headlines under the page's h1
+    assert card.replace("h2", "h3") in client.get("/authors/amy/").content.decode()  # under "Stories by …"
+    lead = card.replace('"card"', '"card card--lead"').replace(
+        '"card__headline"', '"card__headline card__headline--lead"'
+    )
+    assert lead in client.get("/").content.decode()
+
+
+def test_only_the_lead_storys_picture_is_fetched_at_once(client, image):
+    for _ in range(3):
+        ArticleFactory(lead_image=image)
+
+    html = client.get("/").content.decode()
+
+    assert html.count('fetchpriority="high"') == 1
+    assert html.count('loading="lazy"') == 2
+    assert 'sizes="(min-width: 60rem) 40rem, 100vw"' in html
 
 
 def test_home_page_has_top_stories_then_the_latest_of_each_section(client):
