@@ -54,7 +54,7 @@ def card_keys(article) -> set[str]:
 
 
 def article_page_keys(article) -> set[str]:
-    """The article page: the card's keys, its tags and its figures' images (all prefetched by for_page())."""
+    """The article page: the card's keys, its tags and its figures' images (articles/loading.py loads them)."""
     keys = card_keys(article)
     keys.update(f"tag:{tag.pk}" for tag in article.tags.all())
     keys.update(f"image:{figure.image_id}" for figure in article.figures.all())

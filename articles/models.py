@@ -409,17 +409,9 @@ class ArticleQuerySet(models.QuerySet):
         rest, several dates among them, into Python values nobody looked at."""
         return self.select_related("section", "lead_image").only(*CARD_FIELDS)
 
-    def for_page(self):
-        """Everything the article page renders, in a fixed number of queries."""
-        return (
-            self.select_related("section", "lead_image", "live_blog")
-            .defer("search_vector")
-            .prefetch_related(*page_prefetches())
-        )
-
     def for_page_shell(self):
         """The article and what its page shows around its cached parts: its section and lead image, one query;
-        `prefetch_related_objects(…, *page_prefetches())` adds the rest when a part must be made."""
+        `articles.loading.load_story` adds the rest, in one more query, when a part must be made."""
         return self.select_related("section", "lead_image", "live_blog").defer("search_vector")
 
     def related_to(self, article, *, tag_ids, limit):
@@ -522,17 +514,6 @@ def load_card_bylines(articles) -> None:
 def card_prefetches():
     """What an article card shows beyond the row, its section and lead image: its bylines, one query."""
     return (models.Prefetch("bylines", queryset=Byline.objects.select_related("author")),)
-
-
-def page_prefetches():
-    """What the article page renders beyond the row, its section and lead image: one query each."""
-    return (
-        *card_prefetches(),
-        "tags",
-        models.Prefetch("figures", queryset=Figure.objects.select_related("image")),
-        "quotes",
-        "corrections",
-    )
 
 
 class TaggedArticle(TaggedItemBase):

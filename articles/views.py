@@ -1,7 +1,6 @@
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from newsroom.security import allow_frames
 from .blocks import picture_ids
 from .context_processors import _sections, nav_sections
 from .dependencies import article_head_keys, article_page_keys, card_keys, card_part, cards_keys
+from .loading import load_story
 from .models import (
     SEARCH_MAX_MATCHES,
     Article,
@@ -26,7 +26,6 @@ from .models import (
     Quote,
     Section,
     load_card_bylines,
-    page_prefetches,
     published_filter,
 )
 from .preview import PreviewExpired, PreviewInvalid, read_preview_token
@@ -134,7 +133,7 @@ class ArticleDetailView(DetailView):
         parts = fragments.plan(self.request, [head, page])
         context = {"fragments": parts}
         if parts.missing():
-            prefetch_related_objects([article], *page_prefetches())
+            load_story(article)
             related_news = article.related_news()
             parts.shows(head, article_head_keys(article))
             body_parts, live = article.body_parts(), live_context(article)
@@ -170,7 +169,9 @@ class ArticlePreviewView(ArticleDetailView):
         return response
 
     def get_object(self, queryset=None):
-        return get_object_or_404(Article.objects.for_page(), pk=self.preview_pk)
+        article = get_object_or_404(Article.objects.for_page_shell(), pk=self.preview_pk)
+        load_story(article)
+        return article
 
     def get_context_data(self, **kwargs):
         """Never from or into the cached parts: what a preview shows may not be public."""

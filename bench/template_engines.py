@@ -66,6 +66,7 @@ def contexts(count: int):
     from django.test import RequestFactory
 
     from articles.context_processors import nav_sections
+    from articles.loading import load_story
     from articles.models import Article
     from newsletter.consent import consent_text
     from newsletter.context_processors import _newsletters
@@ -81,7 +82,8 @@ def contexts(count: int):
         "signup_consent": consent_text,
         "site_urls": __import__("articles.context_processors", fromlist=["_site_urls"])._site_urls(),
     }
-    for article in Article.objects.published().for_page().order_by("?")[:count]:
+    for article in Article.objects.published().for_page_shell().order_by("?")[:count]:
+        load_story(article)
         request = RequestFactory(HTTP_HOST="127.0.0.1").get(article.get_absolute_url())
         yield {
             **common,

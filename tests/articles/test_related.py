@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from articles.loading import load_story
 from articles.models import Article
 from tests.factories import ArticleFactory, RelatedArticleFactory, SectionFactory
 
@@ -14,7 +15,9 @@ def hours_ago(hours):
 
 
 def page_article(article):
-    return Article.objects.published().for_page().get(pk=article.pk)
+    page = Article.objects.published().for_page_shell().get(pk=article.pk)
+    load_story(page)
+    return page
 
 
 def test_editors_picks_come_first_in_their_order_then_the_page_fills_up_to_four():

@@ -245,6 +245,6 @@ def test_a_live_blogs_page_costs_one_query_more_than_a_story_however_many_update
 
     # As a story (tests/articles/test_pages.py; here nothing else is published, so no related stories are
     # loaded after they are ranked), and the updates with their authors.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(4):
         response = Client().get(story.get_absolute_url())
     assert response.content.decode().count('class="live-update"') == n

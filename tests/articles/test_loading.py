@@ -1,0 +1,106 @@
+"""articles/loading.py: the story's collections in one query, exactly as the ORM's prefetching gives them."""
+
+from datetime import timedelta
+
+import pytest
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import timezone
+
+from articles.loading import load_story
+from articles.models import Article, Byline, Correction, Figure
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    BylineFactory,
+    FigureFactory,
+    ImageFactory,
+    QuoteFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def values(obj) -> dict:
+    """Every column of a row as the model holds it: the value and its Python type."""
+    return {
+        field.attname: (getattr(obj, field.attname), type(getattr(obj, field.attname)))
+        for field in obj._meta.concrete_fields
+    }
+
+
+def story_article() -> Article:
+    article = ArticleFactory(tags=["zebra crossing", "alpha road", "market"])
+    # Out of order on purpose: the page must put them in the order editors gave.
+    photo = ImageFactory(caption="Her portrait")
+    BylineFactory(article=article, author=AuthorFactory(name="Second", job_title="Reporter", photo=photo), order=1)
+    BylineFactory(article=article, author=AuthorFactory(name="First", bio="Writes about <b>roads</b>."), order=0)
+    picture = ImageFactory(caption="A caption", credit="A credit")
+    FigureFactory(article=article, image=picture, position=3, caption="", credit="Own credit")
+    FigureFactory(article=article, image=ImageFactory(), position=1, caption="Own caption")
+    QuoteFactory(article=article, position=2, text="Second “quote” & more", speaker_role="Mayor")
+    QuoteFactory(article=article, position=0, text="First quote")
+    now = timezone.now()
+    Correction.objects.create(article=article, text="Later.", published_at=now - timedelta(hours=1))
+    Correction.objects.create(article=article, text="Earlier.", published_at=now - timedelta(days=3, microseconds=7))
+    return article
+
+
+def test_the_story_loads_in_one_query_with_every_value_and_order_the_orm_gives(django_assert_num_queries):
+    article = story_article()
+    expected = Article.objects.get(pk=article.pk)
+    prefetch_related_objects(
+        [expected],
+        Prefetch("bylines", queryset=Byline.objects.select_related("author")),
+        Prefetch("figures", queryset=Figure.objects.select_related("image")),
+        "quotes",
+        "corrections",
+    )
+    loaded = Article.objects.get(pk=article.pk)
+
+    with django_assert_num_queries(1):
+        load_story(loaded)
+    with django_assert_num_queries(0):  # everything is in hand, as after prefetching
+        bylines, figures = list(loaded.bylines.all()), list(loaded.figures.all())
+        quotes, corrections = list(loaded.quotes.all()), list(loaded.corrections.all())
+        tags = list(loaded.tags.all())
+        authors, images = [b.author for b in bylines], [f.image for f in figures]
+        assert all(item.article is loaded for item in [*bylines, *figures, *quotes, *corrections])
+
+    assert [b.author.name for b in bylines] == ["First", "Second"]
+    assert [f.position for f in figures] == [1, 3]
+    assert [q.text for q in quotes] == ["First quote", "Second “quote” & more"]
+    assert [c.text for c in corrections] == ["Earlier.", "Later."]
+    assert [t.name for t in tags] == ["zebra crossing", "alpha road", "market"]  # in the order they were given
+    assert [t.name for t in tags] == [t.name for t in Article.objects.get(pk=article.pk).tags.all()]
+    for mine, theirs in [
+        (bylines, expected.bylines.all()),
+        (authors, [b.author for b in expected.bylines.all()]),
+        (figures, expected.figures.all()),
+        (images, [f.image for f in expected.figures.all()]),
+        (quotes, expected.quotes.all()),
+        (corrections, expected.corrections.all()),
+    ]:
+        assert [values(obj) for obj in mine] == [values(obj) for obj in theirs]
+    assert images[1].built_widths and images[1].renditions("webp")  # the JSON column, as a list
+    assert figures[1].display_caption == "A caption" and figures[1].display_credit == "Own credit"
+    assert corrections[0].published_at.tzinfo is not None
+    assert not loaded.bylines.all()[0]._state.adding  # rows from the database, as the ORM's
+
+
+def test_a_story_with_nothing_but_its_text_loads_empty_collections(django_assert_num_queries):
+    article = Article.objects.get(pk=ArticleFactory().pk)
+    with django_assert_num_queries(1):
+        load_story(article)
+    with django_assert_num_queries(0):
+        assert [
+            list(getattr(article, name).all()) for name in ("bylines", "tags", "figures", "quotes", "corrections")
+        ] == [[], [], [], [], []]
+
+
+def test_what_is_loaded_is_the_articles_own_and_no_other():
+    article, _other = story_article(), story_article()
+    loaded = Article.objects.get(pk=article.pk)
+    load_story(loaded)
+    assert {b.article_id for b in loaded.bylines.all()} == {article.pk}
+    assert {f.article_id for f in loaded.figures.all()} == {article.pk}
+    assert set(loaded.tags.all()) == set(article.tags.all())
