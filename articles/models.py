@@ -417,7 +417,7 @@ class ArticleQuerySet(models.QuerySet):
     def related_to(self, article, *, tag_ids, limit):
         """Editors' picks in their order, then the articles sharing most tags (same section first on a tie),
         then the newest of the same section, then the newest of all: the ids ranked in one query
-        (`_RELATED_SQL`), then the articles with their section and lead image in a second.
+        (`_RELATED_SQL`), then the articles as their cards show them (`for_cards`) in a second.
 
         Only the picks, the articles sharing a tag (a bounded number of them, however many articles carry a
         popular tag) and a few of the newest are ranked, never the whole archive, so the cost does not grow
@@ -439,7 +439,7 @@ class ArticleQuerySet(models.QuerySet):
             ids = [row[0] for row in cursor.fetchall()]
         if not ids:
             return []
-        found = self.filter(pk__in=ids).select_related("section", "lead_image").defer("body", "search_vector")
+        found = self.filter(pk__in=ids).for_cards()
         by_id = {related.pk: related for related in found}
         return [by_id[pk] for pk in ids if pk in by_id]
 
