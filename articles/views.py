@@ -18,7 +18,7 @@ from newsroom.security import allow_frames
 from .blocks import picture_ids
 from .context_processors import _sections, nav_sections
 from .dependencies import article_head_keys, article_page_keys, card_keys, card_part, cards_keys
-from .loading import load_story
+from .loading import load_cards, load_story
 from .models import (
     SEARCH_MAX_MATCHES,
     Article,
@@ -41,19 +41,19 @@ class CachedCard:
 
 def plan_cards(request, cards) -> tuple[fragments.Plan, dict]:
     """The cached parts of these cards, `(article or CachedCard, featured, heading_level)`. The cards to be made
-    are loaded (those known by id only, in one query) with their bylines (one query, as `card_bylines`). Returns
-    the plan and the articles loaded, by id; a card whose article was not found is not in it (nor in the plan's
-    parts)."""
+    are loaded: those known by id only as plain values with their bylines, in one query (articles/loading.py
+    `load_cards`); the articles' bylines in one more (as `card_bylines`). Returns the plan and the cards loaded,
+    by id; a card whose article was not found is not in it (nor in the plan's parts)."""
     names = {card_part(*card): card[0] for card in cards}
     parts = fragments.plan(request, names)
     missing = parts.missing()
     wanted = [names[name].pk for name in missing if isinstance(names[name], CachedCard)]
-    loaded = {article.pk: article for article in Article.objects.published().filter(pk__in=wanted).for_cards()}
+    loaded = load_cards(wanted, {section.pk: section for section in nav_sections(request)}) if wanted else {}
     made = {name: loaded.get(names[name].pk, names[name]) for name in missing}
     load_card_bylines([a for a in made.values() if isinstance(a, Article)])
-    for name, article in made.items():
-        if isinstance(article, Article):
-            parts.shows(name, card_keys(article))
+    for name, card in made.items():
+        if not isinstance(card, CachedCard):
+            parts.shows(name, card_keys(card))
     return parts, {**loaded, **{a.pk: a for a in made.values() if isinstance(a, Article)}}
 
 

@@ -6,8 +6,9 @@ import pytest
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from articles.loading import load_story
-from articles.models import Article, Byline, Correction, Figure
+from articles.loading import load_cards, load_story
+from articles.models import Article, Byline, Correction, Figure, Section, load_card_bylines
+from articles.templatetags.articles_tags import PageOfCards, card_html
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -104,3 +105,31 @@ def test_what_is_loaded_is_the_articles_own_and_no_other():
     assert {b.article_id for b in loaded.bylines.all()} == {article.pk}
     assert {f.article_id for f in loaded.figures.all()} == {article.pk}
     assert set(loaded.tags.all()) == set(article.tags.all())
+
+
+def test_cards_as_plain_values_make_the_same_markup_as_the_articles_do(django_assert_num_queries):
+    pictured = ArticleFactory(kicker="Exclusive <b>", headline="Bridge & road", lead_image=ImageFactory())
+    BylineFactory(article=pictured, author=AuthorFactory(name="Zed", slug="zed"), order=1)
+    BylineFactory(article=pictured, author=AuthorFactory(name="Amy", slug="amy"), order=0)
+    plain = ArticleFactory(kicker="", standfirst="“Quoted” standfirst")
+    draft = ArticleFactory(status=Article.Status.DRAFT)
+    scheduled = ArticleFactory(published_at=timezone.now() + timedelta(hours=1))
+    ids = [pictured.pk, plain.pk, draft.pk, scheduled.pk]
+
+    with django_assert_num_queries(3):  # the cards, their bylines, and the section the page had not seen
+        cards = load_cards(ids, {})
+    assert set(cards) == {pictured.pk, plain.pk}  # what readers may not see yet is left out
+    articles = {a.pk: a for a in Article.objects.filter(pk__in=ids).published().for_cards()}
+    load_card_bylines(list(articles.values()))
+    for featured in (True, False):
+        for pk in cards:
+            assert card_html(PageOfCards(), cards[pk], featured, "") == card_html(
+                PageOfCards(), articles[pk], featured, ""
+            )
+    assert [b.name for b in cards[pictured.pk].card_bylines] == ["Amy", "Zed"]
+    assert cards[pictured.pk].published_at == articles[pictured.pk].published_at
+    sections = Section.objects.in_bulk()
+    with django_assert_num_queries(2):  # sections the page has are not read again
+        load_cards(ids, sections)
+    with django_assert_num_queries(0):
+        assert load_cards([], {}) == {}
