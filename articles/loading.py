@@ -23,7 +23,20 @@ from django.utils.dateparse import parse_date, parse_datetime
 from taggit.models import Tag
 
 from .addresses import slug_url
-from .models import Article, Author, Byline, CardByline, Correction, Figure, Image, Quote, Section, TaggedArticle
+from .models import (
+    CARD_IMAGE_FIELDS,
+    Article,
+    Author,
+    Byline,
+    CardByline,
+    Correction,
+    Figure,
+    Image,
+    Quote,
+    Section,
+    TaggedArticle,
+    from_values,
+)
 
 
 @dataclass(frozen=True)
@@ -204,13 +217,12 @@ def load_cards(ids, sections: dict) -> dict[int, Card]:
                 bylines[article_id].append(CardByline(author_id, name, slug_url("articles:author", slug)))
     if missing := {row[6] for row in rows} - set(sections):
         sections = {**sections, **Section.objects.in_bulk(missing)}
-    image_fields = ["id", "file", "width", "height", "built_widths", "alt_text"]
     cards = {}
     for pk, kicker, headline, slug, standfirst, published, section_id, image_id, *image in rows:
         picture = None
         if image_id is not None:
             image[3] = _rows(image[3])  # built_widths: JSON, as text or decoded by the driver
-            picture = Image.from_db(connection.alias, image_fields, [image_id, *image])
+            picture = from_values(Image, dict(zip(CARD_IMAGE_FIELDS, [image_id, *image], strict=True)))
         cards[pk] = Card(
             pk=pk,
             kicker=kicker,

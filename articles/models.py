@@ -1,5 +1,6 @@
 import functools
-from datetime import timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import reversion
@@ -416,8 +417,8 @@ class ArticleQuerySet(models.QuerySet):
 
     def related_to(self, article, *, tag_ids, limit):
         """Editors' picks in their order, then the articles sharing most tags (same section first on a tie),
-        then the newest of the same section, then the newest of all: the ids ranked in one query
-        (`_RELATED_SQL`), then the articles as their cards show them (`for_cards`) in a second.
+        then the newest of the same section, then the newest of all, ranked and read as their cards show them
+        (the columns of `for_cards`) in one query (`_RELATED_SQL` inside `_RELATED_CARDS_SQL`).
 
         Only the picks, the articles sharing a tag (a bounded number of them, however many articles carry a
         popular tag) and a few of the newest are ranked, never the whole archive, so the cost does not grow
@@ -426,7 +427,7 @@ class ArticleQuerySet(models.QuerySet):
         """
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         published = [Article.Status.PUBLISHED, now]
-        params = [article.pk]
+        params = [article.section_id, article.pk]  # the places' order (same section first), the editors' picks
         sharing = ""
         if tag_ids:
             sharing = _RELATED_SHARING_SQL.format(tags=", ".join(["%s"] * len(tag_ids)))
@@ -435,13 +436,9 @@ class ArticleQuerySet(models.QuerySet):
         params += [*published, article.pk, 2 * limit]
         params += [*published, article.pk, article.section_id, limit]
         with connection.cursor() as cursor:
-            cursor.execute(_RELATED_SQL.format(sharing=sharing), params)
-            ids = [row[0] for row in cursor.fetchall()]
-        if not ids:
-            return []
-        found = self.filter(pk__in=ids).for_cards()
-        by_id = {related.pk: related for related in found}
-        return [by_id[pk] for pk in ids if pk in by_id]
+            ranked = _RELATED_SQL.format(sharing=sharing, order=_RELATED_ORDER)
+            cursor.execute(_RELATED_CARDS_SQL.format(ranked=ranked), params)
+            return [_card_article(row) for row in cursor.fetchall()]
 
 
 # Related news, ranked (ArticleQuerySet.related_to). The candidates: the picks, the published articles sharing
@@ -459,7 +456,7 @@ _RELATED_SHARING_SQL = """
         LIMIT %s
     ) sharing"""
 _RELATED_SQL = """
-SELECT c.id
+SELECT c.id, ROW_NUMBER() OVER (ORDER BY {order}) AS place
 FROM (
     SELECT to_article_id AS id, "order" AS pick_order, 0 AS shared
     FROM articles_relatedarticle WHERE from_article_id = %s{sharing}
@@ -479,9 +476,49 @@ FROM (
 JOIN articles_article a ON a.id = c.id
 WHERE a.status = %s AND a.published_at <= %s AND a.id <> %s
 GROUP BY c.id, a.section_id, a.published_at
-ORDER BY MIN(c.pick_order) IS NULL, MIN(c.pick_order), MAX(c.shared) DESC,
-    CASE WHEN a.section_id = %s THEN 1 ELSE 0 END DESC, a.published_at DESC, c.id DESC
+ORDER BY {order}
 LIMIT %s"""
+_RELATED_ORDER = """MIN(c.pick_order) IS NULL, MIN(c.pick_order), MAX(c.shared) DESC,
+    CASE WHEN a.section_id = %s THEN 1 ELSE 0 END DESC, a.published_at DESC, c.id DESC"""
+# The stories ranked, as their cards show them (CARD_FIELDS), in their places.
+_RELATED_CARDS_SQL = """
+SELECT a.id, a.kicker, a.headline, a.slug, a.standfirst, a.published_at, a.section_id, a.lead_image_id,
+    s.name, s.slug, i.file, i.width, i.height, i.built_widths, i.alt_text
+FROM ({ranked}) r
+JOIN articles_article a ON a.id = r.id
+JOIN articles_section s ON s.id = a.section_id
+LEFT JOIN articles_image i ON i.id = a.lead_image_id
+ORDER BY r.place"""
+CARD_ARTICLE_FIELDS = ("id", "kicker", "headline", "slug", "standfirst", "published_at", "section_id", "lead_image_id")
+CARD_IMAGE_FIELDS = ("id", "file", "width", "height", "built_widths", "alt_text")
+
+
+def from_values(model: type[models.Model], values: dict) -> models.Model:
+    """A row read by SQL of our own as the model instance the ORM would make of these columns (the others
+    deferred): `from_db` takes them in the order of the model's fields."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(connection.alias, names, [values[name] for name in names])
+
+
+def _card_article(row) -> "Article":
+    """An article with only its card's columns, its section and lead image, from a row of `_RELATED_CARDS_SQL`:
+    what `for_cards()` gives, without the ORM building the query each time."""
+    values = dict(zip(CARD_ARTICLE_FIELDS, row[:8], strict=True))
+    published = values["published_at"]
+    if isinstance(published, str):  # SQLite's, without its time zone (UTC)
+        published = datetime.fromisoformat(published)
+    values["published_at"] = timezone.make_aware(published, UTC) if timezone.is_naive(published) else published
+    article = from_values(Article, values)
+    section = from_values(Section, {"id": values["section_id"], "name": row[8], "slug": row[9]})
+    Article.section.field.set_cached_value(article, section)
+    picture = None
+    if values["lead_image_id"] is not None:
+        image = dict(zip(CARD_IMAGE_FIELDS, [values["lead_image_id"], *row[10:]], strict=True))
+        if isinstance(image["built_widths"], str | bytes):  # JSON, as text or decoded by the driver
+            image["built_widths"] = json.loads(image["built_widths"])
+        picture = from_values(Image, image)
+    Article.lead_image.field.set_cached_value(article, picture)
+    return article
 
 
 class CardByline(NamedTuple):

@@ -7,7 +7,16 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from articles.loading import load_cards, load_story
-from articles.models import Article, Byline, Correction, Figure, Section, load_card_bylines
+from articles.models import (
+    CARD_ARTICLE_FIELDS,
+    CARD_IMAGE_FIELDS,
+    Article,
+    Byline,
+    Correction,
+    Figure,
+    Section,
+    load_card_bylines,
+)
 from articles.templatetags.articles_tags import PageOfCards, card_html
 from tests.factories import (
     ArticleFactory,
@@ -21,12 +30,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def values(obj) -> dict:
-    """Every column of a row as the model holds it: the value and its Python type."""
-    return {
-        field.attname: (getattr(obj, field.attname), type(getattr(obj, field.attname)))
-        for field in obj._meta.concrete_fields
-    }
+def values(obj, names=None) -> dict:
+    """These columns of a row (every one, unless named) as the model holds them: each value and its type."""
+    names = names or [field.attname for field in obj._meta.concrete_fields]
+    return {name: (getattr(obj, name), type(getattr(obj, name))) for name in names}
 
 
 def story_article() -> Article:
@@ -133,3 +140,31 @@ def test_cards_as_plain_values_make_the_same_markup_as_the_articles_do(django_as
         load_cards(ids, sections)
     with django_assert_num_queries(0):
         assert load_cards([], {}) == {}
+
+
+def test_related_news_reads_each_story_as_for_cards_reads_it(django_assert_num_queries):
+    article = ArticleFactory(tags=["harbour"])
+    ArticleFactory(tags=["harbour"], kicker="Analysis", lead_image=ImageFactory(), section=article.section)
+    ArticleFactory(tags=["harbour"], lead_image=None)
+    page = Article.objects.get(pk=article.pk)
+    load_story(page)
+
+    with django_assert_num_queries(1):
+        related = page.related_news()
+    expected = {a.pk: a for a in Article.objects.filter(pk__in=[r.pk for r in related]).for_cards()}
+    assert len(related) == 2
+    with django_assert_num_queries(0):
+        for story in related:
+            theirs = expected[story.pk]
+            assert story.get_deferred_fields() == theirs.get_deferred_fields()
+            assert values(story, CARD_ARTICLE_FIELDS) == values(theirs, CARD_ARTICLE_FIELDS)
+            assert (story.section.pk, story.section.name, story.section.slug) == (
+                theirs.section.pk,
+                theirs.section.name,
+                theirs.section.slug,
+            )
+            if theirs.lead_image is None:
+                assert story.lead_image is None
+            else:
+                assert values(story.lead_image, CARD_IMAGE_FIELDS) == values(theirs.lead_image, CARD_IMAGE_FIELDS)
+            assert story.get_absolute_url() == theirs.get_absolute_url()

@@ -82,6 +82,6 @@ def test_preview_page_query_count_is_constant(client, django_assert_num_queries,
     for _ in range(n):
         QuoteFactory(article=article)
     # Same plan as the article page: the article, its bylines, tags, figures, quotes and corrections (one
-    # query), related news ranked (nothing else is published here, so there are no related stories to load).
+    # query), related news ranked and read (one query).
     with django_assert_num_queries(3):
         assert client.get(preview.preview_url(article)).status_code == 200

@@ -243,8 +243,7 @@ def test_a_live_blogs_page_costs_one_query_more_than_a_story_however_many_update
     author = AuthorFactory()
     LiveUpdate.objects.bulk_create(LiveUpdate(live_blog=live, author=author, body=f"<p>{i}</p>") for i in range(n))
 
-    # As a story (tests/articles/test_pages.py; here nothing else is published, so no related stories are
-    # loaded after they are ranked), and the updates with their authors.
+    # As a story (tests/articles/test_pages.py), and the updates with their authors.
     with django_assert_num_queries(4):
         response = Client().get(story.get_absolute_url())
     assert response.content.decode().count('class="live-update"') == n
