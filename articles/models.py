@@ -558,6 +558,9 @@ class TaggedArticle(TaggedItemBase):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")]
+        # Related news counts the stories sharing each tag from this index alone (`_RELATED_SHARING_SQL`): read
+        # from the table, a popular tag's taggings cost a page two milliseconds more at 100,000 articles.
+        indexes = [models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_article")]
 
 
 class Article(models.Model):
