@@ -1,6 +1,5 @@
 import functools
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import NamedTuple
 
 import reversion
@@ -417,108 +416,11 @@ class ArticleQuerySet(models.QuerySet):
 
     def related_to(self, article, *, tag_ids, limit):
         """Editors' picks in their order, then the articles sharing most tags (same section first on a tie),
-        then the newest of the same section, then the newest of all, ranked and read as their cards show them
-        (the columns of `for_cards`) in one query (`_RELATED_SQL` inside `_RELATED_CARDS_SQL`).
+        then the newest of the same section, then the newest of all: published articles with their cards'
+        columns, section and lead image, in one query (articles/loading.py `related_stories`)."""
+        from .loading import related_stories  # it builds on this module's models
 
-        Only the picks, the articles sharing a tag (a bounded number of them, however many articles carry a
-        popular tag) and a few of the newest are ranked, never the whole archive, so the cost does not grow
-        with it. The ranking is SQL of our own: built by the ORM (a union, subqueries, annotations) it cost
-        several times its database time in Python on every article page made.
-        """
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        published = [Article.Status.PUBLISHED, now]
-        params = [article.section_id, article.pk]  # the places' order (same section first), the editors' picks
-        sharing = ""
-        if tag_ids:
-            sharing = _RELATED_SHARING_SQL.format(tags=", ".join(["%s"] * len(tag_ids)))
-            params += [*tag_ids, *published, article.pk, RELATED_CANDIDATES]
-        params += [article.section_id, *published, article.pk, 2 * limit]
-        params += [*published, article.pk, 2 * limit]
-        params += [*published, article.pk, article.section_id, limit]
-        with connection.cursor() as cursor:
-            ranked = _RELATED_SQL.format(sharing=sharing, order=_RELATED_ORDER)
-            cursor.execute(_RELATED_CARDS_SQL.format(ranked=ranked), params)
-            return [_card_article(row) for row in cursor.fetchall()]
-
-
-# Related news, ranked (ArticleQuerySet.related_to). The candidates: the picks, the published articles sharing
-# most tags (newest first on a tie), the newest of the article's section and the newest of all (enough of each
-# to fill up past any already found). Each is ranked by its pick order, then the tags it shares (an article
-# listed twice counts once), the same section first, the newest first. Every part runs on SQLite too.
-_RELATED_SHARING_SQL = """
-  UNION ALL
-    SELECT * FROM (
-        SELECT t.content_object_id, CAST(NULL AS INTEGER), COUNT(*)
-        FROM articles_taggedarticle t JOIN articles_article a ON a.id = t.content_object_id
-        WHERE t.tag_id IN ({tags}) AND a.status = %s AND a.published_at <= %s AND t.content_object_id <> %s
-        GROUP BY t.content_object_id
-        ORDER BY COUNT(*) DESC, MAX(a.published_at) DESC, t.content_object_id DESC
-        LIMIT %s
-    ) sharing"""
-_RELATED_SQL = """
-SELECT c.id, ROW_NUMBER() OVER (ORDER BY {order}) AS place
-FROM (
-    SELECT to_article_id AS id, "order" AS pick_order, 0 AS shared
-    FROM articles_relatedarticle WHERE from_article_id = %s{sharing}
-  UNION ALL
-    SELECT * FROM (
-        SELECT id, CAST(NULL AS INTEGER), 0 FROM articles_article
-        WHERE section_id = %s AND status = %s AND published_at <= %s AND id <> %s
-        ORDER BY published_at DESC, id DESC LIMIT %s
-    ) in_section
-  UNION ALL
-    SELECT * FROM (
-        SELECT id, CAST(NULL AS INTEGER), 0 FROM articles_article
-        WHERE status = %s AND published_at <= %s AND id <> %s
-        ORDER BY published_at DESC, id DESC LIMIT %s
-    ) newest
-) c
-JOIN articles_article a ON a.id = c.id
-WHERE a.status = %s AND a.published_at <= %s AND a.id <> %s
-GROUP BY c.id, a.section_id, a.published_at
-ORDER BY {order}
-LIMIT %s"""
-_RELATED_ORDER = """MIN(c.pick_order) IS NULL, MIN(c.pick_order), MAX(c.shared) DESC,
-    CASE WHEN a.section_id = %s THEN 1 ELSE 0 END DESC, a.published_at DESC, c.id DESC"""
-# The stories ranked, as their cards show them (CARD_FIELDS), in their places.
-_RELATED_CARDS_SQL = """
-SELECT a.id, a.kicker, a.headline, a.slug, a.standfirst, a.published_at, a.section_id, a.lead_image_id,
-    s.name, s.slug, i.file, i.width, i.height, i.built_widths, i.alt_text
-FROM ({ranked}) r
-JOIN articles_article a ON a.id = r.id
-JOIN articles_section s ON s.id = a.section_id
-LEFT JOIN articles_image i ON i.id = a.lead_image_id
-ORDER BY r.place"""
-CARD_ARTICLE_FIELDS = ("id", "kicker", "headline", "slug", "standfirst", "published_at", "section_id", "lead_image_id")
-CARD_IMAGE_FIELDS = ("id", "file", "width", "height", "built_widths", "alt_text")
-
-
-def from_values(model: type[models.Model], values: dict) -> models.Model:
-    """A row read by SQL of our own as the model instance the ORM would make of these columns (the others
-    deferred): `from_db` takes them in the order of the model's fields."""
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
-    return model.from_db(connection.alias, names, [values[name] for name in names])
-
-
-def _card_article(row) -> "Article":
-    """An article with only its card's columns, its section and lead image, from a row of `_RELATED_CARDS_SQL`:
-    what `for_cards()` gives, without the ORM building the query each time."""
-    values = dict(zip(CARD_ARTICLE_FIELDS, row[:8], strict=True))
-    published = values["published_at"]
-    if isinstance(published, str):  # SQLite's, without its time zone (UTC)
-        published = datetime.fromisoformat(published)
-    values["published_at"] = timezone.make_aware(published, UTC) if timezone.is_naive(published) else published
-    article = from_values(Article, values)
-    section = from_values(Section, {"id": values["section_id"], "name": row[8], "slug": row[9]})
-    Article.section.field.set_cached_value(article, section)
-    picture = None
-    if values["lead_image_id"] is not None:
-        image = dict(zip(CARD_IMAGE_FIELDS, [values["lead_image_id"], *row[10:]], strict=True))
-        if isinstance(image["built_widths"], str | bytes):  # JSON, as text or decoded by the driver
-            image["built_widths"] = json.loads(image["built_widths"])
-        picture = from_values(Image, image)
-    Article.lead_image.field.set_cached_value(article, picture)
-    return article
+        return related_stories(article, tag_ids=tag_ids, limit=limit)
 
 
 class CardByline(NamedTuple):
@@ -558,7 +460,7 @@ class TaggedArticle(TaggedItemBase):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["content_object", "tag"], name="unique_article_tag")]
-        # Related news counts the stories sharing each tag from this index alone (`_RELATED_SHARING_SQL`): read
+        # Related news counts the stories sharing each tag from this index alone (loading.py `related_stories`): read
         # from the table, a popular tag's taggings cost a page two milliseconds more at 100,000 articles.
         indexes = [models.Index(fields=["tag", "content_object"], name="taggedarticle_tag_article")]
 

@@ -6,10 +6,8 @@ import pytest
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from articles.loading import load_cards, load_story
+from articles.loading import CARD_ARTICLE_FIELDS, CARD_IMAGE_FIELDS, load_cards, load_story
 from articles.models import (
-    CARD_ARTICLE_FIELDS,
-    CARD_IMAGE_FIELDS,
     Article,
     Byline,
     Correction,
