@@ -207,7 +207,9 @@ def test_a_picture_gone_from_the_library_and_an_unreachable_library_are_said_not
     log_in(page, live_server.url, "jo")
     page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
     body = page.locator(".field-body .ProseMirror[contenteditable=true]")
-    missing, present = body.locator(".story-picture").all()
+    pictures = body.locator(".story-picture")
+    expect(pictures).to_have_count(2)  # all() does not wait: the editor may not have drawn them yet
+    missing, present = pictures.all()
     expect(missing).to_contain_text("This picture is no longer in the library")
     expect(missing.get_by_role("img")).to_have_count(0)
     expect(present.get_by_role("img", name="Harbour lights at dusk")).to_be_visible()
