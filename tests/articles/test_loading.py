@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
-from articles.loading import CARD_ARTICLE_FIELDS, CARD_IMAGE_FIELDS, load_cards, load_story
+from articles.loading import CARD_ARTICLE_FIELDS, CARD_IMAGE_FIELDS, load_article, load_cards, load_story
 from articles.models import (
     Article,
     Byline,
@@ -16,6 +16,7 @@ from articles.models import (
     load_card_bylines,
 )
 from articles.templatetags.articles_tags import PageOfCards, card_html
+from live.models import LiveBlog, live_blog_of
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -166,3 +167,40 @@ def test_related_news_reads_each_story_as_for_cards_reads_it(django_assert_num_q
             else:
                 assert values(story.lead_image, CARD_IMAGE_FIELDS) == values(theirs.lead_image, CARD_IMAGE_FIELDS)
             assert story.get_absolute_url() == theirs.get_absolute_url()
+
+
+def shell(article: Article) -> dict:
+    """Every value the page's row holds, and its section's, lead picture's and live blog's."""
+    live_blog = live_blog_of(article)
+    return {
+        "article": values(article, [f.attname for f in Article._meta.concrete_fields if f.name != "search_vector"]),
+        "deferred": article.get_deferred_fields(),
+        "section": values(article.section),
+        "lead_image": article.lead_image and values(article.lead_image),
+        "live_blog": live_blog and values(live_blog),
+    }
+
+
+def test_the_pages_row_is_read_as_for_page_shell_reads_it(django_assert_num_queries):
+    pictured = ArticleFactory(lead_image=ImageFactory(), key_points="One\nTwo", kicker="Live")
+    live = LiveBlog.objects.create(article=pictured, frame_origins=["https://player.example"])
+    LiveBlog.objects.filter(pk=live.pk).update(closed_at=timezone.now(), summary="<p>Over.</p>")
+    plain = ArticleFactory(lead_image=None)
+
+    for article in (pictured, plain):
+        expected = Article.objects.published().for_page_shell().get(pk=article.pk)
+        with django_assert_num_queries(1):
+            loaded = load_article(article.slug)
+        with django_assert_num_queries(0):  # its section, picture and live blog came with it
+            assert shell(loaded) == shell(expected)
+            assert not loaded._state.adding and loaded.section.name
+    assert live_blog_of(load_article(pictured.slug)).article is not None
+    assert load_article(plain.slug).lead_image is None and live_blog_of(load_article(plain.slug)) is None
+
+
+def test_only_a_published_article_is_read_for_its_page():
+    draft = ArticleFactory(status=Article.Status.DRAFT)
+    scheduled = ArticleFactory(published_at=timezone.now() + timedelta(hours=1))
+    assert load_article(draft.slug) is None
+    assert load_article(scheduled.slug) is None
+    assert load_article("no-such-story") is None
