@@ -175,6 +175,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Short queries only: PostgreSQL's JIT compiler spent longer compiling them than running them.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    if env_bool("DB_PREPARED_STATEMENTS", True):
+        # A query run a few times on a connection is parsed and planned once: planning was up to half of the
+        # database's time on a page made from nothing (bench/README.md). Needs parameters bound by the server;
+        # behind a pooler in transaction mode that cannot keep them (PgBouncer before 1.21), set it to 0.
+        DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 else:
     # The web server, the worker and the scheduler share the file: readers never wait for a writer (WAL), and a
     # writer waits its turn from the start of its transaction instead of failing half-way through it.

@@ -246,3 +246,31 @@ def test_an_unknown_log_format_is_refused():
 
     assert result.returncode != 0
     assert "LOG_FORMAT must be text or json" in result.stderr
+
+
+@pytest.mark.parametrize(("setting", "expected"), [({}, "True 5"), ({"DB_PREPARED_STATEMENTS": "0"}, "None None")])
+def test_postgresql_prepares_queries_unless_told_not_to(setting, expected):
+    code = "from django.conf import settings as s; o = s.DATABASES['default']['OPTIONS']; "
+    code += "print(o.get('server_side_binding'), o.get('prepare_threshold'))"
+    url = "postgres://postgres@127.0.0.1:5432/newsroom"
+    result = manage("shell", "--no-imports", "-c", code, DEBUG="1", DATABASE_URL=url, **setting)
+
+    assert result.stdout.strip() == expected, result.stderr
+
+
+@pytest.mark.django_db
+def test_a_query_run_again_and_again_on_postgresql_is_planned_once():
+    from django.db import connection
+
+    from articles.loading import load_article
+    from tests.factories import ArticleFactory
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    article = ArticleFactory()
+    for _ in range(6):
+        assert load_article(article.slug).pk == article.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("articles_article" in statement and "$1" in statement for statement in prepared), prepared
