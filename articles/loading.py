@@ -363,7 +363,7 @@ _RELATED_SHARING_SQL = """
         WHERE t.tag_id IN ({tags}) AND a.status = %s AND a.published_at <= %s AND t.content_object_id <> %s
         GROUP BY t.content_object_id
         ORDER BY COUNT(*) DESC, MAX(a.published_at) DESC, t.content_object_id DESC
-        LIMIT %s
+        LIMIT {candidates}
     ) sharing"""
 _RELATED_SQL = """
 SELECT c.id, ROW_NUMBER() OVER (ORDER BY {order}) AS place
@@ -374,20 +374,20 @@ FROM (
     SELECT * FROM (
         SELECT id, CAST(NULL AS INTEGER), 0 FROM articles_article
         WHERE section_id = %s AND status = %s AND published_at <= %s AND id <> %s
-        ORDER BY published_at DESC, id DESC LIMIT %s
+        ORDER BY published_at DESC, id DESC LIMIT {fill}
     ) in_section
   UNION ALL
     SELECT * FROM (
         SELECT id, CAST(NULL AS INTEGER), 0 FROM articles_article
         WHERE status = %s AND published_at <= %s AND id <> %s
-        ORDER BY published_at DESC, id DESC LIMIT %s
+        ORDER BY published_at DESC, id DESC LIMIT {fill}
     ) newest
 ) c
 JOIN articles_article a ON a.id = c.id
 WHERE a.status = %s AND a.published_at <= %s AND a.id <> %s
 GROUP BY c.id, a.section_id, a.published_at
 ORDER BY {order}
-LIMIT %s"""
+LIMIT {limit}"""
 _RELATED_ORDER = """MIN(c.pick_order) IS NULL, MIN(c.pick_order), MAX(c.shared) DESC,
     CASE WHEN a.section_id = %s THEN 1 ELSE 0 END DESC, a.published_at DESC, c.id DESC"""
 # The stories ranked, as their cards show them (CARD_FIELDS), in their places.
@@ -415,12 +415,12 @@ def related_stories(article: Article, *, tag_ids, limit: int) -> list[Article]:
     params = [article.section_id, article.pk]  # the places' order (same section first), the editors' picks
     sharing = ""
     if tag_ids:
-        sharing = _RELATED_SHARING_SQL.format(tags=", ".join(["%s"] * len(tag_ids)))
-        params += [*tag_ids, *published, article.pk, RELATED_CANDIDATES]
-    params += [article.section_id, *published, article.pk, 2 * limit]
-    params += [*published, article.pk, 2 * limit]
-    params += [*published, article.pk, article.section_id, limit]
-    ranked = _RELATED_SQL.format(sharing=sharing, order=_RELATED_ORDER)
+        sharing = _RELATED_SHARING_SQL.format(tags=", ".join(["%s"] * len(tag_ids)), candidates=RELATED_CANDIDATES)
+        params += [*tag_ids, *published, article.pk]
+    params += [article.section_id, *published, article.pk]
+    params += [*published, article.pk]
+    params += [*published, article.pk, article.section_id]
+    ranked = _RELATED_SQL.format(sharing=sharing, order=_RELATED_ORDER, fill=int(2 * limit), limit=int(limit))
     with connection.cursor() as cursor:
         cursor.execute(_RELATED_CARDS_SQL.format(ranked=ranked), params)
         rows = cursor.fetchall()
