@@ -61,11 +61,16 @@ TAGS = "tags"
 
 
 def load_story(article: Article) -> None:
-    """Give `article` its bylines, tags, figures, quotes and corrections, in one query."""
+    """Give `article` its bylines, tags, figures, quotes and corrections, and its related news
+    (`article.related_news()`), in one query."""
     sql, count = _statement(connection.vendor)
+    ranked, params = _ranked(article, tags=_STORY_TAGS_SQL, tag_params=[article.pk], limit=Article.RELATED_LIMIT)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [article.pk] * count)
-        row = cursor.fetchone()
+        cursor.execute(
+            f"{sql}, {_related_array(connection.vendor).format(ranked=ranked)}", [article.pk] * count + params
+        )
+        *row, related = cursor.fetchone()
+    article.loaded_related_news = [_related_story(values[:-1]) for values in sorted(_rows(related), key=_place)]
     cache = article.__dict__.setdefault("_prefetched_objects_cache", {})
     for collection, value in zip(COLLECTIONS, row[:-1], strict=True):
         objects = [_instance(collection.model, values, collection.joined) for values in _rows(value)]
@@ -259,6 +264,21 @@ def load_article(slug: str) -> Article | None:
     return article
 
 
+def _place(values: list) -> int:
+    return values[-1]
+
+
+def _related_array(vendor: str) -> str:
+    """`_RELATED_ARRAY_SQL` for `vendor`, with `{ranked}` to fill in."""
+    array, aggregate = {"postgresql": ("json_build_array", "json_agg"), "sqlite": ("json_array", "json_group_array")}[
+        vendor
+    ]
+    columns = [*(f"a.{name}" for name in CARD_ARTICLE_FIELDS), *(f"i.{name}" for name in CARD_IMAGE_FIELDS[1:])]
+    if vendor == "sqlite":  # JSON kept as text: json() puts it in the array as JSON, not as a string of it
+        columns = [f"json({column})" if column == "i.built_widths" else column for column in columns]
+    return _RELATED_ARRAY_SQL.format(aggregate=aggregate, array=array, columns=", ".join(columns))
+
+
 class Card:
     """A published article as its card shows it (`{% article_card %}`, articles/dependencies.py `card_keys`),
     read as plain values rather than as an Article with its section and lead image: the front page makes up
@@ -402,7 +422,7 @@ ORDER BY r.place"""  # noqa: S608 (no value in the text)
 
 def related_stories(article: Article, *, tag_ids, limit: int) -> list[Article]:
     """`ArticleQuerySet.related_to`: the stories ranked (`_RELATED_SQL`) and read as their cards show them, as
-    `for_cards()` would give them, in one query (`_RELATED_CARDS_SQL`).
+    `for_cards()` would give them, in one query (`_RELATED_CARDS_SQL`). `load_story` reads the same with the story.
 
     The rows ranked are bounded (the picks, `RELATED_CANDIDATES` of the stories sharing tags, a few of the
     newest), but counting the tags each story shares reads every tagging of the article's tags (an index-only
@@ -410,27 +430,49 @@ def related_stories(article: Article, *, tag_ids, limit: int) -> list[Article]:
     our own: built by the ORM (a union, subqueries, annotations) it cost several times its database time in
     Python on every article page made.
     """
+    tags = ", ".join(["%s"] * len(tag_ids))
+    ranked, params = _ranked(article, tags=tags, tag_params=list(tag_ids), limit=limit)
+    with connection.cursor() as cursor:
+        cursor.execute(_RELATED_CARDS_SQL.format(ranked=ranked), params)
+        return [_related_story(row) for row in cursor.fetchall()]
+
+
+def _ranked(article: Article, *, tags: str, tag_params: list, limit: int) -> tuple[str, list]:
+    """The ranking (`_RELATED_SQL`) of the stories related to `article` and its parameters: `tags` is SQL giving
+    the ids of the article's tags (with `tag_params`), or "" when it has none. The limits are written into the
+    SQL, not passed: prepared, PostgreSQL keeps one plan for it, where limits it could not see made it plan anew
+    on every page."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     published = [Article.Status.PUBLISHED, now]
     params = [article.section_id, article.pk]  # the places' order (same section first), the editors' picks
     sharing = ""
-    if tag_ids:
-        sharing = _RELATED_SHARING_SQL.format(tags=", ".join(["%s"] * len(tag_ids)), candidates=RELATED_CANDIDATES)
-        params += [*tag_ids, *published, article.pk]
+    if tags:
+        sharing = _RELATED_SHARING_SQL.format(tags=tags, candidates=RELATED_CANDIDATES)
+        params += [*tag_params, *published, article.pk]
     params += [article.section_id, *published, article.pk]
     params += [*published, article.pk]
     params += [*published, article.pk, article.section_id]
     ranked = _RELATED_SQL.format(sharing=sharing, order=_RELATED_ORDER, fill=int(2 * limit), limit=int(limit))
-    with connection.cursor() as cursor:
-        cursor.execute(_RELATED_CARDS_SQL.format(ranked=ranked), params)
-        rows = cursor.fetchall()
-    stories = []
-    for row in rows:
-        values, picture = _card_values(row)
-        story = from_values(Article, values)
-        section_name, section_slug = row[len(CARD_FIELDS_READ) :]
-        section = from_values(Section, {"id": values["section_id"], "name": section_name, "slug": section_slug})
-        Article.section.field.set_cached_value(story, section)
-        Article.lead_image.field.set_cached_value(story, picture)
-        stories.append(story)
-    return stories
+    return ranked, params
+
+
+def _related_story(row) -> Article:
+    """A row of `CARD_FIELDS_READ`, then the section's name and slug: the story as `for_cards()` gives it."""
+    values, picture = _card_values(row)
+    story = from_values(Article, values)
+    section_name, section_slug = row[len(CARD_FIELDS_READ) : len(CARD_FIELDS_READ) + 2]
+    section = from_values(Section, {"id": values["section_id"], "name": section_name, "slug": section_slug})
+    Article.section.field.set_cached_value(story, section)
+    Article.lead_image.field.set_cached_value(story, picture)
+    return story
+
+
+# Related news read with the story (`load_story`): the article's tags read by the query itself, and the stories
+# ranked folded into a JSON array, each with its place (the array's order is not kept on SQLite).
+_STORY_TAGS_SQL = "SELECT st.tag_id FROM articles_taggedarticle st WHERE st.content_object_id = %s"
+_RELATED_ARRAY_SQL = """
+(SELECT {aggregate}({array}({columns}, s.name, s.slug, r.place))
+FROM ({{ranked}}) r
+JOIN articles_article a ON a.id = r.id
+JOIN articles_section s ON s.id = a.section_id
+LEFT JOIN articles_image i ON i.id = a.lead_image_id)"""  # noqa: S608 (no value in the text)

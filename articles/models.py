@@ -670,7 +670,10 @@ class Article(models.Model):
         return with_embeds(*with_pictures(parts))[0]
 
     def related_news(self) -> list["Article"]:
-        """Editors' picks in their order, filled up to four by the most related stories."""
+        """Editors' picks in their order, filled up to four by the most related stories (read with the story by
+        `articles.loading.load_story`, or else now)."""
+        if (loaded := getattr(self, "loaded_related_news", None)) is not None:
+            return loaded
         return Article.objects.published().related_to(
             self, tag_ids=[tag.pk for tag in self.tags.all()], limit=self.RELATED_LIMIT
         )

@@ -171,11 +171,11 @@ def test_unknown_section_and_article_are_404(client):
 @pytest.mark.parametrize("n", [1, 10])
 def test_article_page_query_count_is_constant(client, django_assert_num_queries, image, n):
     article = rich_article(n, image)
-    # 1 article + section + lead image, 2 its bylines with their authors, tags, figures with their pictures,
-    # quotes and corrections (one query, articles/loading.py), 3 related news ranked (editors' picks, articles
-    # sharing tags, the newest of the section and of all) and read with their sections and lead images, in one
-    # query. The header and footer are cached. The same whatever the article holds.
-    with django_assert_num_queries(3):
+    # 1 article + section + lead image + live blog (articles/loading.py `load_article`), 2 its bylines with their
+    # authors, tags, figures with their pictures, quotes and corrections, and related news ranked (editors'
+    # picks, articles sharing tags, the newest of the section and of all) with their sections and lead images,
+    # in one query (`load_story`). The header and footer are cached. The same whatever the article holds.
+    with django_assert_num_queries(2):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert response.content.count(b'class="pull-quote"') == n

@@ -14,9 +14,20 @@ def hours_ago(hours):
     return timezone.now() - timedelta(hours=hours)
 
 
+READ_ALONE = False
+
+
+@pytest.fixture(autouse=True, params=["with the story", "on its own"])
+def reading(request, monkeypatch):
+    """Every ranking holds as the page reads it (with the story, `load_story`) and as `related_to` reads it."""
+    monkeypatch.setattr(f"{__name__}.READ_ALONE", request.param == "on its own")
+
+
 def page_article(article):
     page = Article.objects.published().for_page_shell().get(pk=article.pk)
     load_story(page)
+    if READ_ALONE:
+        del page.loaded_related_news
     return page
 
 

@@ -267,7 +267,7 @@ def test_a_story_with_pictures_and_galleries_costs_one_query_more_however_many(d
     plain = ArticleFactory(body="<p>No blocks here.</p>")
     Client().get(plain.get_absolute_url())  # the related news of both, warmed alike
 
-    with django_assert_num_queries(4):  # as a story without them (tests/articles/test_pages.py), and the pictures
+    with django_assert_num_queries(3):  # as a story without them (tests/articles/test_pages.py), and the pictures
         response = Client().get(article.get_absolute_url())
     html = response.content.decode()
     assert html.count('class="body-figure"') == n and html.count('class="gallery"') == n

@@ -178,7 +178,7 @@ def test_a_story_with_embeds_costs_one_query_more_however_many(django_assert_num
     plain = story("No embeds here.")
     Client().get(plain.get_absolute_url())  # the related news of both, warmed alike
 
-    with django_assert_num_queries(4):  # as a story without them (tests/articles/test_pages.py), and the embeds
+    with django_assert_num_queries(3):  # as a story without them (tests/articles/test_pages.py), and the embeds
         response = Client().get(article.get_absolute_url())
     assert response.content.decode().count('class="embed"') == n
 

@@ -244,6 +244,6 @@ def test_a_live_blogs_page_costs_one_query_more_than_a_story_however_many_update
     LiveUpdate.objects.bulk_create(LiveUpdate(live_blog=live, author=author, body=f"<p>{i}</p>") for i in range(n))
 
     # As a story (tests/articles/test_pages.py), and the updates with their authors.
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = Client().get(story.get_absolute_url())
     assert response.content.decode().count('class="live-update"') == n
