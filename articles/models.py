@@ -136,10 +136,14 @@ class Image(models.Model):
     def renditions(self, extension: str) -> tuple[imaging.Rendition, ...]:
         """The resized copies a worker has made (no query, no storage request). Before any exist, the stored
         original stands in for the fallback format, so a page never points at a file that is not there."""
-        if not self.file or not self.width or not self.height:
-            return ()
-        built = tuple(sorted(self.built_widths))
-        return _renditions(self.pk, self.file.name, self.width, self.height, extension, built)
+        return renditions_of(self.pk, self.file.name or "", self.width, self.height, self.built_widths, extension)
+
+
+def renditions_of(pk, name: str, width, height, built_widths, extension: str) -> tuple[imaging.Rendition, ...]:
+    """`Image.renditions` of the image with these values (articles/loading.py `CardPicture` has no Image)."""
+    if not name or not width or not height:
+        return ()
+    return _renditions(pk, name, width, height, extension, tuple(sorted(built_widths)))
 
 
 @functools.lru_cache(maxsize=4096)

@@ -12,6 +12,7 @@ from articles.models import (
     Byline,
     Correction,
     Figure,
+    Image,
     Section,
     load_card_bylines,
 )
@@ -118,13 +119,17 @@ def test_cards_as_plain_values_make_the_same_markup_as_the_articles_do(django_as
     BylineFactory(article=pictured, author=AuthorFactory(name="Zed", slug="zed"), order=1)
     BylineFactory(article=pictured, author=AuthorFactory(name="Amy", slug="amy"), order=0)
     plain = ArticleFactory(kicker="", standfirst="“Quoted” standfirst")
+    # A picture whose renditions a worker has not made yet: the original stands in.
+    unmade = ArticleFactory(lead_image=ImageFactory(alt_text='A "quoted" <alt>'))
+    Image.objects.filter(pk=unmade.lead_image_id).update(built_widths=[])
     draft = ArticleFactory(status=Article.Status.DRAFT)
     scheduled = ArticleFactory(published_at=timezone.now() + timedelta(hours=1))
-    ids = [pictured.pk, plain.pk, draft.pk, scheduled.pk]
+    ids = [pictured.pk, plain.pk, unmade.pk, draft.pk, scheduled.pk]
 
     with django_assert_num_queries(3):  # the cards, their bylines, and the section the page had not seen
         cards = load_cards(ids, {})
-    assert set(cards) == {pictured.pk, plain.pk}  # what readers may not see yet is left out
+    assert set(cards) == {pictured.pk, plain.pk, unmade.pk}  # what readers may not see yet is left out
+    assert "<picture" in card_html(PageOfCards(), cards[unmade.pk], False, "")
     articles = {a.pk: a for a in Article.objects.filter(pk__in=ids).published().for_cards()}
     load_card_bylines(list(articles.values()))
     for featured in (True, False):
