@@ -347,7 +347,13 @@ def index_key(key: str) -> str:
 
 
 def newest_of(entries: dict) -> dict[str, int]:
-    """The newest generation of each entry's keys, read from the cache in one get_many."""
+    """The newest generation of each entry's keys, in one round trip (Redis compares them itself)."""
+    newest_generations = getattr(cache, "newest_generations", None)
+    if newest_generations is not None:
+        listed = {key: entry.keys for key, entry in entries.items() if isinstance(entry, Entry)}
+        if not listed:
+            return {}
+        return newest_generations({key: [generation_key(k) for k in keys] for key, keys in listed.items()})
     wanted = {generation_key(k) for entry in entries.values() if isinstance(entry, Entry) for k in entry.keys}
     generations = cache.get_many(sorted(wanted)) if wanted else {}
     return {

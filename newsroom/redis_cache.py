@@ -19,6 +19,7 @@ from functools import wraps
 import redis
 from django.conf import settings
 from django.core.cache.backends import redis as django_redis
+from django.core.cache.backends.base import default_key_func
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -164,6 +165,17 @@ return out
 )
 
 
+# ARGV: for each entry, the generation keys it depends on (space-separated). Returns the newest generation of each.
+NEWEST_OF = (
+    NEWEST_LISTED
+    + """
+local out = {}
+for i = 1, #ARGV do out[#out + 1] = string.format('%d', newest_listed(ARGV[i])) end
+return out
+"""
+)
+
+
 class RedisCache(django_redis.RedisCache):
     """Django's Redis cache behind the breaker, with the page cache's three one-trip operations."""
 
@@ -191,6 +203,22 @@ class RedisCache(django_redis.RedisCache):
         made = [self.make_and_validate_key(key) for key in (clock_key, *keys)]
         return int(self._run(RAISE_GENERATIONS, made, ["1" if committed else "0", str(at_ticks)]))
 
+    def own_keys(self, keys) -> list[str]:
+        """`make_key` of many of the page cache's own keys (generation keys: no reader's text in them), with the
+        prefix and version worked out once and without the memcached key warnings: a page lists a few hundred,
+        and checking each character of each took longer than Redis did to answer."""
+        if self.key_func is not default_key_func:
+            return [self.make_key(key) for key in keys]
+        prefix = self.make_key("")
+        return [prefix + key for key in keys]
+
+    def newest_generations(self, entries: dict[str, list[str]]) -> dict[str, int]:
+        """The newest generation among each entry's generation keys (entry -> its keys), in one round trip:
+        Redis compares them, instead of sending each back."""
+        listed = [" ".join(self.own_keys(keys)) for keys in entries.values()]
+        newest = self._run(NEWEST_OF, [], listed)
+        return {key: int(n) for key, n in zip(entries, newest, strict=True)}
+
     def get_entries(self, keys: list[str], entries: dict[str, str]) -> tuple[dict, dict[str, int]]:
         """get_many(keys and the entries' keys), and for each entry the newest generation among the keys its
         index lists (`entries`: entry key -> index key)."""
@@ -215,6 +243,6 @@ class RedisCache(django_redis.RedisCache):
         dumps = self._cache._serializer.dumps
         for key, (value, index, generation_keys) in entries.items():
             made += [self.make_and_validate_key(key), self.make_and_validate_key(index)]
-            args += [dumps(value), " ".join(self.make_and_validate_key(k) for k in generation_keys)]
+            args += [dumps(value), " ".join(self.own_keys(generation_keys))]
         newest = self._run(STORE_ENTRIES, made, args)
         return {key: int(n) for key, n in zip(entries, newest, strict=True)}

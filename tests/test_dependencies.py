@@ -11,6 +11,7 @@ from taggit.models import Tag
 
 from articles.models import Article, Author, Image, Section
 from articles.services import article_publish, article_save, article_unpublish
+from newsroom import freshness
 from tests.factories import ArticleFactory, AuthorFactory, BylineFactory, CorrectionFactory, ImageFactory
 
 pytestmark = pytest.mark.django_db
@@ -416,3 +417,24 @@ def test_a_page_whose_list_of_keys_was_lost_is_made_again(client, newsroom, back
     cache.delete(freshness.index_key(page_key(RequestFactory().get("/articles/ferry-timetable/"))))
 
     assert client.get("/articles/ferry-timetable/")["X-Page-Cache"] != "hit"
+
+
+def test_the_newest_generation_of_what_each_page_shows_is_read_alike_from_either_cache(backend):
+    freshness.changed("article:1")
+    freshness.changed("image:2")
+    pages = {
+        "story": freshness.Entry(0, ("article:1", "image:2", "author:3"), None),
+        "unchanged": freshness.Entry(0, ("author:3",), None),
+        "nothing shown": freshness.Entry(0, (), None),
+        "not an entry": None,
+    }
+
+    newest = freshness.newest_of(pages)
+
+    assert newest == {
+        "story": max(freshness.generation("article:1"), freshness.generation("image:2")),
+        "unchanged": freshness.generation("author:3"),
+        "nothing shown": 0,
+    }
+    assert newest["story"] > newest["unchanged"]
+    assert freshness.newest_of({}) == {}
