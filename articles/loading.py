@@ -13,6 +13,7 @@ took several times what the database spent answering them (bench/README.md, "mad
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import UTC
@@ -202,16 +203,18 @@ def _shell_parts() -> list[tuple[models.Field | None, type[models.Model], str, l
     return [(relation, model, alias, list(fields)) for relation, model, alias, fields in parts]
 
 
-_SHELL: dict[str, tuple[str, list]] = {}
+_SHELL: dict[str, tuple[str, list, list]] = {}
 
 
-def _shell_statement() -> tuple[str, list]:
-    """The SELECT of the article's row by slug, and each column's converters (as the ORM applies them)."""
+def _shell_statement() -> tuple[str, list, list]:
+    """The SELECT of the article's row by slug, each column's converters (as the ORM applies them), and the
+    parts of the row (`_shell_parts`): worked out once per database vendor."""
     vendor = connection.vendor
     if vendor not in _SHELL:
         quote = connection.ops.quote_name
         columns, converters = [], []
-        for _, _, alias, fields in _shell_parts():
+        parts = _shell_parts()
+        for _, _, alias, fields in parts:
             for field in fields:
                 column = field.get_col(alias)
                 columns.append(f"{alias}.{quote(field.column)}")
@@ -227,7 +230,7 @@ def _shell_statement() -> tuple[str, list]:
             f" ON lb.{quote(live_blog.get_field('article').column)} = a.{quote('id')}"
             f" WHERE a.{quote('slug')} = %s AND a.{quote('status')} = %s AND a.{quote('published_at')} <= %s"
         )
-        _SHELL[vendor] = (sql, converters)
+        _SHELL[vendor] = (sql, converters, parts)
     return _SHELL[vendor]
 
 
@@ -235,7 +238,7 @@ def load_article(slug: str) -> Article | None:
     """The published article at `slug` as `Article.objects.published().for_page_shell()` gives it (its section,
     lead picture and live blog with it), or None. SQL of our own: the ORM's building of this query and its four
     instances cost the page made from nothing about twice what the database spent on it."""
-    sql, converters = _shell_statement()
+    sql, converters, parts = _shell_statement()
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(sql, [slug, Article.Status.PUBLISHED, now])
@@ -248,7 +251,7 @@ def load_article(slug: str) -> Article | None:
             value = function(value, column, connection)
         values.append(value)
     instances, start = [], 0
-    for relation, model, _, fields in _shell_parts():
+    for relation, model, _, fields in parts:
         own = values[start : start + len(fields)]
         start += len(fields)
         if own[0] is None:  # no lead picture, no live blog: the pk is NULL
@@ -270,8 +273,9 @@ def _place(values: list) -> int:
     return values[-1]
 
 
+@functools.cache
 def _related_array(vendor: str) -> str:
-    """`_RELATED_ARRAY_SQL` for `vendor`, with `{ranked}` to fill in."""
+    """`_RELATED_ARRAY_SQL` for `vendor`, with `{ranked}` to fill in (worked out once per vendor)."""
     array, aggregate = {"postgresql": ("json_build_array", "json_agg"), "sqlite": ("json_array", "json_group_array")}[
         vendor
     ]
